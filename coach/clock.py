@@ -1,0 +1,148 @@
+"""Clocks: the one seam through which the coach learns the time and waits.
+
+The engine never sleeps. It asks its clock to wait for the next event on its
+queue *or* a deadline, whichever comes first. :class:`SystemClock` does that on
+``time.monotonic``; :class:`VirtualClock` jumps straight to the next deadline or
+the next scripted action, so a 30-minute routine runs in milliseconds and every
+timestamp is exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from coach.errors import ScriptError
+
+T = TypeVar("T")
+
+Action = Callable[[], None]
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds on this clock's own time line (only differences matter)."""
+
+    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+        """Return the next item of ``events``, or ``None`` once ``deadline`` passes.
+
+        ``deadline=None`` waits for an item with no time limit.
+        """
+
+    def call_at(self, when: float, action: Action) -> None:
+        """Run ``action`` at ``when`` on this clock (scripted input, simulated hardware)."""
+
+
+class SystemClock:
+    """Real time on ``time.monotonic``. Scheduled actions run on one helper thread."""
+
+    def __init__(self) -> None:
+        self._actions: list[tuple[float, int, Action]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+        try:
+            if deadline is None:
+                return events.get()
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                return events.get_nowait()
+            return events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def call_at(self, when: float, action: Action) -> None:
+        with self._wake:
+            heapq.heappush(self._actions, (when, next(self._order), action))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run_actions, name="coach-clock", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
+    def _run_actions(self) -> None:
+        while True:
+            with self._wake:
+                while not self._closed:
+                    if self._actions:
+                        delay = self._actions[0][0] - time.monotonic()
+                        if delay <= 0:
+                            break
+                        self._wake.wait(delay)
+                    else:
+                        self._wake.wait()
+                if self._closed:
+                    return
+                _, _, action = heapq.heappop(self._actions)
+            action()
+
+
+class VirtualClock:
+    """Time that moves only when the engine waits, straight to what happens next.
+
+    Scheduled actions run in the waiting thread, so a simulated button press
+    (which drives a gpiozero mock pin, whose callbacks run synchronously) puts
+    its edge on the queue before :meth:`wait` looks again.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._actions: list[tuple[float, int, Action]] = []
+        self._order = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by hand, running actions that fall due (for tests)."""
+        target = self._now + seconds
+        while self._actions and self._actions[0][0] <= target:
+            self._run_next()
+        self._now = max(self._now, target)
+
+    def call_at(self, when: float, action: Action) -> None:
+        heapq.heappush(self._actions, (when, next(self._order), action))
+
+    @property
+    def pending_actions(self) -> int:
+        return len(self._actions)
+
+    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+        while True:
+            try:
+                return events.get_nowait()
+            except queue.Empty:
+                pass
+            next_action = self._actions[0][0] if self._actions else None
+            if next_action is not None and (deadline is None or next_action <= deadline):
+                self._run_next()
+                continue
+            if deadline is None:
+                raise ScriptError(
+                    f"at {self._now:.1f} s the session waits for the button, "
+                    "but no more presses are scripted (add --press-at T:press)"
+                )
+            self._now = max(self._now, deadline)
+            return None
+
+    def _run_next(self) -> None:
+        when, _, action = heapq.heappop(self._actions)
+        self._now = max(self._now, when)
+        action()

@@ -1,0 +1,103 @@
+"""Turning button edges into gestures, on the engine's own clock.
+
+A gesture takes effect when the button is released: ``press`` (short), ``long``
+(held past the long threshold) or ``stop`` (held past the stop threshold).
+Very short presses are contact bounce and are ignored here, because
+gpiozero's ``bounce_time`` is ignored by mock pins and unreliable on lgpio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Gesture = Literal["press", "long", "stop"]
+Threshold = Literal["long", "stop"]
+
+GESTURES: tuple[Gesture, ...] = ("press", "long", "stop")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    long_seconds: float = 1.0
+    stop_seconds: float = 3.0
+    bounce_seconds: float = 0.03
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.bounce_seconds < self.long_seconds < self.stop_seconds:
+            raise ValueError(
+                "gesture thresholds must satisfy 0 <= bounce < long < stop, got "
+                f"bounce={self.bounce_seconds}, long={self.long_seconds}, stop={self.stop_seconds}"
+            )
+
+    def nominal_hold_seconds(self, gesture: Gesture) -> float:
+        """How long a scripted press of ``gesture`` keeps the button down."""
+        if gesture == "press":
+            return 0.1
+        if gesture == "long":
+            return self.long_seconds + 0.2
+        return self.stop_seconds + 0.2
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A button edge as the adapter saw it: pressed or released, at clock time ``t``."""
+
+    pressed: bool
+    t: float
+
+
+class GestureClassifier:
+    def __init__(self, thresholds: Thresholds | None = None) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self._down_at: float | None = None
+        self._announced: set[Threshold] = set()
+
+    @property
+    def is_held(self) -> bool:
+        return self._down_at is not None
+
+    def edge(self, edge: Edge) -> Gesture | None:
+        """Feed one edge; returns the gesture it completes, if any."""
+        if edge.pressed:
+            if self._down_at is None:
+                self._down_at = edge.t
+                self._announced = set()
+            return None
+        if self._down_at is None:  # a release we never saw pressed (held at start-up)
+            return None
+        held = edge.t - self._down_at
+        self._down_at = None
+        t = self.thresholds
+        if held < t.bounce_seconds:
+            return None
+        if held >= t.stop_seconds:
+            return "stop"
+        if held >= t.long_seconds:
+            return "long"
+        return "press"
+
+    def next_crossing(self) -> float | None:
+        """Clock time at which the held button crosses its next threshold."""
+        if self._down_at is None:
+            return None
+        if "long" not in self._announced:
+            return self._down_at + self.thresholds.long_seconds
+        if "stop" not in self._announced:
+            return self._down_at + self.thresholds.stop_seconds
+        return None
+
+    def crossings(self, now: float) -> list[Threshold]:
+        """Thresholds crossed by ``now`` that were not reported yet."""
+        if self._down_at is None:
+            return []
+        crossed: list[Threshold] = []
+        held = now - self._down_at
+        for name, limit in (
+            ("long", self.thresholds.long_seconds),
+            ("stop", self.thresholds.stop_seconds),
+        ):
+            if held >= limit and name not in self._announced:
+                self._announced.add(name)  # type: ignore[arg-type]
+                crossed.append(name)  # type: ignore[arg-type]
+        return crossed

@@ -1,0 +1,64 @@
+"""Every fixed phrase the coach says, in one place.
+
+Keeping them together lets a speech backend render all of them ahead of time
+and keeps the wording consistent across the plan and the engine.
+"""
+
+from __future__ import annotations
+
+HOLD = "Hold."
+RELEASE = "Release."
+BEGIN = "Begin."
+TIME_UP = "Time."
+REST = "Rest."
+GET_READY = "Get ready."
+PRESS_WHEN_READY = "Press the button when you are ready."
+PRESS_WHEN_DONE = "Press the button when you are done."
+SWITCH_SIDES = "Switch sides."
+HALFWAY = "Halfway."
+TEN_SECONDS_LEFT = "10 seconds left."
+TEN_SECONDS_LEFT_SHORT = "10 seconds."
+COUNTDOWN = ("3", "2", "1")
+
+PAUSED = "Paused. Press to resume."
+RESUMING = "Resuming."
+SESSION_ENDED = "Session ended."
+THRESHOLD_LONG = "Skip."
+THRESHOLD_STOP = "Stop."
+READY_TO_START = "Press the button to start."
+
+#: Said during pauses and threshold crossings; rendered ahead like plan cues.
+ENGINE_PHRASES = (
+    PAUSED,
+    RESUMING,
+    SESSION_ENDED,
+    THRESHOLD_LONG,
+    THRESHOLD_STOP,
+    READY_TO_START,
+    *COUNTDOWN,
+)
+
+
+def spoken_side(side: str) -> str:
+    """``right`` reads as "right side"; ``right leg`` is left as written."""
+    return side if " " in side.strip() else f"{side} side"
+
+
+def sentence(text: str) -> str:
+    """Capitalise the first letter and make sure the phrase ends like a sentence."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:g}"
+
+
+def minutes_text(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"

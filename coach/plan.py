@@ -1,0 +1,429 @@
+"""Compiling a routine into a plan: steps with their cues at known offsets.
+
+The compiler is a pure function of the routine and of how long each phrase
+takes to say. It lays cues out so that no two ever overlap and no cue runs
+past the end of its step: a cue that does not fit is moved (previews only),
+shortened, or dropped, highest priority first. Steps that exist only to say
+something (``announce``, ``finish``) last as long as their speech, so they
+never cut anything off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Literal
+
+from coach import phrases
+from coach.routine import Exercise, Routine
+
+StepKind = Literal["announce", "ready", "hold", "activity", "rest", "wait", "finish"]
+Durations = Callable[[str], float]
+
+#: Silence between two phrases of an announcement, and after its last one.
+ANNOUNCE_GAP_SECONDS = 0.4
+ANNOUNCE_TAIL_SECONDS = 0.8
+#: A moved cue keeps this much air from the cue before it.
+MOVED_CUE_GAP_SECONDS = 0.2
+#: Float slack when comparing cue edges (offsets are sums of decimals).
+EPSILON = 1e-9
+
+
+class Priority(IntEnum):
+    """Who wins when two cues want the same moment."""
+
+    PREVIEW = 1  # what comes next; nice to have
+    INFO = 2  # "10 seconds left", "halfway", instructions
+    COUNT = 3  # the spoken 3-2-1
+    KEY = 4  # start and stop words, titles: never dropped for a lower priority
+
+
+@dataclass(frozen=True)
+class Cue:
+    offset_seconds: float
+    text: str
+    priority: Priority
+    duration_seconds: float
+
+    @property
+    def end_seconds(self) -> float:
+        return self.offset_seconds + self.duration_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "offset_seconds": round(self.offset_seconds, 3),
+            "text": self.text,
+            "priority": self.priority.name.lower(),
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: StepKind
+    #: ``None`` means the step lasts until the button is pressed.
+    duration_seconds: float | None
+    cues: tuple[Cue, ...]
+    exercise: str | None = None
+    side: str | None = None
+    rep: int | None = None
+    reps: int | None = None
+    set: int | None = None
+    sets: int | None = None
+    #: Cues that did not fit, kept so a preview can show what was lost.
+    dropped: tuple[Cue, ...] = ()
+    #: Said when the step continues after a pause, if there is room.
+    resume_text: str | None = None
+
+    @property
+    def until_button(self) -> bool:
+        return self.duration_seconds is None
+
+    def to_json(self, start_seconds: float) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "start_seconds": round(start_seconds, 3),
+            "duration_seconds": None
+            if self.duration_seconds is None
+            else round(self.duration_seconds, 3),
+            "exercise": self.exercise,
+            "side": self.side,
+            "rep": self.rep,
+            "reps": self.reps,
+            "set": self.set,
+            "sets": self.sets,
+            "cues": [c.to_json() for c in self.cues],
+            "dropped": [c.to_json() for c in self.dropped],
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    routine: str
+    steps: tuple[Step, ...]
+
+    @property
+    def total_seconds(self) -> float:
+        """Length with no presses; steps that wait for the button count as zero."""
+        return sum(s.duration_seconds or 0.0 for s in self.steps)
+
+    @property
+    def button_steps(self) -> int:
+        return sum(1 for s in self.steps if s.until_button)
+
+    def starts(self) -> list[float]:
+        """Start of every step, if every button step were answered at once."""
+        out, t = [], 0.0
+        for step in self.steps:
+            out.append(t)
+            t += step.duration_seconds or 0.0
+        return out
+
+    def texts(self) -> list[str]:
+        """Every distinct phrase of the plan, in the order it is first said."""
+        seen: dict[str, None] = {}
+        for step in self.steps:
+            for cue in step.cues:
+                seen.setdefault(cue.text, None)
+        return list(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "routine": self.routine,
+            "total_seconds": round(self.total_seconds, 3),
+            "button_steps": self.button_steps,
+            "steps": [s.to_json(t) for s, t in zip(self.steps, self.starts())],
+        }
+
+
+@dataclass
+class _Draft:
+    """A cue before layout: where it would like to be and how it may give way."""
+
+    offset: float
+    text: str
+    priority: Priority
+    movable: bool = False
+    short: str | None = None
+
+
+def layout(
+    drafts: list[_Draft], duration: float | None, durations: Durations
+) -> tuple[list[Cue], list[Cue]]:
+    """Place cues without overlap inside ``[0, duration]``; returns (placed, dropped).
+
+    Higher priorities are placed first; among equals, earlier offsets first.
+    A cue that collides tries its short text, then (if movable) the first
+    later gap that holds it, and is dropped when nothing fits.
+    """
+    placed: list[Cue] = []
+    dropped: list[Cue] = []
+    limit = float("inf") if duration is None else duration
+    for d in sorted(drafts, key=lambda d: (-d.priority, d.offset)):
+        cue = _fit(d, placed, limit, durations)
+        if cue is None:
+            dropped.append(Cue(d.offset, d.text, d.priority, durations(d.text)))
+        else:
+            placed.append(cue)
+    placed.sort(key=lambda c: c.offset_seconds)
+    dropped.sort(key=lambda c: c.offset_seconds)
+    return placed, dropped
+
+
+def _fit(d: _Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
+    texts = [d.text] if d.short is None else [d.text, d.short]
+    for text in texts:
+        length = durations(text)
+        if _free(d.offset, length, placed, limit):
+            return Cue(d.offset, text, d.priority, length)
+    if d.movable:
+        for text in texts:
+            length = durations(text)
+            for other in sorted(placed, key=lambda c: c.offset_seconds):
+                start = other.end_seconds + MOVED_CUE_GAP_SECONDS
+                if start >= d.offset and _free(start, length, placed, limit):
+                    return Cue(start, text, d.priority, length)
+    return None
+
+
+def _free(start: float, length: float, placed: list[Cue], limit: float) -> bool:
+    end = start + length
+    if start < -EPSILON or end > limit + EPSILON:
+        return False
+    return all(
+        end <= c.offset_seconds + EPSILON or start >= c.end_seconds - EPSILON for c in placed
+    )
+
+
+def sequential(texts: list[tuple[str, Priority]], durations: Durations) -> tuple[Cue, ...]:
+    """Cues one after another with a short gap, for steps sized to their speech."""
+    cues: list[Cue] = []
+    t = 0.0
+    for text, priority in texts:
+        if not text:
+            continue
+        length = durations(text)
+        cues.append(Cue(t, text, priority, length))
+        # Whole milliseconds keep step boundaries free of float noise.
+        t = round(t + length + ANNOUNCE_GAP_SECONDS, 3)
+    return tuple(cues)
+
+
+def speech_length(cues: tuple[Cue, ...]) -> float:
+    if not cues:
+        return ANNOUNCE_TAIL_SECONDS
+    return round(cues[-1].end_seconds + ANNOUNCE_TAIL_SECONDS, 3)
+
+
+@dataclass
+class _Compiler:
+    routine: Routine
+    durations: Durations
+    steps: list[Step] = field(default_factory=list)
+    #: The stop word of the step just ended ("Release."), said at the start of the next.
+    carry: str | None = None
+
+    def run(self) -> Plan:
+        r = self.routine
+        intro = [(phrases.sentence(r.name), Priority.KEY)]
+        if r.safety:
+            intro.append((_fill(r.safety, {}), Priority.KEY))
+        self._announce(intro, None)
+        count = len(r.exercises)
+        for index, exercise in enumerate(r.exercises, start=1):
+            self._exercise(exercise, index, count)
+        self._finish()
+        return Plan(r.name, tuple(self.steps))
+
+    # -- steps -------------------------------------------------------------
+
+    def _announce(
+        self,
+        parts: list[tuple[str, Priority]],
+        ex: Exercise | None,
+        kind: StepKind = "announce",
+        **where: Any,
+    ) -> None:
+        if self.carry:
+            parts = [(self.carry, Priority.KEY), *parts]
+            self.carry = None
+        cues = sequential(parts, self.durations)
+        self.steps.append(
+            Step(kind, speech_length(cues), cues, ex.name if ex else None, **where)
+        )
+
+    def _timed(
+        self,
+        kind: StepKind,
+        duration: float | None,
+        lead: str,
+        drafts: list[_Draft],
+        ex: Exercise,
+        resume_text: str | None = None,
+        **where: Any,
+    ) -> None:
+        if self.carry:
+            lead = f"{self.carry} {lead}"
+            self.carry = None
+        drafts = [_Draft(0.0, lead, Priority.KEY), *drafts]
+        cues, dropped = layout(drafts, duration, self.durations)
+        self.steps.append(
+            Step(
+                kind,
+                duration,
+                tuple(cues),
+                ex.name,
+                dropped=tuple(dropped),
+                resume_text=resume_text,
+                **where,
+            )
+        )
+
+    def _exercise(self, ex: Exercise, index: int, count: int) -> None:
+        sides: tuple[str | None, ...] = ex.sides or (None,)
+        first = _values(ex, rep=1, set_=1, side=sides[0])
+        parts = [(f"Exercise {index} of {count}: {phrases.sentence(ex.name)}", Priority.KEY)]
+        if ex.instructions:
+            parts.append((_fill(ex.instructions, first), Priority.INFO))
+        if sides[0] is not None:
+            parts.append((f"Start with the {phrases.spoken_side(sides[0])}.", Priority.KEY))
+        self._announce(parts, ex, sets=ex.sets)
+
+        for set_no in range(1, ex.sets + 1):
+            for side_no, side in enumerate(sides):
+                where = {"side": side, "set": set_no, "sets": ex.sets, "reps": ex.reps}
+                if side_no > 0 and side is not None:
+                    said = f"{phrases.SWITCH_SIDES} {phrases.sentence(phrases.spoken_side(side))}"
+                    self._announce([(said, Priority.KEY)], ex, **where)
+                self._side(ex, set_no, side, where)
+            self._after_set(ex, set_no, sides[0])
+
+    def _side(self, ex: Exercise, set_no: int, side: str | None, where: dict[str, Any]) -> None:
+        if ex.kind == "hold" and ex.ready != 0:
+            if ex.ready == "button":
+                self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
+            else:
+                self._timed("ready", float(ex.ready), phrases.GET_READY, _countdown(float(ex.ready)), ex, **where)
+        for rep in range(1, ex.reps + 1):
+            self._work(ex, dict(where, rep=rep))
+            if rep < ex.reps and ex.rest_seconds > 0:
+                preview = _next_text(side, rep + 1, ex.reps)
+                self._rest(ex, ex.rest_seconds, [_Draft(0.0, preview, Priority.PREVIEW, movable=True)],
+                           countdown=ex.kind != "button", **dict(where, rep=rep))
+
+    def _work(self, ex: Exercise, where: dict[str, Any]) -> None:
+        if ex.kind == "button":
+            lead = phrases.PRESS_WHEN_DONE
+            if ex.reps > 1:
+                lead = f"Rep {where['rep']} of {ex.reps}. {lead}"
+            self._timed("wait", None, lead, [], ex, **where)
+            return
+        assert ex.seconds is not None
+        seconds = ex.seconds
+        drafts = _time_left(seconds) + _countdown(seconds)
+        if ex.kind == "hold":
+            self._timed("hold", seconds, phrases.HOLD, drafts, ex, resume_text=phrases.HOLD, **where)
+            self.carry = phrases.RELEASE
+        else:
+            self._timed("activity", seconds, phrases.BEGIN, drafts, ex, resume_text=phrases.BEGIN, **where)
+            self.carry = phrases.TIME_UP
+
+    def _rest(self, ex: Exercise, seconds: float, drafts: list[_Draft], countdown: bool, **where: Any) -> None:
+        if countdown:
+            drafts = drafts + _countdown(seconds)
+        self._timed("rest", seconds, phrases.REST, drafts, ex, resume_text=phrases.REST, **where)
+
+    def _after_set(self, ex: Exercise, set_no: int, first_side: str | None) -> None:
+        after = _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no, side=first_side)) if ex.after_set else ""
+        last = set_no == ex.sets
+        where = {"set": set_no, "sets": ex.sets}
+        if not last and ex.set_rest_seconds > 0:
+            drafts = []
+            if after:
+                drafts.append(_Draft(0.0, after, Priority.INFO, movable=True))
+            preview = f"Next: set {set_no + 1} of {ex.sets}"
+            preview += f", {phrases.spoken_side(first_side)}." if first_side else "."
+            drafts.append(_Draft(0.0, preview, Priority.PREVIEW, movable=True))
+            # A hold's ready step counts in by itself; other work starts straight after the rest.
+            counts_in = ex.kind == "activity" or (ex.kind == "hold" and ex.ready == 0)
+            self._rest(ex, ex.set_rest_seconds, drafts, countdown=counts_in, **where)
+        elif not last:
+            parts = [(after, Priority.INFO)] if after else []
+            said = f"Set {set_no + 1} of {ex.sets}."
+            if first_side:
+                said += f" {phrases.sentence(phrases.spoken_side(first_side))}"
+            parts.append((said, Priority.KEY))
+            self._announce(parts, ex, **where)
+        elif after:
+            self._announce([(after, Priority.INFO)], ex, **where)
+
+    def _finish(self) -> None:
+        r = self.routine
+        done = sum(s.duration_seconds or 0.0 for s in self.steps)
+        count = len(r.exercises)
+        noun = "exercise" if count == 1 else "exercises"
+        parts = [
+            (f"Well done. That was {phrases.sentence(r.name)}", Priority.KEY),
+            (f"{count} {noun} in {phrases.minutes_text(done)}.", Priority.INFO),
+        ]
+        self._announce(parts, None, kind="finish")
+
+
+def _countdown(duration: float) -> list[_Draft]:
+    return [
+        _Draft(duration - n, word, Priority.COUNT)
+        for n, word in zip((3, 2, 1), phrases.COUNTDOWN)
+        if duration - n > 0
+    ]
+
+
+def _time_left(duration: float) -> list[_Draft]:
+    drafts = []
+    if duration >= 40:
+        drafts.append(_Draft(duration / 2, phrases.HALFWAY, Priority.INFO))
+    if duration >= 20:
+        drafts.append(
+            _Draft(duration - 10, phrases.TEN_SECONDS_LEFT, Priority.INFO, short=phrases.TEN_SECONDS_LEFT_SHORT)
+        )
+    return drafts
+
+
+def _next_text(side: str | None, rep: int, reps: int) -> str:
+    if side is None:
+        return f"Next: rep {rep} of {reps}."
+    return f"Next: {phrases.spoken_side(side)}, rep {rep} of {reps}."
+
+
+def _values(ex: Exercise, rep: int, set_: int, side: str | None) -> dict[str, str]:
+    return {
+        "rep": str(rep),
+        "reps": str(ex.reps),
+        "set": str(set_),
+        "sets": str(ex.sets),
+        "side": side or "",
+        "seconds": phrases.seconds_text(ex.seconds) if ex.seconds is not None else "",
+        "exercise": ex.name,
+    }
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """Substitute placeholders; the loader has already rejected unknown ones."""
+    return text.format_map(_Blank(values)).strip()
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def compile_plan(routine: Routine, durations: Durations) -> Plan:
+    """The whole routine as steps and cues, laid out with ``durations`` of each phrase."""
+    return _Compiler(routine, durations).run()
+
+
+def iter_cues(plan: Plan) -> Iterator[tuple[float, Cue]]:
+    """Every cue with its absolute start, assuming button steps answered at once."""
+    for step, start in zip(plan.steps, plan.starts()):
+        for cue in step.cues:
+            yield start + cue.offset_seconds, cue
