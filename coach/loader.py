@@ -1,0 +1,464 @@
+"""Read a routine file into a :class:`coach.routine.Routine`, or say exactly what is wrong.
+
+Every problem becomes one line ``file:line:column: field.path: rule, got value``
+and all of them are raised together, in file order, as
+:class:`coach.errors.RoutineError`, so that a person can fix a file in one pass.
+The YAML side (tags, duplicate keys, aliases) lives in :mod:`coach.yamltree`;
+this module knows the routine format.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import difflib
+import os
+import string
+from collections.abc import Callable, Mapping
+from pathlib import PurePath
+from typing import Any
+
+from coach.errors import RoutineError
+from coach.routine import (
+    HOLD_REST_DEFAULT_SECONDS,
+    PLACEHOLDERS,
+    READY_DEFAULT_SECONDS,
+    Exercise,
+    Kind,
+    Routine,
+)
+from coach.yamltree import (
+    Broken,
+    Entry,
+    Map,
+    Problem,
+    Scalar,
+    Seq,
+    Tree,
+    TreeError,
+    join,
+    read_tree,
+)
+from coach.yamltree import located as _located
+
+__all__ = [
+    "EXERCISE_FIELDS",
+    "KIND_FIELDS",
+    "MAX_FILE_BYTES",
+    "TOP_FIELDS",
+    "load_routine",
+    "parse_routine",
+]
+
+#: A routine is a few kilobytes; the cap keeps a stray large file from stalling a Pi.
+MAX_FILE_BYTES = 256 * 1024
+MAX_EXERCISES = 200
+MAX_SIDES = 4
+MAX_TEXT_CHARS = 2000
+MAX_SECONDS = 3600
+MAX_COUNT = 100
+
+TOP_FIELDS = ("name", "description", "safety", "defaults", "exercises")
+EXERCISE_FIELDS = (
+    "name",
+    "instructions",
+    "sides",
+    "sets",
+    "reps",
+    "hold_seconds",
+    "duration_seconds",
+    "until",
+    "rest_seconds",
+    "set_rest_seconds",
+    "ready",
+    "after_set",
+)
+#: The fields that decide what an exercise is, and the kind each one makes.
+KIND_FIELDS: dict[str, Kind] = {
+    "hold_seconds": "hold",
+    "duration_seconds": "activity",
+    "until": "button",
+}
+_KIND_CHOICE = "hold_seconds, duration_seconds or until"
+_ALLOWED_PLACEHOLDERS = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+
+_Check = Callable[[Tree, str], Any]
+
+
+def parse_routine(text: str | bytes, source: str) -> Routine:
+    """Validate routine YAML and build the :class:`Routine` it describes.
+
+    ``source`` names the file in messages; it also becomes ``Routine.source``,
+    and its stem ``Routine.slug``. Raises :class:`RoutineError` listing every
+    problem found.
+    """
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "replace"))
+    if size > MAX_FILE_BYTES:
+        raise RoutineError([_too_big(source, f"{size} bytes")])
+    if isinstance(text, bytes):
+        text = _decode(text, source)
+    try:
+        tree, tree_problems = read_tree(text)
+    except TreeError as error:
+        raise RoutineError([_format(source, error.problem)]) from None
+    checker = _Checker(tree_problems)
+    routine = checker.routine(tree)
+    if checker.problems or routine is None:
+        # Sorting is stable, so problems at one position keep the order found.
+        ordered = sorted(checker.problems, key=lambda p: (p.line or 0, p.column or 0))
+        raise RoutineError([_format(source, problem) for problem in ordered])
+    return dataclasses.replace(routine, source=source, slug=PurePath(source).stem)
+
+
+def load_routine(path: str | os.PathLike[str]) -> Routine:
+    """Read and validate the routine file at ``path``; see :func:`parse_routine`."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise RoutineError([_too_big(source, f"{size} bytes")])
+            # Read one byte past the cap: files such as pipes report no size.
+            data = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise RoutineError([f"{source}: file not found"]) from None
+    except IsADirectoryError:
+        raise RoutineError([f"{source}: is a directory, not a routine file"]) from None
+    except OSError as error:
+        raise RoutineError([f"{source}: cannot read the file: {error.strerror or error}"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError([_too_big(source, f"more than {MAX_FILE_BYTES} bytes")])
+    return parse_routine(data, source)
+
+
+def _too_big(source: str, got: str) -> str:
+    limit = f"{MAX_FILE_BYTES} bytes ({MAX_FILE_BYTES // 1024} KiB)"
+    return f"{source}: the file must be at most {limit}, got {got}"
+
+
+def _format(source: str, problem: Problem) -> str:
+    if problem.line is None:
+        return f"{source}: {problem.message}"
+    return f"{source}:{problem.line}:{problem.column}: {problem.message}"
+
+
+def _decode(data: bytes, source: str) -> str:
+    # YAML allows UTF-16 with a byte order mark (Windows Notepad's "Unicode");
+    # everything else must be UTF-8, with or without a BOM.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RoutineError(
+                [f"{source}: the file must be UTF-8 text, got broken UTF-16"]
+            ) from None
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = body[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
+        got = f"byte 0x{body[error.start]:02x}"
+        raise RoutineError(
+            [f"{source}:{line}:{column}: the file must be UTF-8 text, got {got}"]
+        ) from None
+
+
+def _describe(tree: Tree) -> str:
+    """The offending value as a message shows it: quoted text, numbers as written."""
+    if isinstance(tree, Seq):
+        return "a list" if tree.items else "an empty list"
+    if isinstance(tree, Map):
+        return "a mapping" if tree.entries else "an empty mapping"
+    if isinstance(tree, Broken):  # pragma: no cover - never described; reported already
+        return "an invalid value"
+    if tree.tag == "str":
+        text = str(tree.value)
+        return repr(text if len(text) <= 60 else text[:57] + "...")
+    if tree.tag == "null" and not tree.text:
+        return "nothing"
+    return tree.text
+
+
+@dataclasses.dataclass
+class _Fields:
+    """The known fields of one mapping: where each was written and its value if valid."""
+
+    entries: dict[str, Entry] = dataclasses.field(default_factory=dict)
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: False when the mapping could not be read at all, so its fields are unknown.
+    complete: bool = True
+
+
+class _Checker:
+    """Walks the tree, collecting problems and building values that passed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        self._top_checks: dict[str, _Check] = {
+            "name": self._name,
+            "description": self._text,
+            "safety": self._text,
+            "defaults": self._defaults,
+            "exercises": lambda tree, path: tree,  # needs the defaults; see routine()
+        }
+        self._exercise_checks: dict[str, _Check] = {
+            "name": self._name,
+            "instructions": self._text,
+            "sides": self._sides,
+            "sets": self._count,
+            "reps": self._count,
+            "hold_seconds": self._seconds(1),
+            "duration_seconds": self._seconds(1),
+            "until": self._until,
+            "rest_seconds": self._seconds(0),
+            "set_rest_seconds": self._seconds(0),
+            "ready": self._ready,
+            "after_set": self._text,
+        }
+        # The field tuples are what messages list and the schema test compares.
+        assert tuple(self._top_checks) == TOP_FIELDS
+        assert tuple(self._exercise_checks) == EXERCISE_FIELDS
+
+    def _fail(self, at: Tree | Entry, path: str, message: str) -> None:
+        self.problems.append(Problem(at.line, at.column, _located(path, message)))
+
+    # -- the routine and its mappings ---------------------------------------
+
+    def routine(self, tree: Tree) -> Routine | None:
+        if not isinstance(tree, Map):
+            if not isinstance(tree, Broken):
+                self._fail(
+                    tree,
+                    "",
+                    "the top level must be a mapping with 'name' and 'exercises', "
+                    f"got {_describe(tree)}",
+                )
+            return None
+        fields = self._fields(tree, "", self._top_checks)
+        self._require(tree, "", fields, ("name", "exercises"))
+        defaults: _Fields | None = fields.values.get("defaults")
+        if "defaults" in fields.entries and defaults is None:
+            defaults = _Fields(complete=False)  # not a mapping: do not guess its kind
+        exercises = None
+        if "exercises" in fields.entries:
+            exercises = self._exercises(fields.entries["exercises"].value, defaults)
+        if exercises is None or "name" not in fields.values:
+            return None
+        return Routine(
+            name=fields.values["name"],
+            exercises=exercises,
+            description=fields.values.get("description", ""),
+            safety=fields.values.get("safety", ""),
+        )
+
+    def _fields(
+        self,
+        node: Map,
+        path: str,
+        checks: Mapping[str, _Check],
+        refused: Mapping[str, str] | None = None,
+    ) -> _Fields:
+        fields = _Fields()
+        for entry in node.entries:
+            where = join(path, entry.key)
+            if refused and entry.key in refused:
+                self._fail(entry, where, refused[entry.key])
+            elif entry.key not in checks:
+                close = difflib.get_close_matches(entry.key, list(checks), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(checks)
+                self._fail(entry, where, f"unknown field; {hint}")
+            else:
+                fields.entries[entry.key] = entry
+                value = checks[entry.key](entry.value, where)
+                if value is not None:
+                    fields.values[entry.key] = value
+        kinds = [entry for entry in node.entries if entry.key in KIND_FIELDS]
+        for extra in kinds[1:]:
+            self._fail(
+                extra,
+                join(path, extra.key),
+                f"only one of {_KIND_CHOICE} may be set; "
+                f"{kinds[0].key} is already set on line {kinds[0].line}",
+            )
+        return fields
+
+    def _require(self, node: Map, path: str, fields: _Fields, names: tuple[str, ...]) -> None:
+        for name in names:
+            if name not in fields.entries:
+                self._fail(node, path, f"missing required field {name!r}")
+
+    def _defaults(self, tree: Tree, path: str) -> _Fields | None:
+        if not isinstance(tree, Map):
+            self._reject(tree, path, "must be a mapping of exercise fields")
+            return None
+        checks = {k: v for k, v in self._exercise_checks.items() if k != "name"}
+        refused = {"name": "every exercise needs its own name, so defaults cannot set one"}
+        return self._fields(tree, path, checks, refused)
+
+    def _exercises(self, tree: Tree, defaults: _Fields | None) -> tuple[Exercise, ...] | None:
+        rule = f"must be a list of 1 to {MAX_EXERCISES} exercises"
+        if not isinstance(tree, Seq):
+            self._reject(tree, "exercises", rule)
+            return None
+        if not tree.items:
+            self._fail(tree, "exercises", f"{rule}, got an empty list")
+        elif len(tree.items) > MAX_EXERCISES:
+            self._fail(tree, "exercises", f"{rule}, got {len(tree.items)} exercises")
+        built = [
+            self._exercise(item, f"exercises[{index}]", defaults)
+            for index, item in enumerate(tree.items)
+        ]
+        exercises = tuple(exercise for exercise in built if exercise is not None)
+        return exercises if len(exercises) == len(built) else None
+
+    def _exercise(self, tree: Tree, path: str, defaults: _Fields | None) -> Exercise | None:
+        if not isinstance(tree, Map):
+            self._reject(tree, path, "must be a mapping of exercise fields")
+            return None
+        fields = self._fields(tree, path, self._exercise_checks)
+        self._require(tree, path, fields, ("name",))
+        # An exercise that says what it is ignores whatever kind the defaults give.
+        own_kind = any(key in fields.entries for key in KIND_FIELDS)
+        inherited: dict[str, Any] = dict(defaults.values) if defaults else {}
+        if own_kind:
+            for key in KIND_FIELDS:
+                inherited.pop(key, None)
+        elif defaults is None or not any(key in defaults.entries for key in KIND_FIELDS):
+            if defaults is None or defaults.complete:
+                self._fail(tree, path, f"needs exactly one of {_KIND_CHOICE}")
+            return None
+        # Whatever is invalid has been reported, so nothing built here is returned
+        # unless every value is present and sound.
+        values = {**inherited, **fields.values}
+        kind_field = next((key for key in KIND_FIELDS if key in values), None)
+        if kind_field is None or "name" not in values:
+            return None
+        kind = KIND_FIELDS[kind_field]
+        return Exercise(
+            name=values["name"],
+            kind=kind,
+            seconds=None if kind == "button" else values[kind_field],
+            instructions=values.get("instructions", ""),
+            sides=values.get("sides", ()),
+            sets=values.get("sets", 1),
+            reps=values.get("reps", 1),
+            rest_seconds=values.get(
+                "rest_seconds", HOLD_REST_DEFAULT_SECONDS if kind == "hold" else 0.0
+            ),
+            set_rest_seconds=values.get("set_rest_seconds", 0.0),
+            ready=values.get("ready", READY_DEFAULT_SECONDS),
+            after_set=values.get("after_set", ""),
+            line=tree.line,
+        )
+
+    # -- single values -----------------------------------------------------
+
+    def _reject(self, tree: Tree, path: str, rule: str) -> None:
+        """Report ``tree`` as breaking ``rule`` unless it was reported already."""
+        if not isinstance(tree, Broken):
+            self._fail(tree, path, f"{rule}, got {_describe(tree)}")
+
+    def _seconds(self, low: int) -> _Check:
+        rule = f"must be a number of seconds from {low} to {MAX_SECONDS}"
+        return lambda tree, path: self._number(tree, path, low, rule)
+
+    def _number(self, tree: Tree, path: str, low: int, rule: str) -> float | None:
+        # Tags, not isinstance: True is an int in Python but not a number of seconds.
+        if isinstance(tree, Scalar) and tree.tag in ("int", "float"):
+            value = tree.value
+            assert isinstance(value, (int, float))
+            if low <= value <= MAX_SECONDS:  # False for NaN; infinity is out of range
+                return float(value)
+        self._reject(tree, path, rule)
+        return None
+
+    def _count(self, tree: Tree, path: str) -> int | None:
+        if (
+            isinstance(tree, Scalar)
+            and tree.tag == "int"
+            and isinstance(tree.value, int)
+            and 1 <= tree.value <= MAX_COUNT
+        ):
+            return tree.value
+        self._reject(tree, path, f"must be a whole number from 1 to {MAX_COUNT}")
+        return None
+
+    def _until(self, tree: Tree, path: str) -> str | None:
+        if isinstance(tree, Scalar) and tree.tag == "str" and tree.value == "button":
+            return "button"
+        self._reject(tree, path, "must be 'button'")
+        return None
+
+    def _ready(self, tree: Tree, path: str) -> float | str | None:
+        if isinstance(tree, Scalar) and tree.tag == "str" and tree.value == "button":
+            return "button"
+        rule = f"must be a number of seconds from 0 to {MAX_SECONDS} or 'button'"
+        return self._number(tree, path, 0, rule)
+
+    def _name(self, tree: Tree, path: str) -> str | None:
+        return self._text(tree, path, required=True)
+
+    def _text(
+        self, tree: Tree, path: str, *, required: bool = False, placeholders: bool = True
+    ) -> str | None:
+        rule = "must be a non-empty string" if required else "must be a string"
+        if not (isinstance(tree, Scalar) and tree.tag == "str" and isinstance(tree.value, str)):
+            self._reject(tree, path, rule)
+            return None
+        text = tree.value
+        problems = len(self.problems)
+        if required and not text.strip():
+            self._fail(tree, path, f"{rule}, got {_describe(tree)}")
+        if len(text) > MAX_TEXT_CHARS:
+            self._fail(
+                tree,
+                path,
+                f"must be at most {MAX_TEXT_CHARS} characters long, got {len(text)} characters",
+            )
+        if placeholders:
+            for message in _placeholder_problems(text):
+                self._fail(tree, path, f"{message}, got {_describe(tree)}")
+        return text.strip() if len(self.problems) == problems else None
+
+    def _sides(self, tree: Tree, path: str) -> tuple[str, ...] | None:
+        rule = f"must be a list of 1 to {MAX_SIDES} different non-empty strings"
+        if not isinstance(tree, Seq):
+            self._reject(tree, path, rule)
+            return None
+        problems = len(self.problems)
+        if not 1 <= len(tree.items) <= MAX_SIDES:
+            got = f"{len(tree.items)} sides" if tree.items else "an empty list"
+            self._fail(tree, path, f"{rule}, got {got}")
+        sides: list[str] = []
+        first: dict[str, int] = {}
+        for index, item in enumerate(tree.items):
+            side = self._text(item, f"{path}[{index}]", required=True, placeholders=False)
+            if side is None:
+                continue
+            if side.casefold() in first:
+                earlier = f"sides[{first[side.casefold()]}]"
+                self._fail(
+                    item, f"{path}[{index}]", f"must differ from {earlier}, got {_describe(item)}"
+                )
+            first.setdefault(side.casefold(), index)
+            sides.append(side)
+        return tuple(sides) if len(self.problems) == problems else None
+
+
+def _placeholder_problems(text: str) -> list[str]:
+    """What is wrong with the ``{...}`` placeholders in ``text``, if anything."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return ["has a lone '{' or '}' (write '{{' or '}}' for a literal brace)"]
+    unknown: list[str] = []
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        spelled = "{" + name + (f"!{conversion}" if conversion else "")
+        spelled += (f":{spec}" if spec else "") + "}"
+        if (name not in PLACEHOLDERS or spec or conversion) and spelled not in unknown:
+            unknown.append(spelled)
+    return [f"unknown placeholder {p!r}; allowed: {_ALLOWED_PLACEHOLDERS}" for p in unknown]

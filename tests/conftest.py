@@ -1,0 +1,81 @@
+"""Shared helpers: small routines, and sessions on the virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from coach.clock import VirtualClock
+from coach.engine import Engine, Event, State
+from coach.gestures import Edge, Gesture, Thresholds
+from coach.plan import Plan, compile_plan
+from coach.routine import Exercise, Routine
+from coach.voice import RecordingVoice
+
+
+def exercise(name: str = "Stretch", **fields: Any) -> Exercise:
+    fields.setdefault("kind", "hold")
+    fields.setdefault("seconds", 20.0 if fields["kind"] != "button" else None)
+    return Exercise(name=name, **fields)
+
+
+def routine(*exercises: Exercise, name: str = "Test", safety: str = "") -> Routine:
+    return Routine(name=name, exercises=tuple(exercises), safety=safety)
+
+
+@dataclass
+class Run:
+    """A session on the virtual clock with a recording voice."""
+
+    plan: Plan
+    clock: VirtualClock
+    voice: RecordingVoice
+    engine: Engine
+    events: list[Event] = field(default_factory=list)
+    state: State | None = None
+
+    def gesture_at(self, t: float, gesture: Gesture) -> None:
+        hold = self.engine.gestures.thresholds.nominal_hold_seconds(gesture)
+        self.edge_at(t, True)
+        self.edge_at(t + hold, False)
+
+    def edge_at(self, t: float, pressed: bool) -> None:
+        self.clock.call_at(t, lambda: self.engine.post(Edge(pressed, self.clock.now())))
+
+    def go(self, wait_for_press: bool = False) -> State:
+        self.state = self.engine.run(wait_for_press, started_at=0.0)
+        return self.state
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.events if e.type == type_]
+
+    def said(self) -> list[tuple[float, str]]:
+        return [(e["t"], e["text"]) for e in self.of("say")]
+
+    def states(self) -> list[tuple[float, str]]:
+        return [(e["t"], e["state"]) for e in self.of("state")]
+
+    def steps(self) -> list[tuple[float, str]]:
+        return [(e["t"], e["kind"]) for e in self.of("step")]
+
+
+def make_run(r: Routine, thresholds: Thresholds | None = None) -> Run:
+    clock = VirtualClock()
+    voice = RecordingVoice(clock.now)
+    plan = compile_plan(r, voice.duration)
+    events: list[Event] = []
+    engine = Engine(plan, clock, voice, thresholds, [events.append])
+    return Run(plan, clock, voice, engine, events)
+
+
+@pytest.fixture
+def mock_pins() -> Iterator[None]:
+    """Release every mock pin after a test, so the next one can claim GPIO17 again."""
+    from gpiozero import Device
+
+    yield
+    if Device.pin_factory is not None:
+        Device.pin_factory.reset()

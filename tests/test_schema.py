@@ -1,0 +1,216 @@
+"""routines/routine.schema.json: a valid 2020-12 schema that agrees with coach.loader.
+
+Editors validate routine files with the schema while the coach uses the loader,
+so every routine must pass both, and every mistake the schema can express must
+fail both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from coach.errors import RoutineError
+from coach.loader import EXERCISE_FIELDS, TOP_FIELDS, load_routine, parse_routine
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "routines" / "routine.schema.json"
+
+#: The bundled routines (whatever exists when the tests run) and our own examples.
+GOOD_FILES = sorted(
+    [
+        *(ROOT / "routines").glob("*.yaml"),
+        *(ROOT / "routines").glob("*.yml"),
+        *(ROOT / "tests" / "data" / "good").glob("*.yaml"),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def validator(schema: dict[str, Any]) -> Draft202012Validator:
+    return Draft202012Validator(schema)
+
+
+def schema_errors(validator: Draft202012Validator, text: str) -> list[str]:
+    return [error.message for error in validator.iter_errors(yaml.safe_load(text))]
+
+
+def test_schema_is_a_valid_draft_2020_12_schema(schema: dict[str, Any]) -> None:
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+
+
+def test_schema_knows_exactly_the_loader_fields(schema: dict[str, Any]) -> None:
+    definitions = schema["$defs"]
+    assert tuple(schema["properties"]) == TOP_FIELDS
+    assert tuple(definitions["exercise"]["properties"]) == EXERCISE_FIELDS
+    assert tuple(definitions["defaults"]["properties"]) == EXERCISE_FIELDS[1:]
+
+
+def _objects(node: object) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
+
+
+def test_every_object_is_closed_and_every_property_documented(schema: dict[str, Any]) -> None:
+    objects = list(_objects(schema))
+    assert len(objects) == 3  # the routine, an exercise, the defaults
+    for each in objects:
+        assert each["additionalProperties"] is False
+        assert each["title"] and each["description"]
+        for name, prop in each["properties"].items():
+            assert prop["title"] and prop["description"], name
+
+
+def test_good_files_were_found() -> None:
+    assert ROOT / "tests" / "data" / "good" / "every_field.yaml" in GOOD_FILES
+
+
+@pytest.mark.parametrize("path", GOOD_FILES, ids=lambda path: path.name)
+def test_good_routine_passes_loader_and_schema(path: Path, validator: Draft202012Validator) -> None:
+    load_routine(path)
+    assert schema_errors(validator, path.read_text(encoding="utf-8")) == []
+
+
+HEAD = "name: R\nexercises:\n  - name: E\n"
+
+
+def exercise(*lines: str) -> str:
+    return HEAD + "".join(f"    {line}\n" for line in lines)
+
+
+#: A valid exercise list, for mistakes made elsewhere.
+EXERCISES = "exercises: [{name: E, until: button}]\n"
+
+#: Mistakes that both the schema and the loader must catch.
+BAD = {
+    "list at top": "- name: R\n",
+    "unknown top-level field": exercise("until: button") + "colour: red\n",
+    "unknown exercise field": exercise("until: button", "hold_second: 5"),
+    "unknown defaults field": "name: R\ndefaults: {colour: red}\n" + EXERCISES,
+    "name in defaults": "name: R\ndefaults: {name: X}\n" + EXERCISES,
+    "missing name": EXERCISES,
+    "missing exercises": "name: R\n",
+    "empty exercises": "name: R\nexercises: []\n",
+    "too many exercises": "name: R\nexercises:\n" + "  - {name: E, until: button}\n" * 201,
+    "exercise not a mapping": "name: R\nexercises: [Stretch]\n",
+    "missing exercise name": "name: R\nexercises: [{until: button}]\n",
+    "blank name": "name: ' '\n" + EXERCISES,
+    "number for name": "name: 5\n" + EXERCISES,
+    "number for description": "name: R\ndescription: 5\n" + EXERCISES,
+    "text too long": exercise("until: button", "instructions: " + "x" * 2001),
+    "unknown placeholder": exercise("until: button", "instructions: Hold {reap}"),
+    "lone brace": exercise("until: button", "after_set: 'Set {set'"),
+    "format spec": exercise("until: button", "after_set: 'Set {set:>2}'"),
+    "hold low": exercise("hold_seconds: 0"),
+    "hold high": exercise("hold_seconds: 3601"),
+    "hold as text": exercise("hold_seconds: '20'"),
+    "hold as bool": exercise("hold_seconds: true"),
+    "duration low": exercise("duration_seconds: 0.5"),
+    "duration high": exercise("duration_seconds: 3601"),
+    "rest low": exercise("until: button", "rest_seconds: -1"),
+    "rest high": exercise("until: button", "rest_seconds: 3601"),
+    "set rest low": exercise("until: button", "set_rest_seconds: -1"),
+    "set rest high": exercise("until: button", "set_rest_seconds: 3601"),
+    "ready low": exercise("until: button", "ready: -1"),
+    "ready high": exercise("until: button", "ready: 3601"),
+    "ready word": exercise("until: button", "ready: soon"),
+    "sets low": exercise("until: button", "sets: 0"),
+    "sets high": exercise("until: button", "sets: 101"),
+    "reps low": exercise("until: button", "reps: 0"),
+    "reps high": exercise("until: button", "reps: 101"),
+    "reps as text": exercise("until: button", "reps: '3'"),
+    "reps as bool": exercise("until: button", "reps: true"),
+    "until word": exercise("until: Button"),
+    "until bool": exercise("until: true"),
+    "hold and duration": exercise("hold_seconds: 5", "duration_seconds: 5"),
+    "hold and until": exercise("hold_seconds: 5", "until: button"),
+    "duration and until": exercise("duration_seconds: 5", "until: button"),
+    "two kinds in defaults": (
+        "name: R\ndefaults: {hold_seconds: 5, until: button}\nexercises: [{name: E}]\n"
+    ),
+    "no kind": exercise("reps: 2"),
+    "no kind, defaults without one": ("name: R\ndefaults: {reps: 2}\nexercises: [{name: E}]\n"),
+    "sides not a list": exercise("until: button", "sides: left"),
+    "sides empty": exercise("until: button", "sides: []"),
+    "too many sides": exercise("until: button", "sides: [a, b, c, d, e]"),
+    "duplicate sides": exercise("until: button", "sides: [left, left]"),
+    "empty side": exercise("until: button", "sides: ['']"),
+    "blank side": exercise("until: button", "sides: [' ']"),
+    "side not text": exercise("until: button", "sides: [1]"),
+}
+
+
+@pytest.mark.parametrize("text", BAD.values(), ids=list(BAD))
+def test_bad_routine_fails_loader_and_schema(text: str, validator: Draft202012Validator) -> None:
+    with pytest.raises(RoutineError):
+        parse_routine(text, "bad.yaml")
+    assert schema_errors(validator, text) != []
+
+
+#: Routines that are fine however the kind reaches each exercise.
+GOOD = {
+    "kind from defaults": "name: R\ndefaults: {hold_seconds: 5}\nexercises: [{name: E}]\n",
+    "exercise kind beats defaults": ("name: R\ndefaults: {hold_seconds: 5}\n" + EXERCISES),
+    "literal braces": exercise("until: button", "instructions: 'Say {{hi}} {rep}}}'"),
+    "bounds": exercise("hold_seconds: 3600", "rest_seconds: 0", "ready: 0", "sets: 100", "reps: 1"),
+}
+
+
+@pytest.mark.parametrize("text", GOOD.values(), ids=list(GOOD))
+def test_good_snippet_passes_loader_and_schema(text: str, validator: Draft202012Validator) -> None:
+    parse_routine(text, "good.yaml")
+    assert schema_errors(validator, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "{rep} of {reps}, set {set} of {sets}, {side}, {seconds}, {exercise}",
+        "{{rep}}",
+        "{{{rep}}}",
+        "}}{{",
+        "{rep}}",
+        "{{rep}",
+        "{{{rep}}",
+        "{rep",
+        "rep}",
+        "{}",
+        "{Rep}",
+        "{rep!r}",
+        "{rep:>3}",
+        "{rep.x}",
+        "{rep[0]}",
+        "{ rep }",
+        "line one\n{side}\n",
+    ],
+)
+def test_schema_pattern_and_loader_agree_on_placeholders(
+    text: str, validator: Draft202012Validator
+) -> None:
+    routine = exercise("until: button", "instructions: " + json.dumps(text))
+    try:
+        parse_routine(routine, "r.yaml")
+        loader_accepts = True
+    except RoutineError:
+        loader_accepts = False
+    assert (schema_errors(validator, routine) == []) == loader_accepts
