@@ -1,0 +1,294 @@
+"""The ``coach`` command line."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import click
+
+from coach import __version__, library
+from coach.errors import CoachError, RoutineError
+from coach.gestures import GESTURES, Thresholds
+from coach.hardware.button import DEFAULT_BUTTON_PIN
+from coach.loader import load_routine
+from coach.plan import Plan, Step, compile_plan
+from coach.routine import Routine
+from coach.session import ScriptedPress, SessionOptions, build_session, default_keys
+from coach.transcript import TranscriptWriter
+from coach.voice import TextVoice
+
+EXIT_INTERRUPTED = 130
+
+
+class CoachGroup(click.Group):
+    """Turns every :class:`CoachError` into one message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CoachError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                click.echo(f"coach: {line}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=CoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
+@click.version_option(__version__, prog_name="coach")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """A voice-guided stretching coach for a Raspberry Pi with one button.
+
+    Try a session on any computer with:  coach run --simulate
+    """
+    ctx.obj = {"debug": debug}
+
+
+def _load(name: str | None) -> Routine:
+    return load_routine(library.resolve(name))
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+# -- list / validate / preview ----------------------------------------------
+
+
+@cli.command("list")
+def list_cmd() -> None:
+    """List the routines in the library."""
+    voice = TextVoice()
+    rows = []
+    for entry in library.entries():
+        try:
+            routine = load_routine(entry.path)
+        except RoutineError:
+            rows.append((entry.slug, "-", "-", "invalid: run 'coach validate'"))
+            continue
+        plan = compile_plan(routine, voice.duration)
+        rows.append(
+            (entry.slug, _clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
+        )
+    if not rows:
+        raise CoachError(f"no routines found in {library.bundled_dir()}")
+    _table(("ROUTINE", "LENGTH", "EXERCISES", "TITLE"), rows)
+    click.echo(f"\ndefault: {library.DEFAULT_ROUTINE}")
+
+
+@cli.command()
+@click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
+def validate(routines: Sequence[str]) -> None:
+    """Check routine files; all bundled routines when none are named.
+
+    ROUTINE is a name from 'coach list' or a path to a YAML file. Exits with
+    status 3 when any routine breaks a rule.
+    """
+    paths = (
+        [library.resolve(r) for r in routines] if routines else [e.path for e in library.entries()]
+    )
+    problems: list[str] = []
+    for path in paths:
+        try:
+            routine = load_routine(path)
+        except RoutineError as exc:
+            problems.extend(exc.problems)
+            continue
+        click.echo(f"ok  {path}  ({len(routine.exercises)} exercises)")
+    if problems:
+        raise RoutineError(problems)
+
+
+@cli.command()
+@click.argument("routine", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--cues/--no-cues", default=False, help="Show every cue under its step.")
+def preview(routine: str | None, as_json: bool, cues: bool) -> None:
+    """Show the plan of ROUTINE (default: the default routine) without running it."""
+    loaded = _load(routine)
+    plan = compile_plan(loaded, TextVoice().duration)
+    if as_json:
+        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(render_plan(plan, cues))
+
+
+def render_plan(plan: Plan, with_cues: bool) -> str:
+    lines = [plan.routine, ""]
+    header = f"{'START':>7}  {'STEP':<9} {'LENGTH':>8}  WHAT"
+    lines.append(header)
+    for step, start in zip(plan.steps, plan.starts()):
+        length = "button" if step.duration_seconds is None else f"{step.duration_seconds:.1f} s"
+        lines.append(f"{_clock_tenths(start):>7}  {step.kind:<9} {length:>8}  {_what(step)}")
+        if with_cues:
+            for cue in step.cues:
+                lines.append(f"{'':>7}  {'':<9} {'':>8}    +{cue.offset_seconds:5.1f}  {cue.text}")
+            for cue in step.dropped:
+                lines.append(f"{'':>7}  {'':<9} {'':>8}    (dropped: no room) {cue.text}")
+    total = f"total {_clock(plan.total_seconds)} ({plan.total_seconds:.1f} s)"
+    if plan.button_steps:
+        total += f", plus {plan.button_steps} step(s) that wait for the button"
+    lines += ["", total]
+    return "\n".join(lines)
+
+
+def _clock_tenths(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def _what(step: Step) -> str:
+    if step.exercise is None:
+        return step.cues[0].text if step.cues else ""
+    parts = [step.exercise]
+    if step.side:
+        parts.append(step.side)
+    if step.rep is not None and step.reps:
+        parts.append(f"rep {step.rep}/{step.reps}")
+    if step.set is not None and step.sets and step.sets > 1:
+        parts.append(f"set {step.set}/{step.sets}")
+    return ", ".join(parts)
+
+
+# -- run -----------------------------------------------------------------------
+
+
+_PRESS_AT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*([a-z]+)\s*$")
+
+
+def parse_press_at(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> list[ScriptedPress]:
+    presses = []
+    for value in values:
+        match = _PRESS_AT.match(value)
+        if not match or match.group(2) not in GESTURES:
+            raise click.BadParameter(
+                f"expected SECONDS:GESTURE with GESTURE one of {', '.join(GESTURES)}, "
+                f"got '{value}' (example: 12.5:press)"
+            )
+        presses.append(ScriptedPress(float(match.group(1)), match.group(2)))  # type: ignore[arg-type]
+    return sorted(presses, key=lambda p: p.at_seconds)
+
+
+@cli.command()
+@click.argument("routine", required=False)
+@click.option(
+    "--simulate",
+    is_flag=True,
+    help="Use a simulated button (gpiozero mock pin) driven by the keyboard.",
+)
+@click.option(
+    "--instant",
+    is_flag=True,
+    help="Run on a virtual clock, as fast as possible (implies --simulate).",
+)
+@click.option(
+    "--press-at",
+    "presses",
+    multiple=True,
+    callback=parse_press_at,
+    metavar="T:GESTURE",
+    help="Press the simulated button T seconds into the session; GESTURE is press, "
+    "long or stop. Repeatable.",
+)
+@click.option(
+    "--transcript",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    help="Write every event as a JSON line to FILE ('-' for standard output).",
+)
+@click.option("--wait", is_flag=True, help="Wait for a press before starting, as the device does.")
+@click.option(
+    "--long-seconds",
+    type=click.FloatRange(min=0.1),
+    default=Thresholds.long_seconds,
+    show_default=True,
+    help="Hold the button this long for a long press (skip).",
+)
+@click.option(
+    "--stop-seconds",
+    type=click.FloatRange(min=0.2),
+    default=Thresholds.stop_seconds,
+    show_default=True,
+    help="Hold the button this long to stop the session.",
+)
+@click.option(
+    "--pin",
+    type=click.IntRange(0, 27),
+    default=DEFAULT_BUTTON_PIN,
+    show_default=True,
+    help="BCM number of the GPIO pin the button is wired to.",
+)
+def run(
+    routine: str | None,
+    simulate: bool,
+    instant: bool,
+    presses: list[ScriptedPress],
+    transcript: TextIO | None,
+    wait: bool,
+    long_seconds: float,
+    stop_seconds: float,
+    pin: int,
+) -> None:
+    """Run a session of ROUTINE (a name from 'coach list' or a path; default routine if none).
+
+    \b
+    In a simulated session on a terminal, keys stand in for the button:
+      space or Enter  press: pause, resume, "ready" / "done"
+      n               long press: skip to the next step
+      s               stop the session
+      q               quit at once
+    """
+    if presses and not (simulate or instant):
+        raise click.UsageError("--press-at needs --simulate (or --instant)")
+    try:
+        thresholds = Thresholds(stop_seconds=stop_seconds, long_seconds=long_seconds)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    loaded = _load(routine)
+    to_stdout = transcript is not None and getattr(transcript, "name", "") == "-"
+    listeners = [TranscriptWriter(transcript)] if transcript is not None else []
+    options = SessionOptions(
+        simulate=simulate or instant,
+        instant=instant,
+        wait_for_press=wait,
+        presses=presses,
+        thresholds=thresholds,
+        button_pin=pin,
+        speech_out=None if to_stdout else sys.stdout,
+        listeners=list(listeners),
+        keys_in=default_keys(),
+    )
+    session = build_session(loaded, options)
+    try:
+        state = session.run()
+    finally:
+        if transcript is not None:
+            transcript.close()
+    if not to_stdout:
+        click.echo(f"session {state}")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="coach")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""Adapters to the physical world: GPIO through gpiozero, the terminal as a button."""

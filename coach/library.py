@@ -1,0 +1,52 @@
+"""Finding routines: the bundled library, plus any path a person names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.errors import RoutineNotFound
+
+DEFAULT_ROUTINE = "pinched-nerve-leg"
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+
+
+def bundled_dir() -> Path:
+    """The routine folder: ``routines/`` in a checkout, ``coach/_routines`` in a wheel."""
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / "routines"
+    if (checkout / f"{DEFAULT_ROUTINE}.yaml").is_file():
+        return checkout
+    return package / "_routines"
+
+
+@dataclass(frozen=True)
+class Entry:
+    slug: str
+    path: Path
+
+
+def entries(folders: list[Path] | None = None) -> list[Entry]:
+    """Every routine file in the library, by name; earlier folders win on a clash."""
+    found: dict[str, Entry] = {}
+    for folder in folders if folders is not None else [bundled_dir()]:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix in ROUTINE_SUFFIXES and path.is_file():
+                found.setdefault(path.stem, Entry(path.stem, path))
+    return sorted(found.values(), key=lambda e: e.slug)
+
+
+def resolve(name_or_path: str | None, folders: list[Path] | None = None) -> Path:
+    """A library name (``quick-demo``) or a path to a routine file."""
+    name = name_or_path or DEFAULT_ROUTINE
+    library = entries(folders)
+    for entry in library:
+        if entry.slug == name:
+            return entry.path
+    path = Path(name)
+    if path.suffix in ROUTINE_SUFFIXES or path.exists() or "/" in name:
+        return path  # the loader reports a missing or unreadable file with its name
+    names = ", ".join(e.slug for e in library) or "none"
+    raise RoutineNotFound(f"no routine named '{name}'; the library has: {names}")

@@ -1,0 +1,17 @@
+"""The session transcript: one JSON object a line, for tests and for people."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from coach.engine import Event
+
+
+class TranscriptWriter:
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def __call__(self, event: Event) -> None:
+        self._out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self._out.flush()
