@@ -1,0 +1,194 @@
+"""The command line: exact output, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coach import library
+from coach.cli import cli
+from coach.loader import load_routine
+from coach.plan import compile_plan
+from coach.voice import estimate_seconds
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+BAD = """name: Legs
+exercises:
+  - name: Lunge
+    hold_seconds: twenty
+"""
+
+
+def test_list_shows_the_bundled_routines() -> None:
+    code, out, _ = invoke("list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["ROUTINE", "LENGTH", "EXERCISES", "TITLE"]
+    names = [line.split()[0] for line in lines[1:] if line and not line.startswith("default")]
+    assert names == ["hip-piriformis", "pinched-nerve-leg", "quick-demo"]
+    assert lines[-1] == "default: pinched-nerve-leg"
+
+
+def test_validate_all_bundled_routines() -> None:
+    code, out, err = invoke("validate")
+    assert code == 0, err
+    assert len([line for line in out.splitlines() if line.startswith("ok  ")]) == 3
+
+
+def test_validate_reports_file_line_column_and_exits_3(tmp_path: Path) -> None:
+    bad = tmp_path / "legs.yaml"
+    bad.write_text(BAD)
+    code, out, err = invoke("validate", str(bad))
+    assert code == 3
+    assert err == (
+        f"coach: {bad}:4:19: exercises[0].hold_seconds: must be a number of seconds "
+        "from 1 to 3600, got 'twenty'\n"
+    )
+    assert "Traceback" not in out + err
+
+
+def test_validate_checks_every_file_and_fails_if_any_is_bad(tmp_path: Path) -> None:
+    bad = tmp_path / "legs.yaml"
+    bad.write_text(BAD)
+    code, out, err = invoke("validate", "quick-demo", str(bad))
+    assert code == 3
+    assert out.startswith("ok  ") and "quick-demo.yaml" in out
+    assert "hold_seconds" in err
+
+
+def test_unknown_routine_name_lists_the_library() -> None:
+    code, _, err = invoke("preview", "no-such-routine")
+    assert code == 3
+    assert err == (
+        "coach: no routine named 'no-such-routine'; the library has: "
+        "hip-piriformis, pinched-nerve-leg, quick-demo\n"
+    )
+
+
+def test_debug_shows_the_traceback() -> None:
+    result = CliRunner().invoke(cli, ["--debug", "preview", "no-such-routine"])
+    assert result.exit_code != 0
+    assert result.exception is not None
+    assert type(result.exception).__name__ == "RoutineNotFound"
+
+
+def test_preview_table_has_start_times_and_total() -> None:
+    code, out, _ = invoke("preview", "quick-demo")
+    assert code == 0
+    plan = compile_plan(load_routine(library.resolve("quick-demo")), estimate_seconds)
+    lines = out.splitlines()
+    assert lines[0] == "Quick demo"
+    assert lines[2].split() == ["START", "STEP", "LENGTH", "WHAT"]
+    assert lines[3].split()[:3] == ["0:00.0", "announce", f"{plan.steps[0].duration_seconds:.1f}"]
+    assert (
+        len([line for line in lines if line[:7].strip()]) == len(plan.steps) + 3
+    )  # title, header, total
+    assert lines[-1] == f"total 1:{round(plan.total_seconds) - 60:02d} ({plan.total_seconds:.1f} s)"
+
+
+def test_preview_json_matches_the_plan() -> None:
+    code, out, _ = invoke("preview", "quick-demo", "--json")
+    assert code == 0
+    data = json.loads(out)
+    plan = compile_plan(load_routine(library.resolve("quick-demo")), estimate_seconds)
+    assert data["total_seconds"] == round(plan.total_seconds, 3)
+    assert [s["kind"] for s in data["steps"]] == [s.kind for s in plan.steps]
+
+
+def test_quick_demo_is_under_two_minutes() -> None:
+    plan = compile_plan(load_routine(library.resolve("quick-demo")), estimate_seconds)
+    assert plan.total_seconds < 120
+
+
+def test_instant_run_writes_a_transcript_to_stdout() -> None:
+    code, out, err = invoke("run", "quick-demo", "--instant", "--transcript", "-")
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[0] == {"t": 0.0, "type": "state", "state": "running"}
+    assert events[-1]["type"] == "state" and events[-1]["state"] == "finished"
+    plan = compile_plan(load_routine(library.resolve("quick-demo")), estimate_seconds)
+    assert events[-1]["t"] == round(plan.total_seconds, 3)
+    assert {e["type"] for e in events} == {"state", "step", "say"}
+
+
+def test_instant_run_with_presses_and_a_transcript_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    code, out, err = invoke(
+        "run",
+        "quick-demo",
+        "--instant",
+        "--press-at",
+        "22:press",
+        "--press-at",
+        "30:press",
+        "--press-at",
+        "40:stop",
+        "--transcript",
+        str(path),
+    )
+    assert code == 0, err
+    assert out.splitlines()[-1] == "session stopped"
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    gestures = [(e["t"], e["gesture"]) for e in events if e["type"] == "gesture"]
+    assert gestures == [(22.1, "press"), (30.1, "press"), (43.2, "stop")]
+    states = [(e["t"], e["state"]) for e in events if e["type"] == "state"]
+    assert states == [(0.0, "running"), (22.1, "paused"), (30.1, "running"), (43.2, "stopped")]
+
+
+def test_instant_run_prints_what_is_said_with_times() -> None:
+    code, out, _ = invoke("run", "quick-demo", "--instant")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "[00:00.0] Quick demo."
+    assert lines[-1] == "session finished"
+
+
+def test_button_step_without_a_scripted_press_is_a_clear_error() -> None:
+    code, _, err = invoke("run", "hip-piriformis", "--instant")
+    assert code == 2
+    assert "waits for the button, but no more presses are scripted" in err
+
+
+@pytest.mark.parametrize("value", ["12", "x:press", "5:tap", "-1:press"])
+def test_bad_press_at_is_a_usage_error(value: str) -> None:
+    code, _, err = invoke("run", "--instant", "--press-at", value)
+    assert code == 2
+    assert "expected SECONDS:GESTURE" in err
+
+
+def test_press_at_needs_simulation() -> None:
+    code, _, err = invoke("run", "--press-at", "1:press")
+    assert code == 2
+    assert "--press-at needs --simulate" in err
+
+
+def test_thresholds_must_be_in_order() -> None:
+    code, _, err = invoke("run", "--instant", "--long-seconds", "4", "--stop-seconds", "3")
+    assert code == 2
+    assert "bounce < long < stop" in err
+
+
+def test_without_gpio_run_suggests_simulate() -> None:
+    code, _, err = invoke("run", "quick-demo", env={"GPIOZERO_PIN_FACTORY": "no-such-factory"})
+    assert code == 4
+    assert err.startswith("coach: no GPIO found on this machine")
+    assert err.rstrip().endswith("add --simulate")
+
+
+def test_python_dash_m_coach_works() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "coach", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip().startswith("coach, version ")

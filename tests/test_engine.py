@@ -1,0 +1,358 @@
+"""The engine on the virtual clock: exact transcripts, every gesture in every state."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from coach.engine import RESUME_LEAD_IN_SECONDS
+from coach.gestures import Thresholds
+from tests.conftest import exercise, make_run, routine
+
+TINY = routine(exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0), name="Tiny")
+
+
+def test_whole_transcript_of_a_small_routine() -> None:
+    run = make_run(TINY)
+    assert run.go() == "finished"
+    assert [
+        (e["t"], e["type"], e.get("text") or e.get("kind") or e.get("state"))
+        for e in (ev.to_json() for ev in run.events)
+    ] == [
+        (0.0, "state", "running"),
+        (0.0, "step", "announce"),
+        (0.0, "say", "Tiny."),
+        (1.375, "step", "announce"),
+        (1.375, "say", "Exercise 1 of 1: Reach."),
+        (4.25, "step", "ready"),
+        (4.25, "say", "Get ready."),
+        (5.25, "say", "2"),
+        (6.25, "say", "1"),
+        (7.25, "step", "hold"),
+        (7.25, "say", "Hold."),
+        (9.25, "say", "3"),
+        (10.25, "say", "2"),
+        (11.25, "say", "1"),
+        (12.25, "step", "rest"),
+        (12.25, "say", "Release. Rest."),
+        (13.4, "say", "Next: rep 2 of 2."),
+        (17.25, "say", "3"),
+        (18.25, "say", "2"),
+        (19.25, "say", "1"),
+        (20.25, "step", "hold"),
+        (20.25, "say", "Hold."),
+        (22.25, "say", "3"),
+        (23.25, "say", "2"),
+        (24.25, "say", "1"),
+        (25.25, "step", "finish"),
+        (25.25, "say", "Release."),
+        (26.225, "say", "Well done. That was Tiny."),
+        (28.7, "say", "1 exercise in under a minute."),
+        (31.95, "state", "finished"),
+    ]
+
+
+def test_step_events_carry_where_the_person_is() -> None:
+    r = routine(exercise("Lunge", seconds=5.0, sides=("right leg", "left leg"), sets=2, reps=1))
+    run = make_run(r)
+    run.go()
+    holds = [e for e in run.of("step") if e["kind"] == "hold"]
+    assert [(h["side"], h["set"], h["rep"], h["reps"], h["sets"]) for h in holds] == [
+        ("right leg", 1, 1, 1, 2),
+        ("left leg", 1, 1, 1, 2),
+        ("right leg", 2, 1, 1, 2),
+        ("left leg", 2, 1, 1, 2),
+    ]
+    assert all(h["exercise"] == "Lunge" and h["duration_seconds"] == 5.0 for h in holds)
+
+
+@pytest.mark.parametrize("hold", [5.0, 20.0, 45.0])
+def test_session_length_with_no_presses_equals_the_plan_total(hold: float) -> None:
+    r = routine(
+        exercise(
+            "A",
+            seconds=hold,
+            sides=("right", "left"),
+            reps=3,
+            rest_seconds=7.0,
+            sets=2,
+            set_rest_seconds=12.0,
+            after_set="Breathe.",
+        ),
+        exercise("B", kind="activity", seconds=30.0, reps=2, rest_seconds=5.0),
+        safety="Go gently.",
+    )
+    run = make_run(r)
+    run.go()
+    ended_at, state = run.states()[-1]
+    assert state == "finished"
+    assert ended_at == pytest.approx(run.plan.total_seconds, abs=1e-6)
+    starts = [e["t"] for e in run.of("step")]
+    assert starts == pytest.approx(run.plan.starts(), abs=1e-6)
+
+
+def test_said_cues_never_overlap_in_a_session() -> None:
+    r = routine(exercise("A", seconds=20.0, reps=2, rest_seconds=3.0, sides=("right", "left")))
+    run = make_run(r)
+    run.go()
+    said = run.voice.said
+    for before, after in itertools.pairwise(said):
+        assert before.t + run.voice.duration(before.text) <= after.t + 1e-9, (before, after)
+
+
+# -- pause and resume ------------------------------------------------------------
+
+
+def _hold_start(run_plan_steps: list[tuple[float, str]]) -> float:
+    return next(t for t, kind in run_plan_steps if kind == "hold")
+
+
+def test_pause_keeps_the_remaining_time_exactly() -> None:
+    probe = make_run(TINY)
+    probe.go()
+    hold_at = _hold_start(probe.steps())  # 7.25; the hold lasts 5 s
+
+    run = make_run(TINY)
+    run.gesture_at(hold_at + 0.5, "press")  # pause with 4.4 s of the hold left
+    run.gesture_at(hold_at + 30.0, "press")  # resume much later
+    run.go()
+    pressed = hold_at + 0.5 + 0.1  # a press takes effect on release
+    resumed = hold_at + 30.0 + 0.1
+    assert (pressed, "paused") in run.states()
+    assert (resumed, "running") in run.states()
+    next_step = next(t for t, kind in run.steps() if t > resumed)
+    left_at_pause = 5.0 - (pressed - hold_at)
+    assert next_step == pytest.approx(resumed + RESUME_LEAD_IN_SECONDS + left_at_pause)
+    # Speech stopped at the pause, "paused" said, then the lead-in and the hold word.
+    assert pressed in run.voice.stops
+    said = run.said()
+    i = said.index((pressed, "Paused. Press to resume."))
+    assert said[i + 1 : i + 5] == [
+        (resumed, "Resuming."),
+        (resumed + 1.0, "2"),
+        (resumed + 2.0, "1"),
+        (resumed + 3.0, "Hold."),
+    ]
+
+
+def test_countdown_after_resume_lands_on_the_shifted_end() -> None:
+    run = make_run(TINY)
+    run.gesture_at(7.25 + 0.4, "press")
+    run.gesture_at(20.0, "press")
+    run.go()
+    resumed = 20.1
+    end = resumed + 3.0 + (5.0 - 0.5)
+    said = dict((text, t) for t, text in run.said() if t > resumed + 3.0 and t < end)
+    assert said["3"] == pytest.approx(end - 3)
+    assert said["2"] == pytest.approx(end - 2)
+    assert said["1"] == pytest.approx(end - 1)
+
+
+def test_pause_during_the_lead_in_keeps_the_time_left() -> None:
+    run = make_run(TINY)
+    run.gesture_at(8.0, "press")  # pause 0.85 s into the hold: 4.15 s left
+    run.gesture_at(10.0, "press")  # resume at 10.1; lead-in until 13.1
+    run.gesture_at(11.0, "press")  # pause again at 11.1, inside the lead-in
+    run.gesture_at(15.0, "press")  # resume at 15.1; lead-in until 18.1
+    run.go()
+    assert [s for _, s in run.states()] == [
+        "running",
+        "paused",
+        "running",
+        "paused",
+        "running",
+        "finished",
+    ]
+    rest_start = next(t for t, kind in run.steps() if kind == "rest")
+    assert rest_start == pytest.approx(18.1 + 4.15)
+
+
+def test_pause_in_a_rest_keeps_its_time() -> None:
+    run = make_run(TINY)
+    run.gesture_at(14.0, "press")  # in the rest (12.25 .. 20.25)
+    run.gesture_at(30.0, "press")
+    run.go()
+    hold_at = [t for t, kind in run.steps() if kind == "hold"][1]
+    assert hold_at == pytest.approx(30.1 + 3.0 + (20.25 - 14.1))
+
+
+def test_pause_mid_sentence_in_an_announcement_says_the_sentence_again() -> None:
+    run = make_run(TINY)
+    run.gesture_at(2.0, "press")  # "Exercise 1 of 1: Reach." runs 1.375 .. 3.45
+    run.gesture_at(5.0, "press")
+    run.go()
+    assert (8.1, "Exercise 1 of 1: Reach.") in run.said()
+    ready_at = next(t for t, kind in run.steps() if kind == "ready")
+    assert ready_at == pytest.approx(8.1 + (4.25 - 1.375))
+
+
+# -- long press: skip ----------------------------------------------------------------
+
+
+def test_long_press_skips_the_rest_of_the_step() -> None:
+    run = make_run(TINY)
+    run.gesture_at(8.0, "long")  # in the first hold; released at 9.2
+    run.go()
+    assert "long" in [g["gesture"] for g in run.of("gesture")]
+    after = [(t, k) for t, k in run.steps() if t > 7.25]
+    assert after[0] == (9.2, "rest")
+    assert 9.2 in run.voice.stops
+
+
+def test_long_press_while_paused_moves_on_and_runs() -> None:
+    run = make_run(TINY)
+    run.gesture_at(8.0, "press")
+    run.gesture_at(10.0, "long")
+    run.go()
+    assert (11.2, "rest") in run.steps()
+    assert run.states()[:4] == [
+        (0.0, "running"),
+        (8.1, "paused"),
+        (11.2, "running"),
+        (run.states()[3][0], "finished"),
+    ]
+
+
+def test_long_press_on_the_last_step_finishes() -> None:
+    run = make_run(TINY)
+    run.gesture_at(26.0, "long")
+    assert run.go() == "finished"
+    assert run.states()[-1] == (27.2, "finished")
+
+
+# -- stop -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("at", [2.0, 8.0])
+def test_stop_ends_the_session_from_running(at: float) -> None:
+    run = make_run(TINY)
+    run.gesture_at(at, "stop")
+    assert run.go() == "stopped"
+    ended = at + 3.2
+    assert run.states()[-1] == (ended, "stopped")
+    assert run.said()[-1] == (ended, "Session ended.")
+
+
+def test_stop_ends_the_session_from_paused() -> None:
+    run = make_run(TINY)
+    run.gesture_at(8.0, "press")
+    run.gesture_at(9.0, "stop")
+    assert run.go() == "stopped"
+    assert [s for _, s in run.states()] == ["running", "paused", "stopped"]
+
+
+# -- idle -------------------------------------------------------------------------
+
+
+def test_idle_waits_for_a_press_to_start() -> None:
+    run = make_run(TINY)
+    run.gesture_at(5.0, "long")  # does nothing before the start
+    run.gesture_at(10.0, "press")
+    run.go(wait_for_press=True)
+    assert run.states()[:2] == [(0.0, "idle"), (10.1, "running")]
+    assert run.steps()[0] == (10.1, "announce")
+    assert run.said()[0] == (0.0, "Press the button to start.")
+    assert "Skip." not in [text for _, text in run.said()]
+
+
+def test_idle_stop_ends_without_starting() -> None:
+    run = make_run(TINY)
+    run.gesture_at(1.0, "stop")
+    assert run.go(wait_for_press=True) == "stopped"
+    assert run.steps() == []
+
+
+# -- button steps ---------------------------------------------------------------
+
+
+BUTTON = routine(
+    exercise("Squeeze", kind="button", seconds=None, reps=2),
+    exercise("Reach", seconds=5.0, ready="button"),
+    name="Buttons",
+)
+
+
+def test_press_means_done_and_ready_in_button_steps() -> None:
+    probe = make_run(BUTTON)
+    wait_at = probe.plan.starts()[2]  # intro, announce, then the first wait
+    run = make_run(BUTTON)
+    run.gesture_at(wait_at + 4.0, "press")  # rep 1 done
+    run.gesture_at(wait_at + 8.0, "press")  # rep 2 done
+    run.gesture_at(wait_at + 15.0, "press")  # ready for the hold
+    assert run.go() == "finished"
+    kinds = run.steps()
+    waits = [t for t, k in kinds if k == "wait"]
+    assert waits == [wait_at, wait_at + 4.1]
+    ready = next(t for t, k in kinds if k == "ready")
+    hold = next(t for t, k in kinds if k == "hold")
+    assert hold == wait_at + 15.1
+    assert ready < hold
+    assert "paused" not in [s for _, s in run.states()]
+    assert (waits[0], "Rep 1 of 2. Press the button when you are done.") in run.said()
+
+
+def test_long_press_also_finishes_a_button_step() -> None:
+    probe = make_run(BUTTON)
+    wait_at = probe.plan.starts()[2]
+    run = make_run(BUTTON)
+    run.gesture_at(wait_at + 1.0, "long")
+    run.gesture_at(wait_at + 5.0, "stop")
+    run.go()
+    assert [k for _, k in run.steps()][2:4] == ["wait", "wait"]
+    assert run.steps()[3][0] == wait_at + 2.2
+
+
+# -- while the button is held ---------------------------------------------------
+
+
+def test_crossing_thresholds_is_announced_at_once() -> None:
+    run = make_run(TINY)
+    run.edge_at(8.0, True)
+    run.edge_at(12.5, False)
+    run.go()
+    said = run.said()
+    assert (9.0, "Skip.") in said
+    assert (11.0, "Stop.") in said
+    assert run.states()[-1] == (12.5, "stopped")
+
+
+def test_thresholds_are_settings() -> None:
+    run = make_run(TINY, Thresholds(long_seconds=0.5, stop_seconds=2.0))
+    run.edge_at(8.0, True)
+    run.edge_at(8.6, False)
+    run.go()
+    assert run.of("gesture")[0] == {"t": 8.6, "type": "gesture", "gesture": "long"}
+    assert (8.5, "Skip.") in run.said()
+
+
+def test_bounce_is_ignored() -> None:
+    run = make_run(TINY)
+    run.edge_at(8.0, True)
+    run.edge_at(8.02, False)
+    run.go()
+    assert run.of("gesture") == []
+    assert run.state == "finished"
+
+
+def test_quit_stops_at_once() -> None:
+    run = make_run(TINY)
+    run.clock.call_at(3.0, run.engine.quit)
+    assert run.go() == "stopped"
+    assert run.states()[-1] == (3.0, "stopped")
+    assert 3.0 in run.voice.stops
+
+
+def test_resume_word_is_left_out_when_the_countdown_is_too_close() -> None:
+    run = make_run(TINY)
+    run.gesture_at(7.25 + 1.5, "press")  # 1.6 s into the hold; "3" is due at 2.0
+    run.gesture_at(20.0, "press")
+    run.go()
+    resumed = 20.1
+    after = [(t, text) for t, text in run.said() if t >= resumed]
+    assert after[:4] == [
+        (resumed, "Resuming."),
+        (resumed + 1.0, "2"),
+        (resumed + 2.0, "1"),
+        (pytest.approx(resumed + 3.0 + 0.4), "3"),
+    ]

@@ -1,0 +1,331 @@
+"""Compiling routines into plans: order of work, cue rules, the no-overlap rule."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+
+import pytest
+
+from coach.plan import Cue, Plan, Priority, Step, _Draft, compile_plan, iter_cues, layout
+from coach.voice import estimate_seconds
+from tests.conftest import exercise, routine
+
+
+def plan_of(*exercises, **kw) -> Plan:
+    return compile_plan(routine(*exercises, **kw), estimate_seconds)
+
+
+def cues(step: Step) -> list[tuple[float, str]]:
+    return [(c.offset_seconds, c.text) for c in step.cues]
+
+
+def only(plan: Plan, kind: str) -> list[Step]:
+    return [s for s in plan.steps if s.kind == kind]
+
+
+def assert_no_overlap(plan: Plan) -> None:
+    for step in plan.steps:
+        for cue in step.cues:
+            assert cue.offset_seconds >= 0
+            if step.duration_seconds is not None:
+                assert cue.end_seconds <= step.duration_seconds + 1e-9, (step.kind, cue)
+        for a, b in zip(step.cues, step.cues[1:]):
+            assert a.end_seconds <= b.offset_seconds + 1e-9, (step.kind, a, b)
+    timeline = list(iter_cues(plan))
+    for (ta, a), (tb, _b) in itertools.pairwise(timeline):
+        assert ta + a.duration_seconds <= tb + 1e-9
+
+
+# -- order of work -------------------------------------------------------------------
+
+
+def test_order_is_sets_then_sides_then_reps() -> None:
+    plan = plan_of(
+        exercise(
+            "A",
+            seconds=5.0,
+            sides=("right", "left"),
+            sets=2,
+            reps=2,
+            rest_seconds=4.0,
+            set_rest_seconds=20.0,
+            after_set="Breathe deeply.",
+        )
+    )
+    shape = [(s.kind, s.set, s.side, s.rep) for s in plan.steps if s.kind != "announce"]
+    assert shape == [
+        ("ready", 1, "right", None),
+        ("hold", 1, "right", 1),
+        ("rest", 1, "right", 1),
+        ("hold", 1, "right", 2),
+        ("ready", 1, "left", None),
+        ("hold", 1, "left", 1),
+        ("rest", 1, "left", 1),
+        ("hold", 1, "left", 2),
+        ("rest", 1, None, None),  # the set rest
+        ("ready", 2, "right", None),
+        ("hold", 2, "right", 1),
+        ("rest", 2, "right", 1),
+        ("hold", 2, "right", 2),
+        ("ready", 2, "left", None),
+        ("hold", 2, "left", 1),
+        ("rest", 2, "left", 1),
+        ("hold", 2, "left", 2),
+        ("finish", None, None, None),
+    ]
+
+
+def test_switch_sides_is_announced_between_sides() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, sides=("right leg", "left leg")))
+    switch = [s for s in plan.steps if s.kind == "announce" and s.side == "left leg"]
+    assert len(switch) == 1
+    assert [c.text for c in switch[0].cues] == ["Release.", "Switch sides. Left leg."]
+
+
+def test_bare_side_names_are_spoken_as_sides() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, sides=("right", "left"), reps=2, rest_seconds=10.0))
+    texts = [c.text for s in plan.steps for c in s.cues]
+    assert "Start with the right side." in texts
+    assert "Switch sides. Left side." in texts
+    assert "Next: left side, rep 2 of 2." in texts
+
+
+def test_after_set_is_said_in_the_set_rest_with_a_preview() -> None:
+    plan = plan_of(
+        exercise(
+            "A",
+            seconds=5.0,
+            sets=2,
+            set_rest_seconds=30.0,
+            after_set="Take {sets} deep breaths after set {set}.",
+        )
+    )
+    set_rest = only(plan, "rest")[0]
+    assert set_rest.duration_seconds == 30.0
+    assert [c.text for c in set_rest.cues] == [
+        "Release. Rest.",
+        "Take 2 deep breaths after set 1.",
+        "Next: set 2 of 2.",
+    ]
+
+
+def test_after_set_without_a_set_rest_gets_its_own_announcement() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, sets=2, after_set="Breathe."), exercise("B"))
+    announce_texts = [[c.text for c in s.cues] for s in only(plan, "announce")]
+    assert ["Release.", "Breathe.", "Set 2 of 2."] in announce_texts
+    # After the last set it comes before the next exercise is introduced.
+    assert ["Release.", "Breathe."] in announce_texts
+
+
+def test_placeholders_are_filled_in() -> None:
+    plan = plan_of(
+        exercise(
+            "Lunge",
+            seconds=20.0,
+            sides=("right leg", "left leg"),
+            reps=3,
+            instructions="Hold {exercise} for {seconds} seconds, {reps} times, {side} first.",
+        )
+    )
+    intro = plan.steps[1]
+    assert "Hold Lunge for 20 seconds, 3 times, right leg first." in [c.text for c in intro.cues]
+
+
+def test_activity_and_button_exercises() -> None:
+    plan = plan_of(
+        exercise("Breathe", kind="activity", seconds=60.0),
+        exercise("Squeeze", kind="button", seconds=None, reps=2, rest_seconds=5.0),
+    )
+    activity = only(plan, "activity")[0]
+    assert cues(activity) == [
+        (0.0, "Begin."),
+        (30.0, "Halfway."),
+        (50.0, "10 seconds left."),
+        (57.0, "3"),
+        (58.0, "2"),
+        (59.0, "1"),
+    ]
+    assert not only(plan, "ready")  # lead-ins belong to holds only
+    waits = only(plan, "wait")
+    assert [w.duration_seconds for w in waits] == [None, None]
+    assert cues(waits[0]) == [(0.0, "Rep 1 of 2. Press the button when you are done.")]
+    rest = only(plan, "rest")[0]
+    assert "3" not in [c.text for c in rest.cues]  # nothing timed follows: no count-in
+
+
+def test_ready_button_waits_for_a_press() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, ready="button"))
+    ready = only(plan, "ready")[0]
+    assert ready.until_button
+    assert cues(ready) == [(0.0, "Press the button when you are ready.")]
+
+
+def test_ready_zero_starts_the_hold_at_once() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, ready=0.0))
+    assert not only(plan, "ready")
+
+
+# -- cue rules ------------------------------------------------------------------------
+
+
+def test_a_20_second_hold() -> None:
+    hold = only(plan_of(exercise("A", seconds=20.0)), "hold")[0]
+    assert cues(hold) == [
+        (0.0, "Hold."),
+        (10.0, "10 seconds left."),
+        (17.0, "3"),
+        (18.0, "2"),
+        (19.0, "1"),
+    ]
+    assert [c.priority for c in hold.cues] == [
+        Priority.KEY,
+        Priority.INFO,
+        Priority.COUNT,
+        Priority.COUNT,
+        Priority.COUNT,
+    ]
+
+
+def test_a_40_second_hold_also_says_halfway() -> None:
+    hold = only(plan_of(exercise("A", seconds=40.0)), "hold")[0]
+    assert (20.0, "Halfway.") in cues(hold)
+    assert (30.0, "10 seconds left.") in cues(hold)
+
+
+def test_short_holds_have_no_time_left_cue() -> None:
+    hold = only(plan_of(exercise("A", seconds=19.0)), "hold")[0]
+    assert [t for _, t in cues(hold)] == ["Hold.", "3", "2", "1"]
+
+
+def test_ready_counts_in_with_3_2_1() -> None:
+    ready = only(plan_of(exercise("A", seconds=5.0, ready=5.0)), "ready")[0]
+    assert cues(ready) == [(0.0, "Get ready."), (2.0, "3"), (3.0, "2"), (4.0, "1")]
+
+
+def test_rest_previews_what_comes_next_and_counts_in() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, sides=("left leg",), reps=3, rest_seconds=10.0))
+    rest = only(plan, "rest")[1]
+    assert cues(rest) == [
+        (0.0, "Release. Rest."),
+        (1.15, "Next: left leg, rep 3 of 3."),
+        (7.0, "3"),
+        (8.0, "2"),
+        (9.0, "1"),
+    ]
+
+
+def test_a_short_rest_drops_the_preview_not_the_countdown() -> None:
+    rest = only(plan_of(exercise("A", seconds=5.0, reps=2, rest_seconds=4.0)), "rest")[0]
+    assert [c.text for c in rest.cues] == ["Release. Rest.", "3", "2", "1"]
+    assert [c.text for c in rest.dropped] == ["Next: rep 2 of 2."]
+
+
+def test_start_word_beats_the_countdown_in_a_tiny_hold() -> None:
+    hold = only(plan_of(exercise("A", seconds=2.0)), "hold")[0]
+    assert [c.text for c in hold.cues] == ["Hold.", "1"]
+
+
+def test_a_long_cue_is_shortened_before_it_is_dropped() -> None:
+    def slow(text: str) -> float:
+        # Said slowly, "10 seconds left." would run into the countdown at 17 s.
+        return 7.5 if text == "10 seconds left." else estimate_seconds(text)
+
+    hold = only(compile_plan(routine(exercise("A", seconds=20.0)), slow), "hold")[0]
+    assert (10.0, "10 seconds.") in cues(hold)
+    assert (17.0, "3") in cues(hold)
+
+
+# -- layout ---------------------------------------------------------------------------
+
+
+def fixed(durations: dict[str, float]) -> Callable[[str], float]:
+    return lambda text: durations[text]
+
+
+def test_layout_places_by_priority_and_moves_only_movable_cues() -> None:
+    d = fixed({"key": 1.0, "count": 0.5, "info": 2.0, "preview": 1.0})
+    placed, dropped = layout(
+        [
+            _Draft(0.5, "info", Priority.INFO),  # collides with key: not movable, dropped
+            _Draft(0.0, "preview", Priority.PREVIEW, movable=True),  # moves after count
+            _Draft(0.0, "key", Priority.KEY),
+            _Draft(1.0, "count", Priority.COUNT),
+        ],
+        5.0,
+        d,
+    )
+    assert [(c.offset_seconds, c.text) for c in placed] == [
+        (0.0, "key"),
+        (1.0, "count"),
+        (1.7, "preview"),
+    ]
+    assert [c.text for c in dropped] == ["info"]
+
+
+def test_layout_never_runs_past_the_step() -> None:
+    placed, dropped = layout([_Draft(4.0, "x", Priority.KEY)], 4.5, fixed({"x": 1.0}))
+    assert placed == [] and [c.text for c in dropped] == ["x"]
+
+
+def test_untimed_steps_have_no_end() -> None:
+    placed, _ = layout([_Draft(100.0, "x", Priority.KEY)], None, fixed({"x": 1.0}))
+    assert placed == [Cue(100.0, "x", Priority.KEY, 1.0)]
+
+
+@pytest.mark.parametrize("hold", [1.0, 2.0, 3.0, 4.0, 7.0, 12.0, 20.0, 33.0, 40.0, 95.0])
+@pytest.mark.parametrize("rest", [0.0, 1.0, 3.0, 5.0, 10.0])
+def test_cues_never_overlap(hold: float, rest: float) -> None:
+    plan = plan_of(
+        exercise(
+            "One-legged balance stretch",
+            seconds=hold,
+            sides=("right leg", "left leg"),
+            reps=3,
+            rest_seconds=rest,
+            sets=2,
+            set_rest_seconds=rest,
+            after_set="Breathe in slowly through the nose, and out through the mouth.",
+            ready=min(hold, 5.0),
+        ),
+        exercise("Breathing", kind="activity", seconds=hold, reps=2, rest_seconds=rest),
+        safety="Stop if the pain grows or numbness appears.",
+    )
+    assert_no_overlap(plan)
+
+
+def test_plan_total_and_json() -> None:
+    plan = plan_of(
+        exercise("A", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0),
+        exercise("B", kind="button", seconds=None),
+    )
+    data = json.loads(json.dumps(plan.to_json()))
+    assert data["total_seconds"] == round(sum(s.duration_seconds or 0 for s in plan.steps), 3)
+    assert data["button_steps"] == 1
+    first = data["steps"][0]
+    assert set(first) == {
+        "kind",
+        "start_seconds",
+        "duration_seconds",
+        "exercise",
+        "side",
+        "rep",
+        "reps",
+        "set",
+        "sets",
+        "cues",
+        "dropped",
+    }
+    starts = [s["start_seconds"] for s in data["steps"]]
+    assert starts == sorted(starts) and starts[0] == 0.0
+    wait = next(s for s in data["steps"] if s["kind"] == "wait")
+    assert wait["duration_seconds"] is None
+
+
+def test_plan_texts_are_distinct_and_in_order() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, reps=3, rest_seconds=8.0))
+    texts = plan.texts()
+    assert len(texts) == len(set(texts))
+    assert texts[0] == "Test."
+    assert "Hold." in texts and "3" in texts

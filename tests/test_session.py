@@ -1,0 +1,101 @@
+"""A whole session wired as the CLI wires it: gpiozero mock pins, virtual clock."""
+
+from __future__ import annotations
+
+import io
+import queue
+
+import pytest
+
+from coach.clock import SystemClock, VirtualClock
+from coach.engine import Event
+from coach.gestures import Edge, Thresholds
+from coach.hardware.button import ButtonSource, SimulatedPress, mock_factory
+from coach.session import ScriptedPress, SessionOptions, build_session
+from coach.voice import RecordingVoice
+from tests.conftest import exercise, routine
+
+TINY = routine(exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0), name="Tiny")
+
+
+def test_presses_travel_through_a_gpiozero_mock_pin() -> None:
+    events: list[Event] = []
+    options = SessionOptions(
+        simulate=True,
+        instant=True,
+        presses=[ScriptedPress(8.0, "press"), ScriptedPress(12.0, "press")],
+        listeners=[events.append],
+    )
+    session = build_session(TINY, options)
+    pin = session.button.button.pin
+    assert session.run() == "finished"
+    # The gestures can only have come from the pin's edges through gpiozero's callbacks.
+    gestures = [(e.to_json()["t"], e.data["gesture"]) for e in events if e.type == "gesture"]
+    assert gestures == [(8.1, "press"), (12.1, "press")]
+    assert pin.state == 1  # released, pulled up
+    states = [(e.to_json()["t"], e.data["state"]) for e in events if e.type == "state"]
+    assert states[:3] == [(0.0, "running"), (8.1, "paused"), (12.1, "running")]
+
+
+def test_session_closes_its_pin_so_the_next_can_claim_it() -> None:
+    options = SessionOptions(simulate=True, instant=True)
+    first = build_session(TINY, options)
+    first.run()
+    assert first.button.button.closed
+    second = build_session(TINY, options)
+    assert not second.button.button.closed
+    second.close()
+
+
+def test_text_voice_prints_with_session_times() -> None:
+    out = io.StringIO()
+    session = build_session(TINY, SessionOptions(simulate=True, instant=True, speech_out=out))
+    session.run()
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == [
+        "[00:00.0] Tiny.",
+        "[00:01.4] Exercise 1 of 1: Reach.",
+        "[00:04.2] Get ready.",
+    ]
+
+
+def test_a_given_voice_is_used_and_sets_the_plan_timing() -> None:
+    clock_voice = RecordingVoice(lambda: 0.0, durations={"Tiny.": 3.0})
+    session = build_session(TINY, SessionOptions(simulate=True, instant=True), voice=clock_voice)
+    assert session.plan.steps[0].duration_seconds == 3.8  # 3.0 s of speech + the tail
+    session.run()
+    assert clock_voice.texts[0] == "Tiny."
+
+
+def test_simulated_press_lengths_follow_the_thresholds() -> None:
+    clock = VirtualClock()
+    factory = mock_factory()
+    thresholds = Thresholds(long_seconds=1.5, stop_seconds=4.0)
+    edges: queue.Queue[Edge] = queue.Queue()
+    button = ButtonSource(17, edges.put, clock.now, factory)
+    press = SimulatedPress(factory, 17, clock, thresholds)
+    press.gesture_at(1.0, "press")
+    press.gesture_at(5.0, "long")
+    press.gesture_at(10.0, "stop")
+    clock.advance(20.0)
+    got = []
+    while not edges.empty():
+        got.append(edges.get_nowait())
+    assert got == [
+        Edge(True, 1.0),
+        Edge(False, 1.1),
+        Edge(True, 5.0),
+        Edge(False, pytest.approx(6.7)),  # type: ignore[arg-type]
+        Edge(True, 10.0),
+        Edge(False, pytest.approx(14.2)),  # type: ignore[arg-type]
+    ]
+    button.close()
+
+
+def test_live_session_on_the_system_clock_can_be_quit() -> None:
+    """The threaded path: the engine runs in its own thread and obeys a quit."""
+    options = SessionOptions(simulate=True, instant=False)
+    session = build_session(TINY, options)
+    assert isinstance(session.clock, SystemClock)
+    session.clock.call_at(session.clock.now() + 0.05, session.engine.quit)
+    assert session.run() == "stopped"
