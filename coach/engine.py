@@ -156,8 +156,10 @@ class Engine:
         while self.state == "running":
             due_cue = self._agenda[0][0] if self._agenda else None
             end = self._step_end
-            if end is not None and end <= now + DUE_EPSILON and (
-                due_cue is None or end <= due_cue + DUE_EPSILON
+            if (
+                end is not None
+                and end <= now + DUE_EPSILON
+                and (due_cue is None or end <= due_cue + DUE_EPSILON)
             ):
                 self._enter(self._index + 1, start=end)
             elif due_cue is not None and due_cue <= now + DUE_EPSILON:
@@ -251,9 +253,7 @@ class Engine:
                 if cue.offset_seconds <= elapsed < cue.end_seconds:
                     elapsed = cue.offset_seconds
         self._paused_elapsed = elapsed
-        self._remaining = (
-            None if step.duration_seconds is None else step.duration_seconds - elapsed
-        )
+        self._remaining = None if step.duration_seconds is None else step.duration_seconds - elapsed
         self._set_state("paused")
         self._say(phrases.PAUSED)
 

@@ -93,11 +93,12 @@ class GestureClassifier:
             return []
         crossed: list[Threshold] = []
         held = now - self._down_at
-        for name, limit in (
+        limits: tuple[tuple[Threshold, float], ...] = (
             ("long", self.thresholds.long_seconds),
             ("stop", self.thresholds.stop_seconds),
-        ):
+        )
+        for name, limit in limits:
             if held >= limit and name not in self._announced:
-                self._announced.add(name)  # type: ignore[arg-type]
-                crossed.append(name)  # type: ignore[arg-type]
+                self._announced.add(name)
+                crossed.append(name)
         return crossed

@@ -249,9 +249,7 @@ class _Compiler:
             parts = [(self.carry, Priority.KEY), *parts]
             self.carry = None
         cues = sequential(parts, self.durations)
-        self.steps.append(
-            Step(kind, speech_length(cues), cues, ex.name if ex else None, **where)
-        )
+        self.steps.append(Step(kind, speech_length(cues), cues, ex.name if ex else None, **where))
 
     def _timed(
         self,
@@ -292,7 +290,12 @@ class _Compiler:
 
         for set_no in range(1, ex.sets + 1):
             for side_no, side in enumerate(sides):
-                where = {"side": side, "set": set_no, "sets": ex.sets, "reps": ex.reps}
+                where: dict[str, Any] = {
+                    "side": side,
+                    "set": set_no,
+                    "sets": ex.sets,
+                    "reps": ex.reps,
+                }
                 if side_no > 0 and side is not None:
                     said = f"{phrases.SWITCH_SIDES} {phrases.sentence(phrases.spoken_side(side))}"
                     self._announce([(said, Priority.KEY)], ex, **where)
@@ -304,13 +307,25 @@ class _Compiler:
             if ex.ready == "button":
                 self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
             else:
-                self._timed("ready", float(ex.ready), phrases.GET_READY, _countdown(float(ex.ready)), ex, **where)
+                self._timed(
+                    "ready",
+                    float(ex.ready),
+                    phrases.GET_READY,
+                    _countdown(float(ex.ready)),
+                    ex,
+                    **where,
+                )
         for rep in range(1, ex.reps + 1):
             self._work(ex, dict(where, rep=rep))
             if rep < ex.reps and ex.rest_seconds > 0:
                 preview = _next_text(side, rep + 1, ex.reps)
-                self._rest(ex, ex.rest_seconds, [_Draft(0.0, preview, Priority.PREVIEW, movable=True)],
-                           countdown=ex.kind != "button", **dict(where, rep=rep))
+                self._rest(
+                    ex,
+                    ex.rest_seconds,
+                    [_Draft(0.0, preview, Priority.PREVIEW, movable=True)],
+                    countdown=ex.kind != "button",
+                    **dict(where, rep=rep),
+                )
 
     def _work(self, ex: Exercise, where: dict[str, Any]) -> None:
         if ex.kind == "button":
@@ -323,21 +338,31 @@ class _Compiler:
         seconds = ex.seconds
         drafts = _time_left(seconds) + _countdown(seconds)
         if ex.kind == "hold":
-            self._timed("hold", seconds, phrases.HOLD, drafts, ex, resume_text=phrases.HOLD, **where)
+            self._timed(
+                "hold", seconds, phrases.HOLD, drafts, ex, resume_text=phrases.HOLD, **where
+            )
             self.carry = phrases.RELEASE
         else:
-            self._timed("activity", seconds, phrases.BEGIN, drafts, ex, resume_text=phrases.BEGIN, **where)
+            self._timed(
+                "activity", seconds, phrases.BEGIN, drafts, ex, resume_text=phrases.BEGIN, **where
+            )
             self.carry = phrases.TIME_UP
 
-    def _rest(self, ex: Exercise, seconds: float, drafts: list[_Draft], countdown: bool, **where: Any) -> None:
+    def _rest(
+        self, ex: Exercise, seconds: float, drafts: list[_Draft], countdown: bool, **where: Any
+    ) -> None:
         if countdown:
             drafts = drafts + _countdown(seconds)
         self._timed("rest", seconds, phrases.REST, drafts, ex, resume_text=phrases.REST, **where)
 
     def _after_set(self, ex: Exercise, set_no: int, first_side: str | None) -> None:
-        after = _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no, side=first_side)) if ex.after_set else ""
+        after = (
+            _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no, side=first_side))
+            if ex.after_set
+            else ""
+        )
         last = set_no == ex.sets
-        where = {"set": set_no, "sets": ex.sets}
+        where: dict[str, Any] = {"set": set_no, "sets": ex.sets}
         if not last and ex.set_rest_seconds > 0:
             drafts = []
             if after:
@@ -384,7 +409,12 @@ def _time_left(duration: float) -> list[_Draft]:
         drafts.append(_Draft(duration / 2, phrases.HALFWAY, Priority.INFO))
     if duration >= 20:
         drafts.append(
-            _Draft(duration - 10, phrases.TEN_SECONDS_LEFT, Priority.INFO, short=phrases.TEN_SECONDS_LEFT_SHORT)
+            _Draft(
+                duration - 10,
+                phrases.TEN_SECONDS_LEFT,
+                Priority.INFO,
+                short=phrases.TEN_SECONDS_LEFT_SHORT,
+            )
         )
     return drafts
 
