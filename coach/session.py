@@ -87,10 +87,14 @@ class Session:
 
         worker = threading.Thread(target=engine_thread, name="coach-engine", daemon=True)
         done = threading.Event()
+        keys = self.options.keys_in
+        interactive = self.simulator is not None and keys is not None and is_interactive(keys)
+        if interactive and self.console is not None:
+            self.console.line(KEY_HELP)
         with _quit_on_signals(self.engine.quit):
             worker.start()
-            keys = self.options.keys_in
-            if self.simulator is not None and keys is not None and is_interactive(keys):
+            if interactive:
+                assert keys is not None
                 self._keyboard(keys, worker, done)
             while worker.is_alive():
                 worker.join(0.2)
@@ -109,9 +113,6 @@ class Session:
                 done.set()
             elif console is not None:
                 console.status(status_text(self.engine.status, self.clock.now()))
-
-        if console is not None:
-            console.line(KEY_HELP)
 
         def on_gesture(gesture: str) -> None:
             simulator.gesture_now(gesture)  # type: ignore[arg-type]
