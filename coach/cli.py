@@ -11,6 +11,8 @@ from typing import Any, TextIO
 import click
 
 from coach import __version__, library
+from coach.cli_speech import COMMANDS as SPEECH_COMMANDS
+from coach.cli_speech import SpeechChoice, speech_options, warn
 from coach.errors import CoachError, RoutineError
 from coach.gestures import GESTURES, Thresholds
 from coach.hardware.button import DEFAULT_BUTTON_PIN
@@ -18,6 +20,7 @@ from coach.loader import load_routine
 from coach.plan import Plan, Step, compile_plan
 from coach.routine import Routine
 from coach.session import ScriptedPress, SessionOptions, build_session, default_keys
+from coach.speech.setup import make_voice, settle_plan
 from coach.transcript import TranscriptWriter
 from coach.voice import TextVoice
 
@@ -114,10 +117,23 @@ def validate(routines: Sequence[str]) -> None:
 @click.argument("routine", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--cues/--no-cues", default=False, help="Show every cue under its step.")
-def preview(routine: str | None, as_json: bool, cues: bool) -> None:
-    """Show the plan of ROUTINE (default: the default routine) without running it."""
+@click.option("--instant", is_flag=True, help="Preview as 'coach run --instant' would time it.")
+@speech_options
+def preview(
+    routine: str | None, as_json: bool, cues: bool, instant: bool, speech: SpeechChoice
+) -> None:
+    """Show the plan of ROUTINE (default: the default routine) without running it.
+
+    Phrase lengths come from the same voice 'coach run' would use with the
+    same flags (rendering what is not cached yet), so the total matches.
+    """
     loaded = _load(routine)
-    plan = compile_plan(loaded, TextVoice().duration)
+    audio = speech.settings(instant)
+    voice = make_voice(audio, None, warn, loaded)
+    try:
+        plan = settle_plan(loaded, voice, audio.tones)
+    finally:
+        voice.close()
     if as_json:
         click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return
@@ -230,6 +246,7 @@ def parse_press_at(
     show_default=True,
     help="BCM number of the GPIO pin the button is wired to.",
 )
+@speech_options
 def run(
     routine: str | None,
     simulate: bool,
@@ -240,6 +257,7 @@ def run(
     long_seconds: float,
     stop_seconds: float,
     pin: int,
+    speech: SpeechChoice,
 ) -> None:
     """Run a session of ROUTINE (a name from 'coach list' or a path; default routine if none).
 
@@ -269,6 +287,8 @@ def run(
         speech_out=None if to_stdout else sys.stdout,
         listeners=list(listeners),
         keys_in=default_keys(),
+        audio=speech.settings(instant),
+        warn=warn,
     )
     session = build_session(loaded, options)
     try:
@@ -284,6 +304,10 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+for _command in SPEECH_COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

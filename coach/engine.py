@@ -22,6 +22,7 @@ from coach import phrases
 from coach.clock import Clock
 from coach.gestures import Edge, Gesture, GestureClassifier, Thresholds
 from coach.plan import Plan, Step
+from coach.tones import ToneName
 from coach.voice import Voice
 
 State = Literal["idle", "running", "paused", "finished", "stopped"]
@@ -71,6 +72,16 @@ class Quit:
     """Queue item: end the session now without ceremony (keyboard ``q``, a signal)."""
 
 
+@dataclass(frozen=True)
+class NewPlan:
+    """Queue item: the same plan laid out again with better phrase lengths.
+
+    Steps that have not started yet follow it; the current one keeps its timing.
+    """
+
+    plan: Plan
+
+
 Listener = Callable[[Event], None]
 
 
@@ -83,6 +94,7 @@ class Engine:
         thresholds: Thresholds | None = None,
         listeners: Iterable[Listener] = (),
         resume_lead_in_seconds: float = RESUME_LEAD_IN_SECONDS,
+        tones: bool = True,
     ) -> None:
         self.plan = plan
         self.clock = clock
@@ -90,7 +102,11 @@ class Engine:
         self.gestures = GestureClassifier(thresholds)
         self.listeners = list(listeners)
         self.lead_in = resume_lead_in_seconds
-        self.events: queue.Queue[Edge | Quit] = queue.Queue()
+        #: A tick before the "skip" and "stop" words while the button is held.
+        self.tones = tones
+        self.events: queue.Queue[Edge | Quit | NewPlan] = queue.Queue()
+        #: True when the session ended by :meth:`quit` rather than by the button.
+        self.quit_requested = False
         self.state: State = "idle"
         self.status = Status("idle")
         self._t0 = 0.0
@@ -100,13 +116,13 @@ class Engine:
         self._lead_in_end = float("-inf")
         self._remaining: float | None = None
         self._paused_elapsed = 0.0
-        self._agenda: list[tuple[float, int, str]] = []
+        self._agenda: list[tuple[float, int, str, ToneName | None]] = []
         self._order = itertools.count()
         self._lock = threading.Lock()
 
     # -- input, from any thread --------------------------------------------
 
-    def post(self, item: Edge | Quit) -> None:
+    def post(self, item: Edge | Quit | NewPlan) -> None:
         self.events.put(item)
 
     def quit(self) -> None:
@@ -135,8 +151,12 @@ class Engine:
             if item is None:
                 self._on_time(self.clock.now())
             elif isinstance(item, Quit):
+                self.quit_requested = True
                 self.voice.stop()
                 self._set_state("stopped")
+            elif isinstance(item, NewPlan):
+                if len(item.plan.steps) == len(self.plan.steps):
+                    self.plan = item.plan
             else:
                 self._on_edge(item)
         return self.state
@@ -163,8 +183,8 @@ class Engine:
             ):
                 self._enter(self._index + 1, start=end)
             elif due_cue is not None and due_cue <= now + DUE_EPSILON:
-                _, _, text = heapq.heappop(self._agenda)
-                self._say(text)
+                _, _, text, tone = heapq.heappop(self._agenda)
+                self._say(text, tone)
             else:
                 return
 
@@ -181,7 +201,8 @@ class Engine:
         if self.state == "idle" and crossed == "long":
             return  # a long press does nothing before the start
         self.voice.stop()
-        self._say(phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP)
+        said = phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP
+        self._say(said, "tick" if self.tones else None)
 
     def _on_gesture(self, gesture: Gesture) -> None:
         if gesture == "stop":
@@ -235,7 +256,7 @@ class Engine:
             duration_seconds=step.duration_seconds,
         )
         for cue in step.cues:
-            self._schedule(start + cue.offset_seconds, cue.text)
+            self._schedule(start + cue.offset_seconds, cue.text, cue.tone)
         self._on_time(self.clock.now())
 
     def _pause(self) -> None:
@@ -280,7 +301,7 @@ class Engine:
             if room >= self.voice.duration(step.resume_text):
                 self._schedule(self._lead_in_end, step.resume_text)
         for cue in upcoming:
-            self._schedule(self._step_start + cue.offset_seconds, cue.text)
+            self._schedule(self._step_start + cue.offset_seconds, cue.text, cue.tone)
 
     @staticmethod
     def _remaining_after_lead_in(step: Step, elapsed: float) -> float:
@@ -290,12 +311,15 @@ class Engine:
 
     # -- output ----------------------------------------------------------------
 
-    def _schedule(self, when: float, text: str) -> None:
-        heapq.heappush(self._agenda, (when, next(self._order), text))
+    def _schedule(self, when: float, text: str, tone: ToneName | None = None) -> None:
+        heapq.heappush(self._agenda, (when, next(self._order), text, tone))
 
-    def _say(self, text: str) -> None:
-        self._emit("say", text=text)
-        self.voice.say(text)
+    def _say(self, text: str, tone: ToneName | None = None) -> None:
+        if tone is None:
+            self._emit("say", text=text)
+        else:
+            self._emit("say", text=text, tone=tone)
+        self.voice.say(text, tone)
 
     def _set_state(self, state: State) -> None:
         self.state = state

@@ -58,7 +58,7 @@ MAX_TEXT_CHARS = 2000
 MAX_SECONDS = 3600
 MAX_COUNT = 100
 
-TOP_FIELDS = ("name", "description", "safety", "defaults", "exercises")
+TOP_FIELDS = ("name", "description", "safety", "tones", "speech", "defaults", "exercises")
 EXERCISE_FIELDS = (
     "name",
     "instructions",
@@ -200,6 +200,8 @@ class _Checker:
             "name": self._name,
             "description": self._text,
             "safety": self._text,
+            "tones": self._switch,
+            "speech": self._switch,
             "defaults": self._defaults,
             "exercises": lambda tree, path: tree,  # needs the defaults; see routine()
         }
@@ -251,6 +253,8 @@ class _Checker:
             exercises=exercises,
             description=fields.values.get("description", ""),
             safety=fields.values.get("safety", ""),
+            tones=fields.values.get("tones", True),
+            speech=fields.values.get("speech", True),
         )
 
     def _fields(
@@ -383,6 +387,12 @@ class _Checker:
         ):
             return tree.value
         self._reject(tree, path, f"must be a whole number from 1 to {MAX_COUNT}")
+        return None
+
+    def _switch(self, tree: Tree, path: str) -> bool | None:
+        if isinstance(tree, Scalar) and tree.tag == "bool" and isinstance(tree.value, bool):
+            return tree.value
+        self._reject(tree, path, "must be true or false")
         return None
 
     def _until(self, tree: Tree, path: str) -> str | None:

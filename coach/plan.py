@@ -17,9 +17,12 @@ from typing import Any, Literal
 
 from coach import phrases
 from coach.routine import Exercise, Routine
+from coach.tones import ToneName, tone_seconds
 
 StepKind = Literal["announce", "ready", "hold", "activity", "rest", "wait", "finish"]
 Durations = Callable[[str], float]
+#: What a voice is asked to say: the words and the tone before them, if any.
+Phrase = tuple[str, "ToneName | None"]
 
 #: Silence between two phrases of an announcement, and after its last one.
 ANNOUNCE_GAP_SECONDS = 0.4
@@ -39,12 +42,17 @@ class Priority(IntEnum):
     KEY = 4  # start and stop words, titles: never dropped for a lower priority
 
 
+_Part = tuple[str, Priority, "ToneName | None"]
+
+
 @dataclass(frozen=True)
 class Cue:
     offset_seconds: float
     text: str
     priority: Priority
+    #: Tone and speech together.
     duration_seconds: float
+    tone: ToneName | None = None
 
     @property
     def end_seconds(self) -> float:
@@ -54,6 +62,7 @@ class Cue:
         return {
             "offset_seconds": round(self.offset_seconds, 3),
             "text": self.text,
+            "tone": self.tone,
             "priority": self.priority.name.lower(),
             "duration_seconds": round(self.duration_seconds, 3),
         }
@@ -120,12 +129,12 @@ class Plan:
             t += step.duration_seconds or 0.0
         return out
 
-    def texts(self) -> list[str]:
-        """Every distinct phrase of the plan, in the order it is first said."""
-        seen: dict[str, None] = {}
+    def phrases(self) -> list[Phrase]:
+        """Every distinct (text, tone) of the plan, in the order it is first said."""
+        seen: dict[Phrase, None] = {}
         for step in self.steps:
             for cue in step.cues:
-                seen.setdefault(cue.text, None)
+                seen.setdefault((cue.text, cue.tone), None)
         return list(seen)
 
     def to_json(self) -> dict[str, Any]:
@@ -146,6 +155,7 @@ class _Draft:
     priority: Priority
     movable: bool = False
     short: str | None = None
+    tone: ToneName | None = None
 
 
 def layout(
@@ -163,7 +173,8 @@ def layout(
     for d in sorted(drafts, key=lambda d: (-d.priority, d.offset)):
         cue = _fit(d, placed, limit, durations)
         if cue is None:
-            dropped.append(Cue(d.offset, d.text, d.priority, durations(d.text)))
+            length = durations(d.text) + tone_seconds(d.tone)
+            dropped.append(Cue(d.offset, d.text, d.priority, length, d.tone))
         else:
             placed.append(cue)
     placed.sort(key=lambda c: c.offset_seconds)
@@ -174,16 +185,16 @@ def layout(
 def _fit(d: _Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
     texts = [d.text] if d.short is None else [d.text, d.short]
     for text in texts:
-        length = durations(text)
+        length = durations(text) + tone_seconds(d.tone)
         if _free(d.offset, length, placed, limit):
-            return Cue(d.offset, text, d.priority, length)
+            return Cue(d.offset, text, d.priority, length, d.tone)
     if d.movable:
         for text in texts:
-            length = durations(text)
+            length = durations(text) + tone_seconds(d.tone)
             for other in sorted(placed, key=lambda c: c.offset_seconds):
-                start = other.end_seconds + MOVED_CUE_GAP_SECONDS
+                start = round(other.end_seconds + MOVED_CUE_GAP_SECONDS, 3)
                 if start >= d.offset and _free(start, length, placed, limit):
-                    return Cue(start, text, d.priority, length)
+                    return Cue(start, text, d.priority, length, d.tone)
     return None
 
 
@@ -196,15 +207,15 @@ def _free(start: float, length: float, placed: list[Cue], limit: float) -> bool:
     )
 
 
-def sequential(texts: list[tuple[str, Priority]], durations: Durations) -> tuple[Cue, ...]:
+def sequential(parts: list[_Part], durations: Durations) -> tuple[Cue, ...]:
     """Cues one after another with a short gap, for steps sized to their speech."""
     cues: list[Cue] = []
     t = 0.0
-    for text, priority in texts:
+    for text, priority, tone in parts:
         if not text:
             continue
-        length = durations(text)
-        cues.append(Cue(t, text, priority, length))
+        length = durations(text) + tone_seconds(tone)
+        cues.append(Cue(t, text, priority, length, tone))
         # Whole milliseconds keep step boundaries free of float noise.
         t = round(t + length + ANNOUNCE_GAP_SECONDS, 3)
     return tuple(cues)
@@ -220,9 +231,15 @@ def speech_length(cues: tuple[Cue, ...]) -> float:
 class _Compiler:
     routine: Routine
     durations: Durations
+    tones: bool = True
     steps: list[Step] = field(default_factory=list)
-    #: The stop word of the step just ended ("Release."), said at the start of the next.
+    #: The stop word of the step just ended ("Release.") and its tone, said at
+    #: the start of the next step.
     carry: str | None = None
+    carry_tone: ToneName | None = None
+
+    def _tone(self, name: ToneName) -> ToneName | None:
+        return name if self.tones else None
 
     def run(self) -> Plan:
         r = self.routine
@@ -245,10 +262,11 @@ class _Compiler:
         kind: StepKind = "announce",
         **where: Any,
     ) -> None:
+        spoken: list[_Part] = [(text, priority, None) for text, priority in parts]
         if self.carry:
-            parts = [(self.carry, Priority.KEY), *parts]
+            spoken.insert(0, (self.carry, Priority.KEY, self.carry_tone))
             self.carry = None
-        cues = sequential(parts, self.durations)
+        cues = sequential(spoken, self.durations)
         self.steps.append(Step(kind, speech_length(cues), cues, ex.name if ex else None, **where))
 
     def _timed(
@@ -259,12 +277,14 @@ class _Compiler:
         drafts: list[_Draft],
         ex: Exercise,
         resume_text: str | None = None,
+        lead_tone: ToneName | None = None,
         **where: Any,
     ) -> None:
         if self.carry:
             lead = f"{self.carry} {lead}"
+            lead_tone = lead_tone or self.carry_tone
             self.carry = None
-        drafts = [_Draft(0.0, lead, Priority.KEY), *drafts]
+        drafts = [_Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
         cues, dropped = layout(drafts, duration, self.durations)
         self.steps.append(
             Step(
@@ -299,10 +319,10 @@ class _Compiler:
                 if side_no > 0 and side is not None:
                     said = f"{phrases.SWITCH_SIDES} {phrases.sentence(phrases.spoken_side(side))}"
                     self._announce([(said, Priority.KEY)], ex, **where)
-                self._side(ex, set_no, side, where)
+                self._side(ex, side, where, last_side=side_no == len(sides) - 1)
             self._after_set(ex, set_no, sides[0])
 
-    def _side(self, ex: Exercise, set_no: int, side: str | None, where: dict[str, Any]) -> None:
+    def _side(self, ex: Exercise, side: str | None, where: dict[str, Any], last_side: bool) -> None:
         if ex.kind == "hold" and ex.ready != 0:
             if ex.ready == "button":
                 self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
@@ -316,7 +336,7 @@ class _Compiler:
                     **where,
                 )
         for rep in range(1, ex.reps + 1):
-            self._work(ex, dict(where, rep=rep))
+            self._work(ex, dict(where, rep=rep), ends_set=last_side and rep == ex.reps)
             if rep < ex.reps and ex.rest_seconds > 0:
                 preview = _next_text(side, rep + 1, ex.reps)
                 self._rest(
@@ -327,7 +347,7 @@ class _Compiler:
                     **dict(where, rep=rep),
                 )
 
-    def _work(self, ex: Exercise, where: dict[str, Any]) -> None:
+    def _work(self, ex: Exercise, where: dict[str, Any], ends_set: bool) -> None:
         if ex.kind == "button":
             lead = phrases.PRESS_WHEN_DONE
             if ex.reps > 1:
@@ -337,16 +357,18 @@ class _Compiler:
         assert ex.seconds is not None
         seconds = ex.seconds
         drafts = _time_left(seconds) + _countdown(seconds)
-        if ex.kind == "hold":
-            self._timed(
-                "hold", seconds, phrases.HOLD, drafts, ex, resume_text=phrases.HOLD, **where
-            )
-            self.carry = phrases.RELEASE
-        else:
-            self._timed(
-                "activity", seconds, phrases.BEGIN, drafts, ex, resume_text=phrases.BEGIN, **where
-            )
-            self.carry = phrases.TIME_UP
+        start, stop = (
+            (phrases.HOLD, phrases.RELEASE)
+            if ex.kind == "hold"
+            else (phrases.BEGIN, phrases.TIME_UP)
+        )
+        kind: StepKind = "hold" if ex.kind == "hold" else "activity"
+        self._timed(
+            kind, seconds, start, drafts, ex, resume_text=start,
+            lead_tone=self._tone("start"), **where,
+        )  # fmt: skip
+        self.carry = stop
+        self.carry_tone = self._tone("set_end" if ends_set else "end")
 
     def _rest(
         self, ex: Exercise, seconds: float, drafts: list[_Draft], countdown: bool, **where: Any
@@ -447,9 +469,13 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def compile_plan(routine: Routine, durations: Durations) -> Plan:
-    """The whole routine as steps and cues, laid out with ``durations`` of each phrase."""
-    return _Compiler(routine, durations).run()
+def compile_plan(routine: Routine, durations: Durations, tones: bool = True) -> Plan:
+    """The whole routine as steps and cues, laid out with ``durations`` of each phrase.
+
+    ``tones`` adds a tone before the start and stop words of holds and
+    activities (a distinct one at the end of a set); a routine can turn them off.
+    """
+    return _Compiler(routine, durations, tones=tones and routine.tones).run()
 
 
 def iter_cues(plan: Plan) -> Iterator[tuple[float, Cue]]:

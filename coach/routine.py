@@ -52,3 +52,6 @@ class Routine:
     safety: str = ""
     source: str = ""
     slug: str = field(default="")
+    #: Per-routine switches: tones before start and stop words; speech at all.
+    tones: bool = True
+    speech: bool = True

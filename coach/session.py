@@ -17,13 +17,20 @@ from types import FrameType
 from typing import Any, TextIO
 
 from coach.clock import Clock, SystemClock, VirtualClock
-from coach.engine import Engine, Listener, State
+from coach.engine import Engine, Listener, NewPlan, State
 from coach.gestures import Gesture, Thresholds
 from coach.hardware.button import DEFAULT_BUTTON_PIN, ButtonSource, SimulatedPress, mock_factory
 from coach.hardware.terminal import KEY_HELP, Console, is_interactive, read_keys, status_text
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
+from coach.speech.setup import AudioSettings, all_phrases, make_voice, settle_plan
+from coach.speech.voice import SpeechVoice
 from coach.voice import TextVoice, Voice
+
+#: How long a session start waits for its first phrases to be rendered.
+FIRST_STEP_WAIT_SECONDS = 30.0
+#: How long the last phrase ("Session ended.") may play out after the end.
+LAST_PHRASE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,10 @@ class SessionOptions:
     listeners: list[Listener] = field(default_factory=list)
     #: Where keys are read from in a live simulated session.
     keys_in: TextIO | None = None
+    #: Real speech and tones; ``None`` is the text voice.
+    audio: AudioSettings | None = None
+    #: Where warnings (no sound device, no speech engine) go.
+    warn: Callable[[str], None] = field(default=lambda _message: None)
 
 
 @dataclass
@@ -63,6 +74,8 @@ class Session:
     console: Console | None = None
 
     def run(self) -> State:
+        if isinstance(self.engine.voice, SpeechVoice):
+            self._start_speech(self.engine.voice)
         started = self.clock.now()
         if self.simulator is not None:
             for press in self.options.presses:
@@ -119,8 +132,33 @@ class Session:
 
         read_keys(keys, on_gesture, self.engine.quit, done, tick)
 
+    def _start_speech(self, voice: SpeechVoice) -> None:
+        """Render in plan order in the background; start once the first step is ready."""
+        tones = self.tones
+        voice.prepare(all_phrases(self.plan, tones))
+        first = [(c.text, c.tone) for c in self.plan.steps[0].cues]
+        voice.renderer.wait(first, FIRST_STEP_WAIT_SECONDS)
+        # The first step now has its real lengths; the rest follow when rendered.
+        self.plan = compile_plan(self.routine, voice.duration, tones)
+        self.engine.plan = self.plan
+        threading.Thread(
+            target=self._settle, args=(voice,), name="coach-settle", daemon=True
+        ).start()
+
+    def _settle(self, voice: SpeechVoice) -> None:
+        plan = settle_plan(self.routine, voice, self.tones)
+        if self.engine.state not in ("finished", "stopped"):
+            self.engine.post(NewPlan(plan))
+
+    @property
+    def tones(self) -> bool:
+        return self.options.audio.tones if self.options.audio is not None else False
+
     def close(self) -> None:
-        self.engine.voice.close()
+        voice = self.engine.voice
+        if isinstance(voice, SpeechVoice) and not self.engine.quit_requested:
+            voice.player.wait(LAST_PHRASE_SECONDS)  # let "Session ended." be heard
+        voice.close()
         self.button.close()
         if isinstance(self.clock, SystemClock):
             self.clock.close()
@@ -132,18 +170,26 @@ def build_session(routine: Routine, options: SessionOptions, voice: Voice | None
     clock: Clock = VirtualClock() if options.instant else SystemClock()
     console = None
     engines: list[Engine] = []  # the printer needs the engine's session time
+    printer: Callable[[str], None] | None = None
+    if options.speech_out is not None:
+        live = not options.instant and is_interactive(options.speech_out)
+        console = Console(options.speech_out, live=live)
+        printer = lambda text: _print_said(console, engines, text)  # noqa: E731
     if voice is None:
-        if options.speech_out is not None:
-            live = not options.instant and is_interactive(options.speech_out)
-            console = Console(options.speech_out, live=live)
-            voice = TextVoice(printer=lambda text: _print_said(console, engines, text))
+        if options.audio is not None:
+            voice = make_voice(options.audio, printer, options.warn, routine)
         else:
-            voice = TextVoice(printer=lambda _text: None)
-    plan = compile_plan(routine, voice.duration)
-    engine = Engine(plan, clock, voice, options.thresholds, options.listeners)
+            voice = TextVoice(printer=printer or (lambda _text: None))
+    tones = options.audio.tones if options.audio is not None else False
+    plan = compile_plan(routine, voice.duration, tones)
+    engine = Engine(plan, clock, voice, options.thresholds, options.listeners, tones=tones)
     engines.append(engine)
     factory = mock_factory() if options.simulate else None
-    button = ButtonSource(options.button_pin, engine.post, clock.now, factory)
+    try:
+        button = ButtonSource(options.button_pin, engine.post, clock.now, factory)
+    except BaseException:
+        voice.close()  # its renderer thread and player must not outlive a failed start
+        raise
     simulator = None
     if factory is not None:
         simulator = SimulatedPress(factory, options.button_pin, clock, options.thresholds)

@@ -11,7 +11,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from coach.tones import ToneName
+
+if TYPE_CHECKING:
+    from coach.plan import Phrase
 
 WORDS_PER_MINUTE = 160.0
 PHRASE_OVERHEAD_SECONDS = 0.2
@@ -27,11 +32,14 @@ class Voice(Protocol):
     def duration(self, text: str) -> float:
         """Seconds that saying ``text`` takes."""
 
-    def prepare(self, texts: Iterable[str]) -> None:
+    def prepare(self, phrases: Iterable[Phrase]) -> None:
         """Render phrases ahead of use; may return before they are all ready."""
 
-    def say(self, text: str) -> None:
-        """Start saying ``text`` now, cutting off anything still being said. Never blocks."""
+    def say(self, text: str, tone: ToneName | None = None) -> None:
+        """Start ``tone`` (if any) then ``text`` now, cutting off anything still playing.
+
+        Never blocks.
+        """
 
     def stop(self) -> None:
         """Silence the current phrase at once."""
@@ -56,15 +64,16 @@ class TextVoice:
     def duration(self, text: str) -> float:
         return estimate_seconds(text, self._rate)
 
-    def prepare(self, texts: Iterable[str]) -> None:
+    def prepare(self, phrases: Iterable[Phrase]) -> None:
         return None
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, tone: ToneName | None = None) -> None:
+        line = text if tone is None else f"({tone.replace('_', ' ')} tone) {text}"
         if self._printer is not None:
-            self._printer(text)
+            self._printer(line)
             return
         out = self._out if self._out is not None else sys.stdout
-        out.write(f"  \N{SPEAKING HEAD IN SILHOUETTE} {text}\n")
+        out.write(f"{line}\n")
         out.flush()
 
     def stop(self) -> None:
@@ -78,6 +87,7 @@ class TextVoice:
 class Said:
     t: float
     text: str
+    tone: ToneName | None = None
 
 
 class RecordingVoice:
@@ -94,18 +104,18 @@ class RecordingVoice:
         self._durations = dict(durations or {})
         self.said: list[Said] = []
         self.stops: list[float] = []
-        self.prepared: list[str] = []
+        self.prepared: list[Phrase] = []
 
     def duration(self, text: str) -> float:
         if text in self._durations:
             return self._durations[text]
         return estimate_seconds(text, self._rate)
 
-    def prepare(self, texts: Iterable[str]) -> None:
-        self.prepared.extend(texts)
+    def prepare(self, phrases: Iterable[Phrase]) -> None:
+        self.prepared.extend(phrases)
 
-    def say(self, text: str) -> None:
-        self.said.append(Said(self._now(), text))
+    def say(self, text: str, tone: ToneName | None = None) -> None:
+        self.said.append(Said(self._now(), text, tone))
 
     def stop(self) -> None:
         self.stops.append(self._now())

@@ -62,12 +62,13 @@ class Run:
         return [(e["t"], e["kind"]) for e in self.of("step")]
 
 
-def make_run(r: Routine, thresholds: Thresholds | None = None) -> Run:
+def make_run(r: Routine, thresholds: Thresholds | None = None, tones: bool = False) -> Run:
+    """Tones are off unless asked for, so timings in tests read as speech alone."""
     clock = VirtualClock()
     voice = RecordingVoice(clock.now)
-    plan = compile_plan(r, voice.duration)
+    plan = compile_plan(r, voice.duration, tones=tones)
     events: list[Event] = []
-    engine = Engine(plan, clock, voice, thresholds, [events.append])
+    engine = Engine(plan, clock, voice, thresholds, [events.append], tones=tones)
     return Run(plan, clock, voice, engine, events)
 
 

@@ -81,7 +81,7 @@ def test_debug_shows_the_traceback() -> None:
 
 
 def test_preview_table_has_start_times_and_total() -> None:
-    code, out, _ = invoke("preview", "quick-demo")
+    code, out, _ = invoke("preview", "quick-demo", "--speech", "text")
     assert code == 0
     plan = compile_plan(load_routine(library.resolve("quick-demo")), estimate_seconds)
     lines = out.splitlines()
@@ -95,7 +95,7 @@ def test_preview_table_has_start_times_and_total() -> None:
 
 
 def test_preview_json_matches_the_plan() -> None:
-    code, out, _ = invoke("preview", "quick-demo", "--json")
+    code, out, _ = invoke("preview", "quick-demo", "--json", "--speech", "text")
     assert code == 0
     data = json.loads(out)
     plan = compile_plan(load_routine(library.resolve("quick-demo")), estimate_seconds)

@@ -356,3 +356,24 @@ def test_resume_word_is_left_out_when_the_countdown_is_too_close() -> None:
         (resumed + 2.0, "1"),
         (pytest.approx(resumed + 3.0 + 0.4), "3"),
     ]
+
+
+def test_tones_reach_the_voice_and_the_transcript() -> None:
+    run = make_run(TINY, tones=True)
+    run.go()
+    hold_start = next(e for e in run.events if e.type == "say" and e.data["text"] == "Hold.")
+    assert hold_start.to_json()["tone"] == "start"
+    assert [(s.text, s.tone) for s in run.voice.said if s.tone] == [
+        ("Hold.", "start"),
+        ("Release. Rest.", "end"),
+        ("Hold.", "start"),
+        ("Release.", "set_end"),
+    ]
+
+
+def test_threshold_words_come_with_a_tick() -> None:
+    run = make_run(TINY, tones=True)
+    run.edge_at(8.0, True)
+    run.edge_at(9.5, False)
+    run.go()
+    assert ("Skip.", "tick") in [(s.text, s.tone) for s in run.voice.said]

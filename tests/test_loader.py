@@ -729,3 +729,16 @@ def test_messages_from_a_file_name_the_path_as_given(tmp_path: Path) -> None:
     path = tmp_path / "legs.yaml"
     path.write_bytes(b"name: R\xff\n")
     assert load_problems(path) == [f"{path}:1:8: the file must be UTF-8 text, got byte 0xff"]
+
+
+def test_tones_and_speech_switches() -> None:
+    text = (
+        "name: Quiet\ntones: false\nspeech: false\nexercises:\n  - name: A\n    hold_seconds: 5\n"
+    )
+    r = parse_routine(text, "q.yaml")
+    assert (r.tones, r.speech) == (False, False)
+    plain = parse_routine("name: P\nexercises:\n  - name: A\n    hold_seconds: 5\n", "p.yaml")
+    assert (plain.tones, plain.speech) == (True, True)
+    assert problems("name: Q\ntones: 'no'\nexercises:\n  - name: A\n    hold_seconds: 5\n") == [
+        "r.yaml:2:8: tones: must be true or false, got 'no'"
+    ]

@@ -5,16 +5,18 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from coach.plan import Cue, Plan, Priority, Step, _Draft, compile_plan, iter_cues, layout
+from coach.tones import tone_seconds
 from coach.voice import estimate_seconds
 from tests.conftest import exercise, routine
 
 
-def plan_of(*exercises, **kw) -> Plan:
-    return compile_plan(routine(*exercises, **kw), estimate_seconds)
+def plan_of(*exercises, tones: bool = False, **kw) -> Plan:
+    return compile_plan(routine(*exercises, **kw), estimate_seconds, tones=tones)
 
 
 def cues(step: Step) -> list[tuple[float, str]]:
@@ -232,7 +234,7 @@ def test_a_long_cue_is_shortened_before_it_is_dropped() -> None:
         # Said slowly, "10 seconds left." would run into the countdown at 17 s.
         return 7.5 if text == "10 seconds left." else estimate_seconds(text)
 
-    hold = only(compile_plan(routine(exercise("A", seconds=20.0)), slow), "hold")[0]
+    hold = only(compile_plan(routine(exercise("A", seconds=20.0)), slow, tones=False), "hold")[0]
     assert (10.0, "10 seconds.") in cues(hold)
     assert (17.0, "3") in cues(hold)
 
@@ -323,9 +325,51 @@ def test_plan_total_and_json() -> None:
     assert wait["duration_seconds"] is None
 
 
-def test_plan_texts_are_distinct_and_in_order() -> None:
-    plan = plan_of(exercise("A", seconds=5.0, reps=3, rest_seconds=8.0))
-    texts = plan.texts()
-    assert len(texts) == len(set(texts))
-    assert texts[0] == "Test."
-    assert "Hold." in texts and "3" in texts
+def test_plan_phrases_are_distinct_and_in_order() -> None:
+    plan = plan_of(exercise("A", seconds=5.0, reps=3, rest_seconds=8.0), tones=True)
+    phrases = plan.phrases()
+    assert len(phrases) == len(set(phrases))
+    assert phrases[0] == ("Test.", None)
+    assert ("Hold.", "start") in phrases and ("3", None) in phrases
+
+
+# -- tones ------------------------------------------------------------------------------
+
+
+def test_tones_mark_start_end_and_the_end_of_a_set() -> None:
+    plan = plan_of(
+        exercise("A", seconds=5.0, sides=("right", "left"), reps=2, rest_seconds=8.0, sets=2,
+                 set_rest_seconds=20.0),
+        tones=True,
+    )  # fmt: skip
+    toned = [(s.kind, s.side, c.text, c.tone) for s in plan.steps for c in s.cues if c.tone]
+    per_set = [
+        ("hold", "right", "Hold.", "start"),
+        ("rest", "right", "Release. Rest.", "end"),
+        ("hold", "right", "Hold.", "start"),
+        ("announce", "left", "Release.", "end"),
+        ("hold", "left", "Hold.", "start"),
+        ("rest", "left", "Release. Rest.", "end"),
+        ("hold", "left", "Hold.", "start"),
+    ]
+    assert toned == [
+        *per_set,
+        ("rest", None, "Release. Rest.", "set_end"),
+        *per_set,
+        ("finish", None, "Release.", "set_end"),
+    ]
+
+
+def test_a_tone_counts_in_the_length_of_its_cue() -> None:
+    hold = only(plan_of(exercise("A", seconds=20.0), tones=True), "hold")[0]
+    start = hold.cues[0]
+    assert start.duration_seconds == pytest.approx(
+        tone_seconds("start") + estimate_seconds("Hold.")
+    )
+    assert_no_overlap(plan_of(exercise("A", seconds=4.0, reps=3, rest_seconds=2.0), tones=True))
+
+
+def test_a_routine_can_turn_tones_off() -> None:
+    quiet = replace(routine(exercise("A", seconds=5.0)), tones=False)
+    plan = compile_plan(quiet, estimate_seconds, tones=True)
+    assert all(c.tone is None for s in plan.steps for c in s.cues)

@@ -1,0 +1,1 @@
+"""Real speech: phrases rendered ahead to WAV files, cached on disk, played on cue."""

@@ -1,0 +1,160 @@
+"""The renderer: one thread that owns the speech backend and fills the cache.
+
+Backends are slow and not thread-safe, so every render happens here. Phrases
+queued by :meth:`Renderer.prerender` are rendered in the order given (plan
+order), so the first cue is ready long before the last; a phrase needed *now*
+jumps the queue with :meth:`Renderer.urgent`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from coach.plan import Phrase
+from coach.speech import wavfile
+from coach.speech.backend import SpeechBackend
+from coach.speech.cache import PhraseCache
+
+URGENT, BACKGROUND = 0, 1
+Done = Callable[[Phrase, Path | None], None]
+
+
+class Renderer:
+    def __init__(
+        self,
+        backend: SpeechBackend,
+        cache: PhraseCache,
+        volume: float = 1.0,
+        speech: bool = True,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.volume = volume
+        #: With speech off only tones are played: phrases render to their tone alone.
+        self.speech = speech
+        self._on_error = on_error
+        self._queue: queue.PriorityQueue[tuple[int, int, Phrase | None, Done | None]] = (
+            queue.PriorityQueue()
+        )
+        self._order = itertools.count()
+        self._ready: dict[Phrase, Path | None] = {}
+        self._seconds: dict[str, float] = {}
+        self._changed = threading.Condition()
+        self.rendered = 0
+        self.render_seconds = 0.0
+        self._thread = threading.Thread(target=self._run, name="coach-renderer", daemon=True)
+        self._thread.start()
+
+    # -- asking -----------------------------------------------------------------
+
+    def prerender(self, phrases: Iterable[Phrase]) -> None:
+        for phrase in phrases:
+            self._queue.put((BACKGROUND, next(self._order), phrase, None))
+
+    def urgent(self, phrase: Phrase, done: Done) -> None:
+        self._queue.put((URGENT, next(self._order), phrase, done))
+
+    def ready(self, phrase: Phrase) -> Path | None:
+        """The playable file if it is already there; never renders."""
+        if phrase in self._ready:
+            return self._ready[phrase]
+        path = self._playable_path(phrase)
+        if path is not None and path.is_file():
+            self._ready[phrase] = path
+            return path
+        return None
+
+    def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
+        """The phrases that have something to play but are not rendered yet."""
+        return [
+            p
+            for p in dict.fromkeys(phrases)
+            if (self.speech or p[1] is not None) and self.ready(p) is None
+        ]
+
+    def speech_seconds(self, text: str) -> float | None:
+        """Length of the rendered words, if rendered (read once from the file)."""
+        if text not in self._seconds:
+            path = self.cache.speech_path(text)
+            if not path.is_file():
+                return None
+            self._seconds[text] = wavfile.seconds(path)
+        return self._seconds[text]
+
+    def wait(self, phrases: Iterable[Phrase], timeout: float) -> bool:
+        """Block until every phrase has been through the renderer, or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        pending = [p for p in self.missing(phrases) if p not in self._ready]
+        with self._changed:
+            while pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+                pending = [p for p in pending if p not in self._ready]
+        return True
+
+    def render_now(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
+        """Queue what is missing and wait for it. Returns how many phrases that was."""
+        todo = self.missing(phrases)
+        self.prerender(todo)
+        self.wait(todo, timeout)
+        return len(todo)
+
+    def close(self) -> None:
+        self._queue.put((-1, next(self._order), None, None))
+        self._thread.join(timeout=5)
+        self.backend.close()
+
+    # -- the thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            _, _, phrase, done = self._queue.get()
+            if phrase is None:
+                return
+            path = self.ready(phrase)
+            if path is None:
+                path = self._render(phrase)
+            with self._changed:
+                self._ready[phrase] = path
+                self._changed.notify_all()
+            if done is not None:
+                done(phrase, path)
+
+    def _render(self, phrase: Phrase) -> Path | None:
+        text, tone = phrase
+        started = time.perf_counter()
+        try:
+            if self.speech:
+                speech = self.cache.speech_path(text)
+                if not speech.is_file():
+                    self.cache.root.mkdir(parents=True, exist_ok=True)
+                    self.backend.render(text, speech)
+                    self.rendered += 1
+                path = self.cache.build_playable(text, tone, self.volume)
+            elif tone is not None:
+                path = self.cache.build_playable(None, tone, self.volume)
+            else:
+                path = None
+        except Exception as exc:  # a backend failure must not end the session
+            if self._on_error is not None:
+                self._on_error(f"could not render {text!r}: {exc}")
+            return None
+        finally:
+            self.render_seconds += time.perf_counter() - started
+        return path
+
+    def _playable_path(self, phrase: Phrase) -> Path | None:
+        text, tone = phrase
+        if self.speech:
+            return self.cache.playable_path(text, tone, self.volume)
+        if tone is not None:
+            return self.cache.playable_path(None, tone, self.volume)
+        return None

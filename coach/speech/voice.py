@@ -1,0 +1,80 @@
+"""The speaking voice: cached phrases played on cue, text on the side.
+
+``say`` never waits: a phrase that is already rendered starts playing at
+once; one that is not (a late render) is handed to the renderer to jump the
+queue and played when ready, unless something newer was said or a stop came
+first. Every phrase is also printed, so a session without a sound device is
+still followed in text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from coach.hardware.audio import AudioPlayer
+from coach.plan import Phrase
+from coach.speech.renderer import Renderer
+from coach.tones import ToneName
+from coach.voice import estimate_seconds
+
+
+class SpeechVoice:
+    def __init__(
+        self,
+        renderer: Renderer,
+        player: AudioPlayer,
+        printer: Callable[[str], None] | None = None,
+        rate_wpm: float = 160.0,
+    ) -> None:
+        self.renderer = renderer
+        self.player = player
+        self._printer = printer
+        self._rate = rate_wpm
+        self._token = 0
+        self._lock = threading.Lock()
+        #: Phrases that were not ready when their cue came.
+        self.late_renders = 0
+
+    def duration(self, text: str) -> float:
+        """The rendered length (with lead-in) when known, else an estimate at the set rate."""
+        lead_in = self.renderer.cache.lead_in_seconds
+        seconds = self.renderer.speech_seconds(text) if self.renderer.speech else None
+        if seconds is None:
+            seconds = estimate_seconds(text, self._rate)
+        return round(lead_in + seconds, 3)
+
+    def prepare(self, phrases: Iterable[Phrase]) -> None:
+        self.renderer.prerender(phrases)
+
+    def say(self, text: str, tone: ToneName | None = None) -> None:
+        if self._printer is not None:
+            self._printer(text if tone is None else f"({tone.replace('_', ' ')} tone) {text}")
+        if not self.renderer.speech and tone is None:
+            self.player.stop()  # speech is off: nothing to play, but still cut the last phrase
+            return
+        with self._lock:
+            self._token += 1
+            token = self._token
+        path = self.renderer.ready((text, tone))
+        if path is not None:
+            self.player.play(path)
+            return
+        self.player.stop()
+        self.late_renders += 1
+        self.renderer.urgent((text, tone), lambda _phrase, p: self._play_if_current(token, p))
+
+    def _play_if_current(self, token: int, path: Path | None) -> None:
+        with self._lock:
+            if token == self._token and path is not None:
+                self.player.play(path)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._token += 1
+        self.player.stop()
+
+    def close(self) -> None:
+        self.stop()
+        self.renderer.close()

@@ -1,0 +1,58 @@
+"""Small WAV helpers: length, silence, and joining a tone to a phrase.
+
+Everything the coach plays is mono 16-bit PCM, so joining files is joining
+sample bytes; no audio library is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Pcm:
+    """Mono 16-bit samples at ``rate`` Hz."""
+
+    rate: int
+    frames: bytes
+
+    @property
+    def seconds(self) -> float:
+        return len(self.frames) / 2 / self.rate
+
+
+def read(path: Path) -> Pcm:
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2 or w.getnchannels() != 1:
+            raise ValueError(f"{path}: expected mono 16-bit PCM")
+        return Pcm(w.getframerate(), w.readframes(w.getnframes()))
+
+
+def write(path: Path, pcm: Pcm) -> None:
+    """Write atomically: a reader never sees a half-written file."""
+    partial = path.with_name(path.name + ".part.wav")
+    with wave.open(str(partial), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(pcm.rate)
+        w.writeframes(pcm.frames)
+    os.replace(partial, path)
+
+
+def seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as w:
+        return w.getnframes() / w.getframerate()
+
+
+def silence(rate: int, seconds: float) -> bytes:
+    return b"\x00\x00" * round(rate * seconds)
+
+
+def join(*parts: Pcm) -> Pcm:
+    rates = {p.rate for p in parts}
+    if len(rates) != 1:
+        raise ValueError(f"cannot join audio at different rates: {sorted(rates)}")
+    return Pcm(parts[0].rate, b"".join(p.frames for p in parts))

@@ -1,0 +1,48 @@
+"""Short tones made in code: no sound files to ship or lose.
+
+A tone is always played straight before a phrase, as one piece of audio, so
+it can never collide with speech on a sound card that plays one stream at a
+time. Its length is fixed here and counted in the plan like speech.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+ToneName = Literal["tick", "start", "end", "set_end"]
+TONE_NAMES: tuple[ToneName, ...] = ("tick", "start", "end", "set_end")
+
+#: Notes as (frequency in Hz, seconds). Start rises, end falls, the end of a
+#: set is a three-note chime: told apart without looking.
+NOTES: dict[ToneName, tuple[tuple[float, float], ...]] = {
+    "tick": ((1500.0, 0.04),),
+    "start": ((660.0, 0.1), (990.0, 0.15)),
+    "end": ((990.0, 0.1), (660.0, 0.15)),
+    "set_end": ((660.0, 0.1), (830.0, 0.1), (990.0, 0.25)),
+}
+#: Silence between a tone and the words that follow it.
+GAP_SECONDS = 0.08
+#: Fade in and out of every note, so notes start and stop without a click.
+FADE_SECONDS = 0.008
+AMPLITUDE = 0.5
+
+
+def tone_seconds(name: ToneName | None) -> float:
+    if name is None:
+        return 0.0
+    return round(sum(d for _, d in NOTES[name]) + GAP_SECONDS, 3)
+
+
+def synthesize(name: ToneName, rate: int, volume: float = 1.0) -> bytes:
+    """The tone and its trailing gap as mono 16-bit little-endian samples."""
+    samples: list[int] = []
+    fade = max(1, round(FADE_SECONDS * rate))
+    peak = 32767 * AMPLITUDE * max(0.0, min(1.0, volume))
+    for frequency, seconds in NOTES[name]:
+        count = round(seconds * rate)
+        for i in range(count):
+            envelope = min(1.0, i / fade, (count - 1 - i) / fade)
+            samples.append(round(peak * envelope * math.sin(2 * math.pi * frequency * i / rate)))
+    samples.extend([0] * round(GAP_SECONDS * rate))
+    return b"".join(s.to_bytes(2, "little", signed=True) for s in samples)
