@@ -135,6 +135,11 @@ class Session:
     def _start_speech(self, voice: SpeechVoice) -> None:
         """Render in plan order in the background; start once the first step is ready."""
         tones = self.tones
+        if self.options.instant:
+            # Virtual time outruns any renderer: render everything first, so
+            # the session is timed exactly as 'coach preview' shows it.
+            self.plan = self.engine.plan = settle_plan(self.routine, voice, tones)
+            return
         voice.prepare(all_phrases(self.plan, tones))
         first = [(c.text, c.tone) for c in self.plan.steps[0].cues]
         voice.renderer.wait(first, FIRST_STEP_WAIT_SECONDS)
@@ -175,9 +180,13 @@ def build_session(routine: Routine, options: SessionOptions, voice: Voice | None
         live = not options.instant and is_interactive(options.speech_out)
         console = Console(options.speech_out, live=live)
         printer = lambda text: _print_said(console, engines, text)  # noqa: E731
+    warn = options.warn
+    if console is not None and console.live:
+        # Keep warnings from tearing through the status line.
+        warn = lambda message: console.line(f"coach: {message}")  # noqa: E731
     if voice is None:
         if options.audio is not None:
-            voice = make_voice(options.audio, printer, options.warn, routine)
+            voice = make_voice(options.audio, printer, warn, routine)
         else:
             voice = TextVoice(printer=printer or (lambda _text: None))
     tones = options.audio.tones if options.audio is not None else False

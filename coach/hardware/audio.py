@@ -113,8 +113,11 @@ class AudioPlayer:
         if proc.stderr:
             proc.stderr.close()
         if proc.returncode != 0 and not self._stopped_by_us:
+            name = Path(self.command[0]).name
             detail = error.splitlines()[-1] if error else f"exit status {proc.returncode}"
-            self._failed(f"no audio device ({self.command[0]}: {detail})")
+            if not detail.startswith(f"{name}:"):
+                detail = f"{name}: {detail}"
+            self._failed(f"no audio device ({detail})")
         else:
             self._recovered()
 

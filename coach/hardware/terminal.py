@@ -43,21 +43,22 @@ class Console:
 
     def __init__(self, out: TextIO, live: bool) -> None:
         self._out = out
-        self._live = live
+        #: Redraws a status line in place (a terminal), rather than plain lines.
+        self.live = live
         self._status = ""
         self._lock = threading.Lock()
 
     def line(self, text: str) -> None:
         with self._lock:
-            if self._live:
+            if self.live:
                 self._out.write("\r\x1b[K")
             self._out.write(text + "\n")
-            if self._live and self._status:
+            if self.live and self._status:
                 self._out.write(self._status)
             self._out.flush()
 
     def status(self, text: str) -> None:
-        if not self._live:
+        if not self.live:
             return
         with self._lock:
             self._status = text
@@ -65,7 +66,7 @@ class Console:
             self._out.flush()
 
     def close(self) -> None:
-        if self._live:
+        if self.live:
             with self._lock:
                 self._out.write("\r\x1b[K")
                 self._out.flush()

@@ -32,8 +32,10 @@ class Renderer:
         volume: float = 1.0,
         speech: bool = True,
         on_error: Callable[[str], None] | None = None,
+        owns_backend: bool = True,
     ) -> None:
         self.backend = backend
+        self._owns_backend = owns_backend
         self.cache = cache
         self.volume = volume
         #: With speech off only tones are played: phrases render to their tone alone.
@@ -108,9 +110,12 @@ class Renderer:
         return len(todo)
 
     def close(self) -> None:
-        self._queue.put((-1, next(self._order), None, None))
-        self._thread.join(timeout=5)
-        self.backend.close()
+        """Finish the phrase in hand, stop the thread, release the backend if ours."""
+        if self._thread.is_alive():
+            self._queue.put((-1, next(self._order), None, None))
+            self._thread.join(timeout=5)
+        if self._owns_backend:
+            self.backend.close()
 
     # -- the thread ---------------------------------------------------------------
 
