@@ -2,7 +2,7 @@
 
     python benchmarks/bench.py            # a table
     python benchmarks/bench.py --json     # one JSON object
-    python benchmarks/bench.py --quick    # skip the 60 s real-time run
+    python benchmarks/bench.py --quick    # only the instant runs (the rest takes minutes)
 
 Metrics:
   instant_run_wall_seconds  median of 5 whole-process runs of
@@ -13,6 +13,17 @@ Metrics:
                             short holds and rests: |actual - planned| step start
   timing_error_ms_first/last  mean error of the first and last quarter of steps
                             (equal means no drift)
+  prerender_seconds_pyttsx3 a cold cache: every phrase of the default routine
+  prerender_seconds_piper   the same with Piper (when the piper extra is installed)
+  late_renders              phrases not ready on cue in a whole session of the
+                            default routine that starts with a cold cache
+  cue_onset_ms_p50/p95      a whole session of the default routine with a warm
+                            cache: from a cue's deadline to its player started
+  stop_latency_ms_p95       from a stop request to the player process gone
+The two whole sessions run on the system clock sped up SESSION_SPEED times (a
+12-minute routine in under a minute), which only makes them stricter: the
+renderer keeps its real pace while the session runs faster. The player is
+`aplay -D null` when aplay is installed, else tests/fake_player.py.
 """
 
 from __future__ import annotations
@@ -20,19 +31,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from coach import library
 from coach.clock import SystemClock
 from coach.engine import Engine, Event
+from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
 from coach.plan import compile_plan
 from coach.routine import Exercise, Routine
+from coach.session import SessionOptions, build_session
+from coach.speech import wavfile
+from coach.speech.setup import AudioSettings, make_voice, settle_plan
+from coach.speech.voice import SpeechVoice
 from coach.voice import TextVoice, estimate_seconds
+
+T = TypeVar("T")
+SESSION_SPEED = 20.0
+FAKE_PLAYER = (sys.executable, str(Path(__file__).parent.parent / "tests" / "fake_player.py"))
 
 DEFAULT = "pinched-nerve-leg"
 
@@ -104,15 +128,131 @@ def timing_errors() -> dict[str, float]:
     }
 
 
+class ScaledClock(SystemClock):
+    """The system clock running ``speed`` times faster: deadlines become real ones sooner."""
+
+    def __init__(self, speed: float) -> None:
+        super().__init__()
+        self.speed = speed
+        self.origin = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self.origin) * self.speed
+
+    def to_monotonic(self, t: float) -> float:
+        return self.origin + t / self.speed
+
+    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+        try:
+            if deadline is None:
+                return events.get()
+            timeout = self.to_monotonic(deadline) - time.monotonic()
+            if timeout <= 0:
+                return events.get_nowait()
+            return events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+
+def player_command() -> tuple[str, ...]:
+    return ("aplay", "-q", "-D", "null") if shutil.which("aplay") else FAKE_PLAYER
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def speech_session(cache: Path) -> dict[str, float]:
+    """One whole session of the default routine; cue onsets and late renders."""
+    routine = load_routine(library.resolve(DEFAULT))
+    audio = AudioSettings(cache_dir=cache, player_command=player_command())
+    clock = ScaledClock(SESSION_SPEED)
+    said: list[Event] = []
+    options = SessionOptions(simulate=True, audio=audio, listeners=[said.append])
+    session = build_session(routine, options, clock=clock)
+    voice = session.engine.voice
+    if not isinstance(voice, SpeechVoice):
+        raise SystemExit("pyttsx3 speech is not available here")
+    started: list[float] = []
+    voice.player._on_started = started.append
+    session.run()
+    # With no presses every cue's deadline is its step's planned start plus its offset.
+    plan = session.engine.plan
+    deadlines = [
+        session.engine.started_at + start + cue.offset_seconds
+        for step, start in zip(plan.steps, plan.starts())
+        for cue in step.cues
+    ]
+    onsets = [
+        (m - clock.to_monotonic(due)) * 1000 for m, due in zip(started, deadlines, strict=True)
+    ]
+    return {
+        "late_renders": voice.late_renders,
+        "cue_onset_ms_p50": round(statistics.median(onsets), 3),
+        "cue_onset_ms_p95": round(percentile(onsets, 0.95), 3),
+    }
+
+
+def prerender_seconds(backend: str, cache: Path) -> float:
+    routine = load_routine(library.resolve(DEFAULT))
+    settings = AudioSettings(cache_dir=cache)
+    settings = AudioSettings(speech=type(settings.speech)(backend=backend), cache_dir=cache)
+    started = time.perf_counter()
+    voice = make_voice(settings, None, lambda message: None)
+    if not isinstance(voice, SpeechVoice):
+        raise RuntimeError(f"{backend} is not available")
+    settle_plan(routine, voice, tones=True)
+    took = time.perf_counter() - started
+    voice.close()
+    return round(took, 3)
+
+
+def stop_latencies(trials: int = 40) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "long.wav"
+        wavfile.write(path, wavfile.Pcm(16000, wavfile.silence(16000, 30.0)))
+        player = AudioPlayer(command=FAKE_PLAYER)
+        took = []
+        for _ in range(trials):
+            player.play(path)
+            time.sleep(0.15)  # well into the phrase
+            started = time.perf_counter()
+            player.stop()
+            took.append((time.perf_counter() - started) * 1000)
+    return {"stop_latency_ms_p95": round(percentile(took, 0.95), 3)}
+
+
+def speech_metrics() -> dict[str, Any]:
+    results: dict[str, Any] = {"speech_player": " ".join(Path(p).name for p in player_command())}
+    with tempfile.TemporaryDirectory() as folder:
+        results["prerender_seconds_pyttsx3"] = prerender_seconds("pyttsx3", Path(folder) / "a")
+        try:
+            results["prerender_seconds_piper"] = prerender_seconds("piper", Path(folder) / "p")
+        except RuntimeError:
+            results["prerender_seconds_piper"] = None  # the piper extra is not installed
+        cold = speech_session(Path(folder) / "cold")
+        warm = speech_session(Path(folder) / "cold")  # the same cache, now full
+    results["late_renders"] = cold["late_renders"]
+    results["late_renders_warm"] = warm["late_renders"]
+    results["cue_onset_ms_p50"] = warm["cue_onset_ms_p50"]
+    results["cue_onset_ms_p95"] = warm["cue_onset_ms_p95"]
+    results.update(stop_latencies())
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true", help="skip the real-time timing run")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the instant runs (skip the timed sessions)"
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     results.update(instant_runs())
     if not args.quick:
         results.update(timing_errors())
+        results.update(speech_metrics())
     if args.json:
         print(json.dumps(results))
     else:

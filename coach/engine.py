@@ -130,6 +130,11 @@ class Engine:
 
     # -- the loop ------------------------------------------------------------
 
+    @property
+    def started_at(self) -> float:
+        """Clock time of the session's zero."""
+        return self._t0
+
     def elapsed(self) -> float:
         """Seconds since the session started, on the session's clock."""
         return self.clock.now() - self._t0

@@ -171,8 +171,14 @@ class Session:
             self.console.close()
 
 
-def build_session(routine: Routine, options: SessionOptions, voice: Voice | None = None) -> Session:
-    clock: Clock = VirtualClock() if options.instant else SystemClock()
+def build_session(
+    routine: Routine,
+    options: SessionOptions,
+    voice: Voice | None = None,
+    clock: Clock | None = None,
+) -> Session:
+    if clock is None:
+        clock = VirtualClock() if options.instant else SystemClock()
     console = None
     engines: list[Engine] = []  # the printer needs the engine's session time
     printer: Callable[[str], None] | None = None
