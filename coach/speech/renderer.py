@@ -48,7 +48,10 @@ class Renderer:
         self._ready: dict[Phrase, Path | None] = {}
         self._seconds: dict[str, float] = {}
         self._changed = threading.Condition()
+        #: Speech files the backend rendered, and playable phrases made (a
+        #: phrase with a tone reuses the speech of the same words).
         self.rendered = 0
+        self.phrases_made = 0
         self.render_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="coach-renderer", daemon=True)
         self._thread.start()
@@ -127,6 +130,7 @@ class Renderer:
             path = self.ready(phrase)
             if path is None:
                 path = self._render(phrase)
+                self.phrases_made += path is not None
             with self._changed:
                 self._ready[phrase] = path
                 self._changed.notify_all()

@@ -106,9 +106,9 @@ def prerender(routines: Iterable[Routine], voice: Voice, tones: bool) -> tuple[i
     """Fill the cache for ``routines``; returns (phrases, rendered now)."""
     if not isinstance(voice, SpeechVoice):
         return 0, 0
-    before = voice.renderer.rendered
+    before = voice.renderer.phrases_made
     total: set[Phrase] = set()
     for routine in routines:
         plan = settle_plan(routine, voice, tones)
         total.update(all_phrases(plan, tones))
-    return len(total), voice.renderer.rendered - before
+    return len(total), voice.renderer.phrases_made - before
