@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
-from collections.abc import Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO, TypeVar
 
 import click
 
-from coach import __version__, library
+from coach import __version__, settings
 from coach.cli_speech import COMMANDS as SPEECH_COMMANDS
 from coach.cli_speech import SpeechChoice, speech_options, warn
 from coach.errors import CoachError, RoutineError
 from coach.gestures import GESTURES, Thresholds
-from coach.hardware.button import DEFAULT_BUTTON_PIN
+from coach.library import Library
 from coach.loader import load_routine
 from coach.plan import Plan, Step, compile_plan
 from coach.routine import Routine
@@ -25,6 +26,7 @@ from coach.transcript import TranscriptWriter
 from coach.voice import TextVoice
 
 EXIT_INTERRUPTED = 130
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CoachGroup(click.Group):
@@ -53,12 +55,36 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """A voice-guided stretching coach for a Raspberry Pi with one button.
 
     Try a session on any computer with:  coach run --simulate
+
+    Settings come from flags, then COACH_... environment variables, then the
+    settings file ('coach config show' tells which), then defaults.
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "settings_error": None}
+    try:
+        values = settings.load_file(settings.config_path())
+    except settings.SettingsError as exc:
+        if ctx.invoked_subcommand != "config":
+            raise
+        ctx.obj["settings_error"] = exc  # 'config' is how a broken file gets mended
+        values = {}
+    ctx.default_map = settings.default_map(cli, values)
 
 
-def _load(name: str | None) -> Routine:
-    return load_routine(library.resolve(name))
+def library_options(function: F) -> F:
+    """Add the routine-library settings; the command gets them as ``library: Library``."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["library"] = Library(
+            tuple(kwargs.pop("routines_dirs")), kwargs.pop("default_routine")
+        )
+        return function(*args, **kwargs)
+
+    return settings.setting_options("default_routine", "routines_dirs")(wrapper)  # type: ignore[return-value]
+
+
+def _load(lib: Library, name: str | None) -> Routine:
+    return load_routine(lib.resolve(name))
 
 
 def _clock(seconds: float) -> str:
@@ -70,7 +96,8 @@ def _clock(seconds: float) -> str:
 
 
 @cli.command("list")
-def list_cmd() -> None:
+@library_options
+def list_cmd(library: Library) -> None:
     """List the routines in the library."""
     voice = TextVoice()
     rows = []
@@ -85,14 +112,15 @@ def list_cmd() -> None:
             (entry.slug, _clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
         )
     if not rows:
-        raise CoachError(f"no routines found in {library.bundled_dir()}")
+        raise CoachError(f"no routines found in {', '.join(map(str, library.folders))}")
     _table(("ROUTINE", "LENGTH", "EXERCISES", "TITLE"), rows)
-    click.echo(f"\ndefault: {library.DEFAULT_ROUTINE}")
+    click.echo(f"\ndefault: {library.default}")
 
 
 @cli.command()
 @click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
-def validate(routines: Sequence[str]) -> None:
+@library_options
+def validate(routines: Sequence[str], library: Library) -> None:
     """Check routine files; all bundled routines when none are named.
 
     ROUTINE is a name from 'coach list' or a path to a YAML file. Exits with
@@ -119,15 +147,21 @@ def validate(routines: Sequence[str]) -> None:
 @click.option("--cues/--no-cues", default=False, help="Show every cue under its step.")
 @click.option("--instant", is_flag=True, help="Preview as 'coach run --instant' would time it.")
 @speech_options
+@library_options
 def preview(
-    routine: str | None, as_json: bool, cues: bool, instant: bool, speech: SpeechChoice
+    routine: str | None,
+    as_json: bool,
+    cues: bool,
+    instant: bool,
+    speech: SpeechChoice,
+    library: Library,
 ) -> None:
     """Show the plan of ROUTINE (default: the default routine) without running it.
 
     Phrase lengths come from the same voice 'coach run' would use with the
     same flags (rendering what is not cached yet), so the total matches.
     """
-    loaded = _load(routine)
+    loaded = _load(library, routine)
     audio = speech.settings(instant)
     voice = make_voice(audio, None, warn, loaded)
     try:
@@ -225,28 +259,9 @@ def parse_press_at(
     help="Write every event as a JSON line to FILE ('-' for standard output).",
 )
 @click.option("--wait", is_flag=True, help="Wait for a press before starting, as the device does.")
-@click.option(
-    "--long-seconds",
-    type=click.FloatRange(min=0.1),
-    default=Thresholds.long_seconds,
-    show_default=True,
-    help="Hold the button this long for a long press (skip).",
-)
-@click.option(
-    "--stop-seconds",
-    type=click.FloatRange(min=0.2),
-    default=Thresholds.stop_seconds,
-    show_default=True,
-    help="Hold the button this long to stop the session.",
-)
-@click.option(
-    "--pin",
-    type=click.IntRange(0, 27),
-    default=DEFAULT_BUTTON_PIN,
-    show_default=True,
-    help="BCM number of the GPIO pin the button is wired to.",
-)
+@settings.setting_options("button_pin", "long_seconds", "stop_seconds")
 @speech_options
+@library_options
 def run(
     routine: str | None,
     simulate: bool,
@@ -254,10 +269,11 @@ def run(
     presses: list[ScriptedPress],
     transcript: TextIO | None,
     wait: bool,
+    button_pin: int | None,
     long_seconds: float,
     stop_seconds: float,
-    pin: int,
     speech: SpeechChoice,
+    library: Library,
 ) -> None:
     """Run a session of ROUTINE (a name from 'coach list' or a path; default routine if none).
 
@@ -274,7 +290,9 @@ def run(
         thresholds = Thresholds(stop_seconds=stop_seconds, long_seconds=long_seconds)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    loaded = _load(routine)
+    if button_pin is None:
+        raise click.UsageError("the button needs a pin: --button-pin N (BCM numbering)")
+    loaded = _load(library, routine)
     to_stdout = transcript is not None and getattr(transcript, "name", "") == "-"
     listeners = [TranscriptWriter(transcript)] if transcript is not None else []
     options = SessionOptions(
@@ -283,7 +301,7 @@ def run(
         wait_for_press=wait,
         presses=presses,
         thresholds=thresholds,
-        button_pin=pin,
+        button_pin=button_pin,
         speech_out=None if to_stdout else sys.stdout,
         listeners=list(listeners),
         keys_in=default_keys(),

@@ -17,7 +17,8 @@ import click
 from coach import library
 from coach.errors import HardwareError
 from coach.loader import load_routine
-from coach.speech.backend import BACKENDS, DEFAULT_RATE_WPM, SpeechSettings
+from coach.settings import setting_options
+from coach.speech.backend import SpeechSettings
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.setup import AudioSettings, load_backend, make_voice, prerender
 from coach.speech.voice import SpeechVoice
@@ -57,85 +58,18 @@ class SpeechChoice:
         )
 
 
+SPEECH_KEYS = ("speech", "voice", "rate", "volume", "audio_device", "lead_in", "tones", "speak")
+
+
 def speech_options(function: F) -> F:
-    """Add the speech flags; the command gets them as one ``speech: SpeechChoice``."""
-    options = [
-        click.option(
-            "--speech",
-            "backend",
-            type=click.Choice(BACKENDS),
-            envvar="COACH_SPEECH",
-            help=f"Speech engine. Default: {DEFAULT_BACKEND} (text for --instant runs).",
-        ),
-        click.option(
-            "--voice",
-            envvar="COACH_VOICE",
-            help="A voice of the engine ('coach voices' lists them); for piper, a model file.",
-        ),
-        click.option(
-            "--rate",
-            type=click.IntRange(80, 400),
-            default=DEFAULT_RATE_WPM,
-            show_default=True,
-            envvar="COACH_RATE",
-            help="Speaking rate in words per minute.",
-        ),
-        click.option(
-            "--volume",
-            type=click.FloatRange(0.0, 1.0),
-            default=1.0,
-            show_default=True,
-            envvar="COACH_VOLUME",
-            help="Volume of speech and tones, 0 to 1.",
-        ),
-        click.option(
-            "--audio-device",
-            envvar="COACH_AUDIO_DEVICE",
-            help="ALSA device to play to, e.g. plughw:CARD=Headphones. Default: the system's.",
-        ),
-        click.option(
-            "--lead-in",
-            type=click.FloatRange(0.0, 2.0),
-            default=0.0,
-            show_default=True,
-            envvar="COACH_LEAD_IN",
-            help="Seconds of silence before each phrase, for sinks that swallow the first "
-            "syllable (some HDMI and Bluetooth speakers).",
-        ),
-        click.option(
-            "--tones/--no-tones",
-            default=True,
-            show_default=True,
-            envvar="COACH_TONES",
-            help="Tones at the start and end of holds and at the end of a set.",
-        ),
-        click.option(
-            "--speak/--no-speak",
-            default=True,
-            show_default=True,
-            envvar="COACH_SPEAK",
-            help="Speak the cues; --no-speak plays only the tones.",
-        ),
-    ]
+    """Add the speech settings; the command gets them as one ``speech: SpeechChoice``."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["speech"] = SpeechChoice(
-            kwargs.pop("backend"),
-            kwargs.pop("voice"),
-            kwargs.pop("rate"),
-            kwargs.pop("volume"),
-            kwargs.pop("audio_device"),
-            kwargs.pop("lead_in"),
-            kwargs.pop("tones"),
-            kwargs.pop("speak"),
-        )
+        kwargs["speech"] = SpeechChoice(*(kwargs.pop(key) for key in SPEECH_KEYS))
         return function(*args, **kwargs)
 
-    decorated: Any = wrapper
-    for option in reversed(options):
-        decorated = option(decorated)
-    return decorated  # type: ignore[no-any-return]
+    return setting_options(*SPEECH_KEYS)(wrapper)  # type: ignore[return-value]
 
 
 @click.command()

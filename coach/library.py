@@ -50,3 +50,21 @@ def resolve(name_or_path: str | None, folders: list[Path] | None = None) -> Path
         return path  # the loader reports a missing or unreadable file with its name
     names = ", ".join(e.slug for e in library) or "none"
     raise RoutineNotFound(f"no routine named '{name}'; the library has: {names}")
+
+
+@dataclass(frozen=True)
+class Library:
+    """The bundled routines plus any extra folders, and which routine is the default."""
+
+    extra_folders: tuple[Path, ...] = ()
+    default: str = DEFAULT_ROUTINE
+
+    @property
+    def folders(self) -> list[Path]:
+        return [*self.extra_folders, bundled_dir()]
+
+    def entries(self) -> list[Entry]:
+        return entries(self.folders)
+
+    def resolve(self, name_or_path: str | None) -> Path:
+        return resolve(name_or_path or self.default, self.folders)

@@ -69,9 +69,6 @@ class Pyttsx3Backend:
                 f"the eSpeak NG library cannot be loaded; {INSTALL_HINT}"
             ) from exc
         self.voice = self._choose_voice(settings.voice)
-        self._engine.setProperty("voice", self.voice)
-        self._engine.setProperty("rate", settings.rate_wpm)
-        self._engine.setProperty("volume", settings.volume)
 
     def _choose_voice(self, wanted: str | None) -> str:
         known = [v.id for v in self.voices()]
@@ -94,6 +91,11 @@ class Pyttsx3Backend:
 
     def render(self, text: str, path: Path) -> None:
         partial = path.with_name(path.name + ".part.wav")
+        # pyttsx3 hands out one engine per driver and eSpeak keeps its voice and
+        # rate in global state, so another backend may have changed them.
+        self._engine.setProperty("voice", self.voice)
+        self._engine.setProperty("rate", self.settings.rate_wpm)
+        self._engine.setProperty("volume", self.settings.volume)
         # The driver prints "Audio saved to ..." for every file: not ours to show.
         with contextlib.redirect_stdout(io.StringIO()):
             self._engine.save_to_file(text, str(partial))

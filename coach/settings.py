@@ -1,0 +1,314 @@
+"""Settings: one table that gives every setting its flag, variable, default and help.
+
+A setting comes from the command line, else the environment (``COACH_...``),
+else the settings file (``config.yaml`` in the user's config folder), else
+its default. The command line and the environment are click's own; the file
+is handed to click as its ``default_map``, which click consults after both,
+so the precedence is click's and ``coach config show`` can ask click where
+each value came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from coach.errors import CoachError
+from coach.speech.backend import BACKENDS, DEFAULT_RATE_WPM
+from coach.yamltree import Broken, Map, Problem, Scalar, Seq, Tree, TreeError, read_tree
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+APP_NAME = "voice-coach"
+MAX_SETTINGS_BYTES = 64 * 1024
+GPIO_PINS = range(0, 28)
+
+
+class SettingsError(CoachError, ValueError):
+    """The settings file broke a rule; one ``file:line:column: key: rule`` line per problem."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class PinType(click.ParamType):  # type: ignore[type-arg]
+    """A BCM GPIO number, or ``off``."""
+
+    name = "pin"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("off", "none", ""):
+                return None
+            value = int(word) if word.isdigit() else value
+        if isinstance(value, int) and not isinstance(value, bool) and value in GPIO_PINS:
+            return value
+        self.fail(f"must be a GPIO number from 0 to 27 or 'off', got {value!r}", param, ctx)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    flags: tuple[str, ...]
+    type: Any
+    default: Any
+    help: str
+    section: str
+    is_flag_pair: bool = False
+    multiple: bool = False
+
+    @property
+    def envvar(self) -> str:
+        return "COACH_" + self.key.upper()
+
+    def option(self) -> Callable[[F], F]:
+        extra: dict[str, Any] = {}
+        if self.multiple:
+            extra["multiple"] = True
+        return click.option(
+            *self.flags,
+            self.key,
+            type=None if self.is_flag_pair else self.type,
+            default=self.default,
+            show_default=self.default not in (None, (), ""),
+            envvar=self.envvar,
+            help=f"{self.help} [env: {self.envvar}]",
+            **extra,
+        )
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("button_pin", ("--button-pin", "--pin"), PinType(), 17,
+            "BCM number of the button's GPIO pin (other leg to ground).", "pins"),
+    Setting("led_pin", ("--led-pin",), PinType(), None,
+            "BCM number of the status LED's pin, or off.", "pins"),
+    Setting("buzzer_pin", ("--buzzer-pin",), PinType(), None,
+            "BCM number of the buzzer's pin, or off.", "pins"),
+    Setting("buzzer_type", ("--buzzer-type",), click.Choice(["active", "passive"]), "active",
+            "active: a buzzer that beeps by itself; passive: a piezo that plays notes.", "pins"),
+    Setting("long_seconds", ("--long-seconds",), click.FloatRange(0.1, 10.0), 1.0,
+            "Hold the button this long for a long press (skip; next routine).", "button"),
+    Setting("stop_seconds", ("--stop-seconds",), click.FloatRange(0.2, 20.0), 3.0,
+            "Hold the button this long to stop.", "button"),
+    Setting("speech", ("--speech",), click.Choice(BACKENDS), None,
+            "Speech engine: pyttsx3 (default), piper or text (text for --instant runs).",
+            "speech"),
+    Setting("voice", ("--voice",), str, None,
+            "A voice of the engine ('coach voices' lists them); for piper, a model file.",
+            "speech"),
+    Setting("rate", ("--rate",), click.IntRange(80, 400), DEFAULT_RATE_WPM,
+            "Speaking rate in words per minute.", "speech"),
+    Setting("volume", ("--volume",), click.FloatRange(0.0, 1.0), 1.0,
+            "Volume of speech and tones, 0 to 1.", "speech"),
+    Setting("audio_device", ("--audio-device",), str, None,
+            "ALSA device to play to, e.g. plughw:CARD=Headphones (default: the system's).",
+            "speech"),
+    Setting("lead_in", ("--lead-in",), click.FloatRange(0.0, 2.0), 0.0,
+            "Seconds of silence before each phrase, for sinks that swallow the first "
+            "syllable (some HDMI and Bluetooth speakers).", "speech"),
+    Setting("tones", ("--tones/--no-tones",), bool, True,
+            "Tones as holds start and end, a chime at the end of a set.", "speech",
+            is_flag_pair=True),
+    Setting("speak", ("--speak/--no-speak",), bool, True,
+            "Speak the cues; --no-speak plays only the tones.", "speech", is_flag_pair=True),
+    Setting("default_routine", ("--default-routine",), str, "pinched-nerve-leg",
+            "The routine used when none is named, and the first one in the device menu.",
+            "routines"),
+    Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
+            (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
+)  # fmt: skip
+
+BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def setting_options(*keys: str) -> Callable[[F], F]:
+    """Add the options for ``keys`` (every setting when none are named)."""
+    chosen = [BY_KEY[k] for k in keys] if keys else list(SETTINGS)
+
+    def decorate(function: F) -> F:
+        for setting in reversed(chosen):
+            function = setting.option()(function)
+        return function
+
+    return decorate
+
+
+# -- the file ----------------------------------------------------------------------
+
+
+def config_path() -> Path:
+    """``$COACH_CONFIG``, else ``$XDG_CONFIG_HOME/voice-coach/config.yaml``, else ~/.config."""
+    explicit = os.environ.get("COACH_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_NAME / "config.yaml"
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """The settings the file sets; an absent file sets none."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise SettingsError([f"{path}: cannot read the settings file: {exc.strerror}"]) from exc
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise SettingsError([f"{path}: the settings file is larger than 64 KiB"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingsError([f"{path}: the settings file is not UTF-8 text"]) from exc
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        tree, problems = read_tree(text)
+    except TreeError as exc:
+        if exc.problem.line is None and exc.problem.message == "file is empty":
+            return {}  # only comments, as 'coach config init' writes it
+        raise SettingsError([_line(source, exc.problem)]) from None
+    lines = [_line(source, p) for p in problems]
+    values: dict[str, Any] = {}
+    if isinstance(tree, Map):
+        for entry in tree.entries:
+            setting = BY_KEY.get(entry.key)
+            if setting is None:
+                close = difflib.get_close_matches(entry.key, list(BY_KEY), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "see 'coach config init'"
+                lines.append(
+                    f"{source}:{entry.line}:{entry.column}: {entry.key}: unknown setting; {hint}"
+                )
+                continue
+            value, rule = _convert(setting, entry.value)
+            if rule is None:
+                values[setting.key] = value
+            elif not isinstance(entry.value, Broken):
+                at = entry.value
+                got = _shown(at)
+                lines.append(f"{source}:{at.line}:{at.column}: {setting.key}: {rule}, got {got}")
+    elif not isinstance(tree, Broken):
+        where = f"{source}:{tree.line}:{tree.column}"
+        lines.append(f"{where}: the settings file must be a mapping of 'setting: value' lines")
+    if lines:
+        raise SettingsError(lines)
+    return values
+
+
+def _line(source: str, problem: Problem) -> str:
+    if problem.line:
+        return f"{source}:{problem.line}:{problem.column}: {problem.message}"
+    return f"{source}: {problem.message}"
+
+
+def _shown(tree: Tree) -> str:
+    if isinstance(tree, Scalar):
+        return repr(tree.value) if isinstance(tree.value, str) else str(tree.value).lower()
+    return "a list" if isinstance(tree, Seq) else "a mapping"
+
+
+def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
+    """The value, or the rule it broke."""
+    if setting.multiple:
+        if not isinstance(tree, Seq) or not all(
+            isinstance(i, Scalar) and isinstance(i.value, str) for i in tree.items
+        ):
+            return None, "must be a list of folder paths"
+        folders = [str(i.value) for i in tree.items if isinstance(i, Scalar)]
+        return tuple(Path(os.path.expanduser(f)) for f in folders), None
+    if not isinstance(tree, Scalar):
+        return None, _rule(setting)
+    value = tree.value
+    if setting.is_flag_pair:
+        return (value, None) if isinstance(value, bool) else (None, "must be true or false")
+    if value is None:
+        return (None, None) if setting.default is None or isinstance(setting.type, PinType) else (
+            None, _rule(setting))  # fmt: skip
+    if isinstance(value, bool) or (setting.type is str and not isinstance(value, str)):
+        return None, _rule(setting)
+    try:
+        converted = click.STRING.convert(value, None, None) if setting.type is str else (
+            setting.type.convert(value, None, None))  # fmt: skip
+    except click.BadParameter:
+        return None, _rule(setting)
+    return converted, None
+
+
+def _rule(setting: Setting) -> str:
+    kind = setting.type
+    if isinstance(kind, PinType):
+        return "must be a GPIO number from 0 to 27 or off"
+    if isinstance(kind, click.Choice):
+        return "must be one of " + ", ".join(str(c) for c in kind.choices)
+    if isinstance(kind, (click.IntRange, click.FloatRange)):
+        noun = "a whole number" if isinstance(kind, click.IntRange) else "a number"
+        return f"must be {noun} from {kind.min:g} to {kind.max:g}"
+    return "must be a string"
+
+
+def write_default(path: Path) -> None:
+    """A commented settings file with every setting at its default, ready to edit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(default_text(), encoding="utf-8")
+
+
+def default_text() -> str:
+    out = [
+        "# voice-coach settings. Every line below is commented out and shows the",
+        "# default; remove the '# ' before a setting to change it. A flag on the",
+        "# command line or a COACH_... environment variable wins over this file.",
+    ]
+    section = ""
+    for s in SETTINGS:
+        if s.section != section:
+            section = s.section
+            out += ["", f"# -- {section} " + "-" * (60 - len(section))]
+        out.append("")
+        out += ["# " + line for line in textwrap.wrap(s.help, 76)]
+        out.append(f"# {s.key}: {_yaml_value(s)}")
+    return "\n".join(out) + "\n"
+
+
+def _yaml_value(setting: Setting) -> str:
+    value = setting.default
+    if value is None:
+        return "off" if isinstance(setting.type, PinType) else "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[]" if not value else "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def default_map(command: click.Command, values: dict[str, Any]) -> dict[str, Any]:
+    """The file's values for ``command`` and, for a group, each of its commands by name."""
+    mapping: dict[str, Any] = dict(values)
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            mapping[name] = default_map(sub, values)
+    return mapping
+
+
+def sources(ctx: click.Context, keys: Sequence[str]) -> dict[str, str]:
+    """Where each value came from: flag, environment, file or default."""
+    names = {
+        click.core.ParameterSource.COMMANDLINE: "flag",
+        click.core.ParameterSource.ENVIRONMENT: "environment",
+        click.core.ParameterSource.DEFAULT_MAP: "file",
+        click.core.ParameterSource.DEFAULT: "default",
+    }
+    return {k: names.get(ctx.get_parameter_source(k), "default") for k in keys}  # type: ignore[arg-type]
