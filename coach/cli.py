@@ -12,6 +12,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from coach import __version__, settings
+from coach.cli_config import config
 from coach.cli_speech import COMMANDS as SPEECH_COMMANDS
 from coach.cli_speech import SpeechChoice, speech_options, warn
 from coach.errors import CoachError, RoutineError
@@ -324,7 +325,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
-for _command in SPEECH_COMMANDS:
+for _command in (*SPEECH_COMMANDS, config):
     cli.add_command(_command)
 
 

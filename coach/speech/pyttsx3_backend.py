@@ -117,5 +117,6 @@ class Pyttsx3Backend:
         return found
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._engine.stop()
+        # Not engine.stop(): pyttsx3 shares one engine per driver, and stop()
+        # leaves it in a state where the next render silently keeps old settings.
+        self._engine = None
