@@ -333,7 +333,11 @@ def test_aplay_with_a_missing_device_degrades(tmp_path: Path) -> None:
 def test_without_a_speech_engine_the_coach_says_so_once_and_uses_text(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "pyttsx3", None)
+    from coach.speech import pyttsx3_backend
+
+    monkeypatch.setattr(pyttsx3_backend, "_state", {})  # as in a fresh process
+    for name in ("pyttsx3", "pyttsx3.drivers", "pyttsx3.drivers._espeak"):
+        monkeypatch.setitem(sys.modules, name, None)
     warnings: list[str] = []
     voice = make_voice(AudioSettings(cache_dir=tmp_path), None, warnings.append)
     assert isinstance(voice, TextVoice)

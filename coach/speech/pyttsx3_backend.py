@@ -1,19 +1,24 @@
-"""Speech through pyttsx3 and eSpeak NG, rendered to WAV files.
+"""Speech through pyttsx3's eSpeak NG binding, rendered to WAV files.
 
-pyttsx3's espeak driver can only speak through a blocking ``aplay`` that
-cannot be interrupted, so it is used for rendering alone: ``save_to_file``
-then one ``runAndWait`` per phrase, which is reliable. The eSpeak NG library
-comes from the ``espeakng-loader`` wheel where it has one (x86_64 and aarch64
-Linux), so nothing needs installing by hand; elsewhere the system's
-``libespeak-ng`` is used.
+pyttsx3's espeak *driver* cannot be used here: it speaks through a blocking,
+uninterruptible ``aplay``, and its ``save_to_file`` runs eSpeak asynchronously,
+so a phrase rendered right after a change of rate or voice can come out with
+the old one (measured: 15 of 40 renders wrong when two settings alternate).
+So the coach calls the eSpeak NG functions that pyttsx3 binds
+(``pyttsx3.drivers._espeak``) in eSpeak's synchronous mode: each ``Synth``
+returns with the whole phrase in hand, in the voice and rate just set.
+
+The eSpeak NG library comes from the ``espeakng-loader`` wheel where it has
+one (x86_64 and aarch64 Linux), so nothing needs installing by hand;
+elsewhere the system's ``libespeak-ng`` is used.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import io
 import os
+import threading
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +31,55 @@ INSTALL_HINT = (
     "(on x86_64 and aarch64, reinstalling voice-coach brings it with espeakng-loader)"
 )
 
-_library_loaded = False
+#: eSpeak is one library with global state: one synthesis at a time per process.
+_LOCK = threading.Lock()
+_state: dict[str, Any] = {}
 
 
 def load_espeak_library() -> str:
-    """Make libespeak-ng loadable by pyttsx3; returns where it came from."""
-    global _library_loaded
+    """Make libespeak-ng loadable by pyttsx3's binding; returns where it came from."""
     try:
         import espeakng_loader  # type: ignore[import-untyped]
     except ImportError:
         return "system"
-    if not _library_loaded:
+    if "library" not in _state:
         try:
-            # Once loaded, this copy answers pyttsx3's own dlopen("libespeak-ng.so.1")
+            # Once loaded, this copy answers the binding's dlopen("libespeak-ng.so.1")
             # by its soname. Loaded RTLD_LOCAL, its symbols stay out of the way
             # of Piper's bundled eSpeak, which crashes if they are made global.
-            ctypes.CDLL(espeakng_loader.get_library_path())
+            _state["library"] = ctypes.CDLL(espeakng_loader.get_library_path())
         except OSError:
             return "system"
         os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
-        _library_loaded = True
     return "espeakng-loader"
+
+
+def _espeak() -> Any:
+    """pyttsx3's binding, with eSpeak started in synchronous mode (once per process)."""
+    if "espeak" in _state:
+        return _state["espeak"]
+    load_espeak_library()
+    try:
+        from pyttsx3.drivers import _espeak  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise SpeechUnavailable(
+            "pyttsx3 is not installed; reinstall voice-coach: pip install voice-coach"
+        ) from exc
+    except (OSError, RuntimeError) as exc:
+        raise SpeechUnavailable(f"the eSpeak NG library cannot be loaded; {INSTALL_HINT}") from exc
+    sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
+    if sample_rate <= 0:
+        raise SpeechUnavailable(f"eSpeak NG did not start (no voice data?); {INSTALL_HINT}")
+    chunks: list[bytes] = []
+
+    def collect(wav: Any, count: int, events: Any) -> int:
+        if count > 0:
+            chunks.append(ctypes.string_at(wav, count * 2))
+        return 0  # go on
+
+    _espeak.SetSynthCallback(collect)
+    _state.update(espeak=_espeak, rate=sample_rate, chunks=chunks)
+    return _espeak
 
 
 class Pyttsx3Backend:
@@ -55,68 +88,64 @@ class Pyttsx3Backend:
     def __init__(self, settings: SpeechSettings) -> None:
         self.settings = settings
         self.library = load_espeak_library()
-        try:
-            import pyttsx3  # type: ignore[import-untyped]
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                self._engine: Any = pyttsx3.init("espeak")
-        except ImportError as exc:
-            raise SpeechUnavailable(
-                "pyttsx3 is not installed; reinstall voice-coach: pip install voice-coach"
-            ) from exc
-        except (OSError, RuntimeError, AttributeError) as exc:
-            raise SpeechUnavailable(
-                f"the eSpeak NG library cannot be loaded; {INSTALL_HINT}"
-            ) from exc
+        self._espeak = _espeak()
         self.voice = self._choose_voice(settings.voice)
 
     def _choose_voice(self, wanted: str | None) -> str:
         known = [v.id for v in self.voices()]
+        # Ids are matched without case: releases differ ("gmw/en-US", "gmw/en-us").
+        by_folded = {ident.casefold(): ident for ident in known}
         if wanted is not None:
-            if wanted not in known:
+            if wanted.casefold() not in by_folded:
                 raise SpeechUnavailable(
                     f"pyttsx3 has no voice '{wanted}'; 'coach voices' lists them"
                 )
-            return wanted
-        # Voice ids differ between eSpeak NG releases ("gmw/en" against "en").
+            return by_folded[wanted.casefold()]
+        # ... and in form ("gmw/en" against "en").
         for candidate in (DEFAULT_VOICE, "en", "english"):
-            if candidate in known:
-                return candidate
+            if candidate in by_folded:
+                return by_folded[candidate]
         english = [v for v in known if v.rsplit("/", 1)[-1].startswith("en")]
-        return english[0] if english else str(self._engine.getProperty("voice"))
+        if not english:
+            raise SpeechUnavailable(f"eSpeak NG has no English voice; {INSTALL_HINT}")
+        return english[0]
 
     def identity(self) -> str:
         s = self.settings
         return f"pyttsx3|{self.voice}|{s.rate_wpm}|{s.volume:g}"
 
     def render(self, text: str, path: Path) -> None:
+        espeak = self._espeak
+        chunks: list[bytes] = _state["chunks"]
+        with _LOCK:
+            # Set every time: eSpeak's settings are global to the process.
+            if espeak.SetVoiceByName(self.voice.encode()) != espeak.EE_OK:
+                raise SpeechUnavailable(f"eSpeak NG cannot load the voice '{self.voice}'")
+            espeak.SetParameter(espeak.RATE, self.settings.rate_wpm, 0)
+            # eSpeak's own scale: 0 to 200, where 100 is normal.
+            espeak.SetParameter(espeak.VOLUME, round(self.settings.volume * 100), 0)
+            chunks.clear()
+            if espeak.Synth(text, flags=espeak.CHARS_UTF8) != espeak.EE_OK:
+                raise SpeechUnavailable(f"eSpeak NG could not say {text!r}")
+            frames = b"".join(chunks)
+            chunks.clear()
         partial = path.with_name(path.name + ".part.wav")
-        # pyttsx3 hands out one engine per driver and eSpeak keeps its voice and
-        # rate in global state, so another backend may have changed them.
-        self._engine.setProperty("voice", self.voice)
-        self._engine.setProperty("rate", self.settings.rate_wpm)
-        self._engine.setProperty("volume", self.settings.volume)
-        # The driver prints "Audio saved to ..." for every file: not ours to show.
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.save_to_file(text, str(partial))
-            self._engine.runAndWait()
-        if not partial.is_file():
-            raise SpeechUnavailable(f"pyttsx3 did not write a file for {text!r}")
+        with wave.open(str(partial), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(_state["rate"])
+            w.writeframes(frames)
         os.replace(partial, path)
 
     def voices(self) -> list[VoiceInfo]:
         found = []
-        for v in self._engine.getProperty("voices"):
-            languages = tuple(
-                lang.decode(errors="replace").lstrip("\x05")
-                if isinstance(lang, bytes)
-                else str(lang)
-                for lang in (v.languages or [])
-            )
-            found.append(VoiceInfo(str(v.id), str(v.name), languages))
+        for v in self._espeak.ListVoices(None):
+            # A priority byte, then the main language's name.
+            raw = v.languages or b""
+            languages = (raw[1:].decode(errors="replace"),) if len(raw) > 1 else ()
+            ident = (v.identifier or v.name or b"").decode(errors="replace")
+            found.append(VoiceInfo(ident, (v.name or b"").decode(errors="replace"), languages))
         return found
 
     def close(self) -> None:
-        # Not engine.stop(): pyttsx3 shares one engine per driver, and stop()
-        # leaves it in a state where the next render silently keeps old settings.
-        self._engine = None
+        return None  # eSpeak stays loaded for the life of the process
