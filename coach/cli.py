@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from coach import __version__, settings
+from coach.cli_common import library_options, load_routine_from, warn
 from coach.cli_config import config
+from coach.cli_run import device, run
 from coach.cli_speech import COMMANDS as SPEECH_COMMANDS
-from coach.cli_speech import SpeechChoice, speech_options, warn
+from coach.cli_speech import SpeechChoice, speech_options
 from coach.errors import CoachError, RoutineError
-from coach.gestures import GESTURES, Thresholds
 from coach.library import Library
 from coach.loader import load_routine
 from coach.plan import Plan, Step, compile_plan
-from coach.routine import Routine
-from coach.session import ScriptedPress, SessionOptions, build_session, default_keys
 from coach.speech.setup import make_voice, settle_plan
-from coach.transcript import TranscriptWriter
 from coach.voice import TextVoice
 
 EXIT_INTERRUPTED = 130
@@ -69,23 +65,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
         ctx.obj["settings_error"] = exc  # 'config' is how a broken file gets mended
         values = {}
     ctx.default_map = settings.default_map(cli, values)
-
-
-def library_options(function: F) -> F:
-    """Add the routine-library settings; the command gets them as ``library: Library``."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["library"] = Library(
-            tuple(kwargs.pop("routines_dirs")), kwargs.pop("default_routine")
-        )
-        return function(*args, **kwargs)
-
-    return settings.setting_options("default_routine", "routines_dirs")(wrapper)  # type: ignore[return-value]
-
-
-def _load(lib: Library, name: str | None) -> Routine:
-    return load_routine(lib.resolve(name))
 
 
 def _clock(seconds: float) -> str:
@@ -162,7 +141,7 @@ def preview(
     Phrase lengths come from the same voice 'coach run' would use with the
     same flags (rendering what is not cached yet), so the total matches.
     """
-    loaded = _load(library, routine)
+    loaded = load_routine_from(library, routine)
     audio = speech.settings(instant)
     voice = make_voice(audio, None, warn, loaded)
     try:
@@ -212,120 +191,13 @@ def _what(step: Step) -> str:
     return ", ".join(parts)
 
 
-# -- run -----------------------------------------------------------------------
-
-
-_PRESS_AT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*([a-z]+)\s*$")
-
-
-def parse_press_at(
-    ctx: click.Context, param: click.Parameter, values: Sequence[str]
-) -> list[ScriptedPress]:
-    presses = []
-    for value in values:
-        match = _PRESS_AT.match(value)
-        if not match or match.group(2) not in GESTURES:
-            raise click.BadParameter(
-                f"expected SECONDS:GESTURE with GESTURE one of {', '.join(GESTURES)}, "
-                f"got '{value}' (example: 12.5:press)"
-            )
-        presses.append(ScriptedPress(float(match.group(1)), match.group(2)))  # type: ignore[arg-type]
-    return sorted(presses, key=lambda p: p.at_seconds)
-
-
-@cli.command()
-@click.argument("routine", required=False)
-@click.option(
-    "--simulate",
-    is_flag=True,
-    help="Use a simulated button (gpiozero mock pin) driven by the keyboard.",
-)
-@click.option(
-    "--instant",
-    is_flag=True,
-    help="Run on a virtual clock, as fast as possible (implies --simulate).",
-)
-@click.option(
-    "--press-at",
-    "presses",
-    multiple=True,
-    callback=parse_press_at,
-    metavar="T:GESTURE",
-    help="Press the simulated button T seconds into the session; GESTURE is press, "
-    "long or stop. Repeatable.",
-)
-@click.option(
-    "--transcript",
-    type=click.File("w", encoding="utf-8", lazy=True),
-    help="Write every event as a JSON line to FILE ('-' for standard output).",
-)
-@click.option("--wait", is_flag=True, help="Wait for a press before starting, as the device does.")
-@settings.setting_options("button_pin", "long_seconds", "stop_seconds")
-@speech_options
-@library_options
-def run(
-    routine: str | None,
-    simulate: bool,
-    instant: bool,
-    presses: list[ScriptedPress],
-    transcript: TextIO | None,
-    wait: bool,
-    button_pin: int | None,
-    long_seconds: float,
-    stop_seconds: float,
-    speech: SpeechChoice,
-    library: Library,
-) -> None:
-    """Run a session of ROUTINE (a name from 'coach list' or a path; default routine if none).
-
-    \b
-    In a simulated session on a terminal, keys stand in for the button:
-      space or Enter  press: pause, resume, "ready" / "done"
-      n               long press: skip to the next step
-      s               stop the session
-      q               quit at once
-    """
-    if presses and not (simulate or instant):
-        raise click.UsageError("--press-at needs --simulate (or --instant)")
-    try:
-        thresholds = Thresholds(stop_seconds=stop_seconds, long_seconds=long_seconds)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    if button_pin is None:
-        raise click.UsageError("the button needs a pin: --button-pin N (BCM numbering)")
-    loaded = _load(library, routine)
-    to_stdout = transcript is not None and getattr(transcript, "name", "") == "-"
-    listeners = [TranscriptWriter(transcript)] if transcript is not None else []
-    options = SessionOptions(
-        simulate=simulate or instant,
-        instant=instant,
-        wait_for_press=wait,
-        presses=presses,
-        thresholds=thresholds,
-        button_pin=button_pin,
-        speech_out=None if to_stdout else sys.stdout,
-        listeners=list(listeners),
-        keys_in=default_keys(),
-        audio=speech.settings(instant),
-        warn=warn,
-    )
-    session = build_session(loaded, options)
-    try:
-        state = session.run()
-    finally:
-        if transcript is not None:
-            transcript.close()
-    if not to_stdout:
-        click.echo(f"session {state}")
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
-for _command in (*SPEECH_COMMANDS, config):
+for _command in (*SPEECH_COMMANDS, config, run, device):
     cli.add_command(_command)
 
 

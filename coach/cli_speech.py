@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from coach import library
+from coach.cli_common import warn
 from coach.errors import HardwareError
 from coach.loader import load_routine
 from coach.settings import setting_options
@@ -26,10 +27,6 @@ from coach.speech.voice import SpeechVoice
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_BACKEND = "pyttsx3"
-
-
-def warn(message: str) -> None:
-    click.echo(f"coach: {message}", err=True)
 
 
 @dataclass(frozen=True)

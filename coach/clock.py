@@ -34,8 +34,13 @@ class Clock(Protocol):
         ``deadline=None`` waits for an item with no time limit.
         """
 
-    def call_at(self, when: float, action: Action) -> None:
-        """Run ``action`` at ``when`` on this clock (scripted input, simulated hardware)."""
+    def call_at(self, when: float, action: Action, background: bool = False) -> None:
+        """Run ``action`` at ``when`` on this clock (scripted input, simulated hardware).
+
+        A ``background`` action (an LED refresh) happens in its turn but is not
+        something a session waits for: a virtual clock left with only those
+        has nothing more to happen.
+        """
 
 
 class SystemClock:
@@ -62,7 +67,7 @@ class SystemClock:
         except queue.Empty:
             return None
 
-    def call_at(self, when: float, action: Action) -> None:
+    def call_at(self, when: float, action: Action, background: bool = False) -> None:
         with self._wake:
             heapq.heappush(self._actions, (when, next(self._order), action))
             if self._thread is None:
@@ -104,8 +109,9 @@ class VirtualClock:
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = start
-        self._actions: list[tuple[float, int, Action]] = []
+        self._actions: list[tuple[float, int, Action, bool]] = []
         self._order = itertools.count()
+        self._foreground = 0
 
     def now(self) -> float:
         return self._now
@@ -117,12 +123,14 @@ class VirtualClock:
             self._run_next()
         self._now = max(self._now, target)
 
-    def call_at(self, when: float, action: Action) -> None:
-        heapq.heappush(self._actions, (when, next(self._order), action))
+    def call_at(self, when: float, action: Action, background: bool = False) -> None:
+        heapq.heappush(self._actions, (when, next(self._order), action, background))
+        self._foreground += not background
 
     @property
     def pending_actions(self) -> int:
-        return len(self._actions)
+        """Scripted actions still to come (background ones do not count)."""
+        return self._foreground
 
     def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
         while True:
@@ -131,6 +139,8 @@ class VirtualClock:
             except queue.Empty:
                 pass
             next_action = self._actions[0][0] if self._actions else None
+            if deadline is None and self._foreground == 0:
+                next_action = None  # only background refreshes left: nothing will happen
             if next_action is not None and (deadline is None or next_action <= deadline):
                 self._run_next()
                 continue
@@ -143,6 +153,7 @@ class VirtualClock:
             return None
 
     def _run_next(self) -> None:
-        when, _, action = heapq.heappop(self._actions)
+        when, _, action, background = heapq.heappop(self._actions)
+        self._foreground -= not background
         self._now = max(self._now, when)
         action()

@@ -26,6 +26,10 @@ from coach.tones import ToneName
 from coach.voice import Voice
 
 State = Literal["idle", "running", "paused", "finished", "stopped"]
+#: ``threshold`` (a held button crossed the long or stop threshold) drives
+#: the LED; the transcript leaves it out.
+EventType = Literal["say", "state", "step", "gesture", "threshold"]
+TRANSCRIPT_TYPES = ("say", "state", "step", "gesture")
 ENDED: tuple[State, ...] = ("finished", "stopped")
 #: Steps that exist to say something: a pause in the middle of a sentence
 #: repeats that sentence on resume instead of keeping the time exactly.
@@ -42,7 +46,7 @@ class Event:
     """Something that happened, ``t`` seconds after the session started."""
 
     t: float
-    type: Literal["say", "state", "step", "gesture"]
+    type: EventType
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -95,6 +99,7 @@ class Engine:
         listeners: Iterable[Listener] = (),
         resume_lead_in_seconds: float = RESUME_LEAD_IN_SECONDS,
         tones: bool = True,
+        events: queue.Queue[Edge | Quit | NewPlan] | None = None,
     ) -> None:
         self.plan = plan
         self.clock = clock
@@ -104,7 +109,9 @@ class Engine:
         self.lead_in = resume_lead_in_seconds
         #: A tick before the "skip" and "stop" words while the button is held.
         self.tones = tones
-        self.events: queue.Queue[Edge | Quit | NewPlan] = queue.Queue()
+        #: Edges, quit requests and plan updates; the device shares one queue
+        #: among the sessions it runs, so its button has one place to post.
+        self.events: queue.Queue[Edge | Quit | NewPlan] = events or queue.Queue()
         #: True when the session ended by :meth:`quit` rather than by the button.
         self.quit_requested = False
         self.state: State = "idle"
@@ -205,6 +212,7 @@ class Engine:
     def _on_threshold(self, crossed: str) -> None:
         if self.state == "idle" and crossed == "long":
             return  # a long press does nothing before the start
+        self._emit("threshold", threshold=crossed)
         self.voice.stop()
         said = phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP
         self._say(said, "tick" if self.tones else None)
@@ -342,7 +350,7 @@ class Engine:
             self._remaining if self.state == "paused" else None,
         )
 
-    def _emit(self, type_: Literal["say", "state", "step", "gesture"], **data: Any) -> None:
+    def _emit(self, type_: EventType, **data: Any) -> None:
         event = Event(self.clock.now() - self._t0, type_, data)
         for listener in self.listeners:
             listener(event)

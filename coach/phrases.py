@@ -26,6 +26,10 @@ SESSION_ENDED = "Session ended."
 THRESHOLD_LONG = "Skip."
 THRESHOLD_STOP = "Stop."
 READY_TO_START = "Press the button to start."
+READY = "Ready."
+MENU_HINT = "Press to start, hold to choose another."
+MENU_NEXT = "Next."
+MENU_REPEAT = "Menu."
 
 #: Said during pauses and threshold crossings; rendered ahead like plan cues.
 ENGINE_PHRASES = (

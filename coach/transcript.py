@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from coach.engine import Event
+from coach.engine import TRANSCRIPT_TYPES, Event
 
 
 class TranscriptWriter:
@@ -13,5 +13,7 @@ class TranscriptWriter:
         self._out = out
 
     def __call__(self, event: Event) -> None:
+        if event.type not in TRANSCRIPT_TYPES:
+            return
         self._out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
         self._out.flush()

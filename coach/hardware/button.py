@@ -19,9 +19,10 @@ DEFAULT_BUTTON_PIN = 17
 
 
 def mock_factory() -> Any:
-    from gpiozero.pins.mock import MockFactory
+    """Simulated pins; PWM-capable, so a simulated LED can dim and a buzzer play notes."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    return MockFactory()
+    return MockFactory(pin_class=MockPWMPin)
 
 
 class ButtonSource:

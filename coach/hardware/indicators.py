@@ -1,0 +1,185 @@
+"""The status LED and the buzzer, driven on the engine's clock.
+
+Both listen to the engine's events: the LED shows the state (breathing when
+idle, steady while running, blinking while paused, a flash when a held button
+crosses a threshold, off at exit), the buzzer plays the same tones as the
+speaker. Patterns are computed by us and refreshed by actions scheduled on the
+clock, not by gpiozero's own background threads, so a test on the virtual
+clock can read the pins at exact times, and an idle box wakes a few times a
+second at most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from coach.clock import Clock
+from coach.engine import Event
+from coach.errors import HardwareError
+from coach.tones import NOTES, ToneName
+
+#: One breath of the idle LED, and how often its brightness is refreshed.
+BREATH_SECONDS = 4.0
+BREATH_FRAME_SECONDS = 0.1
+BREATH_FLOOR = 0.05
+BLINK_SECONDS = 0.5
+FLASH_SECONDS = 0.15
+#: A pause between notes on an active buzzer, which has only one pitch.
+NOTE_GAP_SECONDS = 0.03
+
+
+def breath(t: float) -> float:
+    """Brightness ``t`` seconds into breathing: a smooth rise and fall."""
+    phase = (1 - math.cos(2 * math.pi * t / BREATH_SECONDS)) / 2
+    return round(BREATH_FLOOR + (1 - BREATH_FLOOR) * phase, 3)
+
+
+def check_pins(pins: dict[str, int | None]) -> None:
+    """One role per pin: the same GPIO for two roles is a mistake to catch at start-up."""
+    seen: dict[int, str] = {}
+    for role, pin in pins.items():
+        if pin is None:
+            continue
+        if pin in seen:
+            raise HardwareError(
+                f"GPIO{pin} is set for both the {seen[pin]} and the {role}; "
+                "give each its own pin (coach config show lists them)"
+            )
+        seen[pin] = role
+
+
+def claim(role: str, pin: int, make: Callable[[], Any]) -> Any:
+    """Create a gpiozero device, turning its errors into one clear message."""
+    from gpiozero.exc import GPIOPinInUse, GPIOZeroError
+
+    try:
+        return make()
+    except GPIOPinInUse as exc:
+        raise HardwareError(
+            f"GPIO{pin} for the {role} is already in use (another program, or an overlay "
+            f"in /boot/firmware/config.txt): {exc}"
+        ) from exc
+    except GPIOZeroError as exc:
+        raise HardwareError(f"cannot use GPIO{pin} for the {role}: {exc}") from exc
+
+
+class StatusLed:
+    def __init__(self, pin: int, clock: Clock, pin_factory: Any = None) -> None:
+        from gpiozero import PWMLED
+
+        self.clock = clock
+        self.led = claim("status LED", pin, lambda: PWMLED(pin, pin_factory=pin_factory))
+        self._pattern = "off"
+        self._since = clock.now()
+        self._generation = 0
+        self._flash_until = float("-inf")
+
+    def __call__(self, event: Event) -> None:
+        if event.type == "state":
+            self.show(str(event.data["state"]))
+        elif event.type == "threshold":
+            self.flash()
+
+    def show(self, state: str) -> None:
+        pattern = {"idle": "breathe", "running": "steady", "paused": "blink"}.get(state, "off")
+        self._pattern = pattern
+        self._since = self.clock.now()
+        self._generation += 1
+        self._refresh(self._generation)
+
+    def flash(self) -> None:
+        self._flash_until = self.clock.now() + FLASH_SECONDS
+        self._generation += 1
+        self._set(1.0)
+        generation = self._generation
+        self.clock.call_at(self._flash_until, lambda: self._refresh(generation), background=True)
+
+    def close(self) -> None:
+        self._generation += 1
+        self.led.off()
+        self.led.close()
+
+    def _refresh(self, generation: int) -> None:
+        if generation != self._generation or self.led.closed:
+            return  # a newer pattern has taken over
+        t = self.clock.now() - self._since
+        if self._pattern == "steady":
+            self._set(1.0)
+        elif self._pattern == "off":
+            self._set(0.0)
+        elif self._pattern == "blink":
+            on = int(t // BLINK_SECONDS) % 2 == 0
+            self._set(1.0 if on else 0.0)
+            next_at = self._since + (int(t // BLINK_SECONDS) + 1) * BLINK_SECONDS
+            self.clock.call_at(next_at, lambda: self._refresh(generation), background=True)
+        else:
+            self._set(breath(t))
+            frame = int(t / BREATH_FRAME_SECONDS + 1e-9) + 1
+            next_at = self._since + frame * BREATH_FRAME_SECONDS
+            self.clock.call_at(next_at, lambda: self._refresh(generation), background=True)
+
+    def _set(self, value: float) -> None:
+        self.led.value = value
+
+
+class TonePlayer:
+    """Plays the tones of spoken cues on a buzzer: notes (passive) or beeps (active)."""
+
+    def __init__(self, pin: int, clock: Clock, passive: bool, pin_factory: Any = None) -> None:
+        from gpiozero import Buzzer, TonalBuzzer
+        from gpiozero.tones import Tone
+
+        self.clock = clock
+        self.passive = passive
+        self._generation = 0
+        if passive:
+            # A5 in the middle with an octave each way covers every note we play.
+            self.device: Any = claim(
+                "buzzer",
+                pin,
+                lambda: TonalBuzzer(pin, mid_tone=Tone("A5"), octaves=1, pin_factory=pin_factory),
+            )
+        else:
+            self.device = claim("buzzer", pin, lambda: Buzzer(pin, pin_factory=pin_factory))
+
+    def __call__(self, event: Event) -> None:
+        if event.type == "say" and event.data.get("tone"):
+            self.play(event.data["tone"])
+        elif event.type == "state" and event.data["state"] in ("paused", "stopped"):
+            self.silence()
+
+    def play(self, tone: ToneName) -> None:
+        self._generation += 1
+        generation = self._generation
+        t = self.clock.now()
+        for frequency, seconds in NOTES[tone]:
+            self._at(t, generation, frequency)
+            t += seconds
+            if not self.passive:
+                self._at(t - NOTE_GAP_SECONDS, generation, None)
+        self._at(t, generation, None)
+
+    def _at(self, when: float, generation: int, frequency: float | None) -> None:
+        self.clock.call_at(when, lambda: self._note(generation, frequency), background=True)
+
+    def silence(self) -> None:
+        self._generation += 1
+        self._note(self._generation, None)
+
+    def close(self) -> None:
+        self.silence()
+        self.device.close()
+
+    def _note(self, generation: int, frequency: float | None) -> None:
+        if generation != self._generation or self.device.closed:
+            return
+        if frequency is None:
+            self.device.stop() if self.passive else self.device.off()
+        elif self.passive:
+            from gpiozero.tones import Tone
+
+            self.device.play(Tone(frequency=frequency))
+        else:
+            self.device.on()
