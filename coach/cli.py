@@ -19,6 +19,7 @@ from coach.errors import CoachError, RoutineError
 from coach.library import Library
 from coach.loader import load_routine
 from coach.plan import Plan, Step, compile_plan
+from coach.service import service
 from coach.speech.setup import make_voice, settle_plan
 from coach.voice import TextVoice
 
@@ -197,7 +198,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
-for _command in (*SPEECH_COMMANDS, config, run, device):
+for _command in (*SPEECH_COMMANDS, config, run, device, service):
     cli.add_command(_command)
 
 
