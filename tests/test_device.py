@@ -1,0 +1,185 @@
+"""Device mode on the virtual clock through mock pins: menu, sessions, LED and buzzer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.device import Device
+from coach.engine import Event
+from coach.hardware.indicators import BREATH_FLOOR, breath
+from coach.library import Library
+from coach.session import ScriptedPress, SessionOptions, build_rig
+from coach.speech.backend import SpeechSettings
+from coach.speech.setup import AudioSettings
+
+LED, BUZZER = 27, 22
+
+
+def scenario(presses: list[tuple[float, str]], quit_at: float, **options: Any) -> Any:
+    events: list[Event] = []
+    rig = build_rig(
+        SessionOptions(
+            simulate=True,
+            instant=True,
+            led_pin=LED,
+            presses=[ScriptedPress(t, g) for t, g in presses],  # type: ignore[arg-type]
+            listeners=[events.append],
+            **options,
+        )
+    )
+    rig.clock.call_at(quit_at, rig.quit)
+    return rig, events
+
+
+def probe(rig: Any, pin: int, times: list[float]) -> list[tuple[float, Any]]:
+    """Read a pin at exact virtual times while the device runs."""
+    factory = rig.button.button.pin_factory
+    seen: list[tuple[float, Any]] = []
+    for t in times:
+        rig.clock.call_at(t, lambda t=t: seen.append((t, factory.pin(pin).state)))
+    return seen
+
+
+def kinds(events: list[Event], type_: str, key: str) -> list[tuple[float, Any]]:
+    return [(e.to_json()["t"], e.data[key]) for e in events if e.type == type_]
+
+
+def test_a_whole_day_of_the_device() -> None:
+    presses = [
+        (7.0, "long"),  # crosses the long threshold at 8.0, released at 8.2: next routine
+        (12.0, "press"),  # start the quick demo
+        (30.0, "press"),  # pause
+        (40.0, "press"),  # resume
+        (60.0, "long"),  # skip ahead
+        (70.0, "stop"),  # end the session: back to the menu
+    ]
+    rig, events = scenario(presses, quit_at=100.0)
+    factory = rig.button.button.pin_factory
+    led = probe(rig, LED, [1.05, 3.05, 8.05, 20.0, 35.0, 35.25, 90.0])
+    assert Device(rig, Library()).run() == 0
+
+    states = kinds(events, "state", "state")
+    assert states == [
+        (0.0, "idle"),
+        (12.1, "running"),
+        (30.1, "paused"),
+        (40.1, "running"),
+        (73.2, "stopped"),
+        (73.2, "idle"),
+    ]
+    said = kinds(events, "say", "text")
+    assert said[0] == (
+        0.0,
+        "Ready. Pinched nerve in the leg, gentle relief, 12 minutes. "
+        "Press to start, hold to choose another.",
+    )
+    assert (8.0, "Next.") in said
+    assert (8.2, "Quick demo, 1 minute. Press to start, hold to choose another.") in said
+    steps = kinds(events, "step", "kind")
+    assert steps[0] == (12.1, "announce")
+    assert (61.2, "ready") in steps  # the long press at 60 skipped the rest of a step
+    assert (73.2, "Session ended.") in said
+    menu_again = [t for t, text in said if text.startswith("Ready. Quick demo")]
+    assert len(menu_again) == 1 and menu_again[0] > 73.2  # after "Session ended." is heard
+    gestures = kinds(events, "gesture", "gesture")
+    assert [g for _, g in gestures] == ["long", "press", "press", "press", "long", "stop"]
+
+    # The LED: breathing in the menu, steady while running, blinking when paused.
+    values = dict(led)
+    assert values[1.05] == pytest.approx(breath(1.0))
+    assert values[3.05] == pytest.approx(breath(3.0))
+    assert values[8.05] == 1.0  # the flash as the long threshold is crossed...
+    assert breath(8.0) == BREATH_FLOOR  # ...where breathing alone would be at its lowest
+    assert values[20.0] == 1.0
+    assert {values[35.0], values[35.25]} == {0.0, 1.0}  # blinking, half a second each
+    assert 0 < values[90.0] < 1  # back to breathing in the menu
+    # After the quit: off, and the pin given back.
+    assert factory.pin(LED).state == 0
+    assert rig.button.button.closed
+
+
+def test_stop_in_the_menu_repeats_it_and_long_walks_the_library() -> None:
+    presses = [(2.0, "long"), (20.0, "long"), (40.0, "long"), (60.0, "stop")]
+    rig, events = scenario(presses, quit_at=90.0)
+    Device(rig, Library()).run()
+    offers = [text for _, text in kinds(events, "say", "text") if "Press to start" in text]
+    assert [o.split(",")[0] for o in offers] == [
+        "Ready. Pinched nerve in the leg",
+        "Quick demo",
+        "Hip and piriformis relief",  # the library wraps around
+        "Pinched nerve in the leg",
+        "Ready. Pinched nerve in the leg",  # stop repeats the menu, greeting and all
+    ]
+    assert kinds(events, "state", "state") == [(0.0, "idle")]
+
+
+def test_an_instant_device_ends_when_the_script_does() -> None:
+    events: list[Event] = []
+    options = SessionOptions(
+        simulate=True,
+        instant=True,
+        led_pin=LED,
+        presses=[ScriptedPress(1.0, "long")],
+        listeners=[events.append],
+    )
+    rig = build_rig(options)  # no quit scheduled: the LED's breathing must not keep it going
+    assert Device(rig, Library()).run() == 0
+    assert kinds(events, "gesture", "gesture") == [(2.2, "long")]
+    assert rig.clock.now() == pytest.approx(2.2)
+
+
+def test_the_buzzer_plays_the_tones_of_the_session() -> None:
+    text_with_tones = AudioSettings(speech=SpeechSettings(backend="text"), tones=True)
+    rig, _ = scenario(
+        [(1.0, "press")],
+        quit_at=200.0,
+        buzzer_pin=BUZZER,
+        buzzer_type="passive",
+        audio=text_with_tones,
+    )
+    factory = rig.button.button.pin_factory
+    heard: list[tuple[str, Any]] = []
+
+    def on_tone(event: Event) -> None:
+        if event.type == "say" and event.data.get("tone") == "start" and not heard:
+            t = rig.clock.now()
+            for label, dt in (("first", 0.05), ("second", 0.15), ("after", 0.3)):
+                rig.clock.call_at(
+                    t + dt, lambda label=label: heard.append((label, factory.pin(BUZZER).frequency))
+                )
+
+    rig.options.listeners.append(on_tone)
+    Device(rig, Library(default="quick-demo")).run()
+    assert heard == [("first", 660.0), ("second", 990.0), ("after", None)]
+
+
+def test_pins_for_two_roles_are_refused_before_anything_is_claimed() -> None:
+    from coach.errors import HardwareError
+
+    with pytest.raises(HardwareError, match="GPIO17 is set for both the button and the status LED"):
+        build_rig(SessionOptions(simulate=True, instant=True, led_pin=17))
+
+
+def test_device_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = dict(os.environ, COACH_CONFIG=str(tmp_path / "none.yaml"), PYTHONUNBUFFERED="1")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "coach", "device", "--simulate", "--speech", "text",
+         "--led-pin", "27"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert child.stdout is not None
+    first = child.stdout.readline()  # the menu is up
+    assert "Ready." in first
+    time.sleep(0.2)
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=10)
+    assert child.returncode == 0, err
+    assert "Traceback" not in err
