@@ -235,6 +235,8 @@ def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
     value = tree.value
     if setting.is_flag_pair:
         return (value, None) if isinstance(value, bool) else (None, "must be true or false")
+    if isinstance(setting.type, PinType) and value is False:
+        return None, None  # YAML reads a bare "off" as false
     if value is None:
         return (None, None) if setting.default is None or isinstance(setting.type, PinType) else (
             None, _rule(setting))  # fmt: skip
