@@ -20,6 +20,13 @@ Metrics:
   cue_onset_ms_p50/p95      a whole session of the default routine with a warm
                             cache: from a cue's deadline to its player started
   stop_latency_ms_p95       from a stop request to the player process gone
+  button_reaction_ms_p95    system clock, mock pins: from the release edge of a
+                            press during a hold to the engine paused and the
+                            player stopped, over 200 presses
+  idle_cpu_percent          `coach device --simulate` waiting in its menu for 30 s:
+                            CPU time over wall time (after start-up)
+  idle_cpu_percent_led      the same with the status LED breathing
+  hold_cpu_percent          `coach run --simulate` during a 60 s hold
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
@@ -37,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -241,6 +249,91 @@ def speech_metrics() -> dict[str, Any]:
     return results
 
 
+def button_reactions(presses: int = 200) -> dict[str, float]:
+    """Pause by a real edge on a mock pin, on the system clock, again and again."""
+    routine = Routine("Reaction", (Exercise("Long hold", "hold", 3600.0, ready=0.0),))
+    reactions: list[float] = []
+    released: list[float] = []
+
+    def on_event(event: Event) -> None:
+        if event.type == "state" and event.data["state"] == "paused" and released:
+            reactions.append((time.perf_counter() - released[-1]) * 1000)
+
+    with tempfile.TemporaryDirectory() as folder:
+        audio = AudioSettings(cache_dir=Path(folder), player_command=FAKE_PLAYER)
+        options = SessionOptions(simulate=True, audio=audio, listeners=[on_event])
+        session = build_session(routine, options)
+        pin = session.button.button.pin_factory.pin(session.rig.options.button_pin)
+        worker = threading.Thread(target=session.run)
+        worker.start()
+        time.sleep(1.0)  # into the hold
+
+        def tap(measure: bool) -> None:
+            pin.drive_low()
+            time.sleep(0.05)
+            if measure:
+                released.append(time.perf_counter())
+            pin.drive_high()
+            time.sleep(0.05)
+
+        for _ in range(presses):
+            tap(measure=True)  # pause
+            tap(measure=False)  # resume
+        session.rig.quit()
+        worker.join()
+    return {"button_reaction_ms_p95": round(percentile(reactions, 0.95), 3)}
+
+
+def cpu_percent(command: list[str], warm_up: float, seconds: float) -> float:
+    """CPU time over wall time of a child process, after it has settled."""
+    child = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(warm_up)
+        cpu0, wall0 = _cpu_seconds(child.pid), time.monotonic()
+        time.sleep(seconds)
+        cpu1, wall1 = _cpu_seconds(child.pid), time.monotonic()
+    finally:
+        child.terminate()
+        child.wait(10)
+    return round(100 * (cpu1 - cpu0) / (wall1 - wall0), 3)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def device_metrics() -> dict[str, Any]:
+    coach = [sys.executable, "-m", "coach"]
+    with tempfile.TemporaryDirectory() as folder:
+        env_note = os.environ.get("COACH_CONFIG")
+        os.environ["COACH_CONFIG"] = str(Path(folder) / "none.yaml")  # defaults only
+        try:
+            hold = Path(folder) / "hold.yaml"
+            hold.write_text(
+                "name: Hold\nexercises:\n  - name: Hold\n    hold_seconds: 100\n    ready: 0\n"
+            )
+            device = [*coach, "device", "--simulate"]
+            results = {
+                "idle_cpu_percent": cpu_percent(device, 8.0, 30.0),
+                "idle_cpu_percent_led": cpu_percent([*device, "--led-pin", "27"], 8.0, 30.0),
+                # The hold begins after the spoken introduction (about 6 s).
+                "hold_cpu_percent": cpu_percent(
+                    [*coach, "run", str(hold), "--simulate"], 12.0, 60.0
+                ),
+            }
+        finally:
+            if env_note is None:
+                os.environ.pop("COACH_CONFIG", None)
+            else:
+                os.environ["COACH_CONFIG"] = env_note
+    results.update(button_reactions())
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -253,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         results.update(timing_errors())
         results.update(speech_metrics())
+        results.update(device_metrics())
     if args.json:
         print(json.dumps(results))
     else:

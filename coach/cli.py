@@ -15,6 +15,7 @@ from coach.cli_config import config
 from coach.cli_run import device, run
 from coach.cli_speech import COMMANDS as SPEECH_COMMANDS
 from coach.cli_speech import SpeechChoice, speech_options
+from coach.doctor import doctor
 from coach.errors import CoachError, RoutineError
 from coach.library import Library
 from coach.loader import load_routine
@@ -61,9 +62,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     try:
         values = settings.load_file(settings.config_path())
     except settings.SettingsError as exc:
-        if ctx.invoked_subcommand != "config":
+        if ctx.invoked_subcommand not in ("config", "doctor"):
             raise
-        ctx.obj["settings_error"] = exc  # 'config' is how a broken file gets mended
+        # 'config' is how a broken file gets mended, 'doctor' how it is found.
+        ctx.obj["settings_error"] = exc
         values = {}
     ctx.default_map = settings.default_map(cli, values)
 
@@ -198,7 +200,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
-for _command in (*SPEECH_COMMANDS, config, run, device, service):
+for _command in (*SPEECH_COMMANDS, config, run, device, service, doctor):
     cli.add_command(_command)
 
 

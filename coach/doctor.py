@@ -1,0 +1,404 @@
+"""``coach doctor``: check, piece by piece, that ``coach device`` can work here.
+
+Each check is a plain function returning :class:`Check` rows; the command
+runs them in order and prints one table for an 80-column terminal (it is read
+over SSH on a Pi), with a fix under it for each failure. The checks build
+what ``coach device`` builds, the same way (:class:`ButtonSource`,
+:func:`make_voice`, :class:`AudioPlayer`), so a pass means the device's own
+code path works, not a look-alike of it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from coach import settings
+from coach.cli_common import library_options
+from coach.cli_run import RIG_KEYS
+from coach.cli_speech import SpeechChoice, speech_options
+from coach.clock import VirtualClock
+from coach.errors import HardwareError, RoutineError, RoutineNotFound
+from coach.gestures import Thresholds
+from coach.hardware.audio import AudioPlayer
+from coach.hardware.button import ButtonSource, mock_factory
+from coach.hardware.indicators import StatusLed, TonePlayer, check_pins
+from coach.library import Library
+from coach.loader import load_routine
+from coach.speech import wavfile
+from coach.speech.setup import AudioSettings, make_voice
+from coach.speech.voice import SpeechVoice
+from coach.tones import synthesize
+
+Status = Literal["ok", "FAIL", "warn", "skip"]
+
+MIN_PYTHON = (3, 10)
+PACKAGES = ("voice-coach", "gpiozero", "click", "PyYAML", "pyttsx3")
+TEST_PHRASE = "This is voice coach."
+TONE_RATE = 22050
+#: A short phrase that takes longer than this to render will make the first session late.
+SLOW_RENDER_SECONDS = 3.0
+RENDER_TIMEOUT_SECONDS = 120.0
+PLAY_TIMEOUT_SECONDS = 10.0
+WIDTH = 80
+NAME_WIDTH = 9
+STATUS_WIDTH = 6
+#: What AudioPlayer adds for a session; the doctor does not carry on, so it is cut.
+_SESSION_TAIL = "; carrying on in text, and trying again on every cue"
+
+FIX_NO_PIN_LIBRARY = (
+    "sudo apt install python3-lgpio, and make the venv with --system-site-packages "
+    "(see hardware/README.md); on a machine with no GPIO, add --simulate"
+)
+FIX_PIN_IN_USE = (
+    "another program holds the pin: if the boot service runs, "
+    "sudo systemctl stop voice-coach; otherwise stop the other program, or move the "
+    "part to a free pin (--button-pin, --led-pin, --buzzer-pin or the settings file)"
+)
+FIX_NO_CHIP = (
+    "on a Raspberry Pi, check that your account is in the gpio group (groups; "
+    "sudo usermod -aG gpio $USER, then log in again); elsewhere, add --simulate"
+)
+FIX_NO_PLAYER = "install aplay: sudo apt install alsa-utils"
+FIX_NO_DEVICE = (
+    "list the sound cards with 'aplay -l', then name one: --audio-device "
+    "plughw:CARD=NAME, or audio_device: plughw:CARD=NAME in the settings file"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of the report; ``fix`` says what to do when it is not ok."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Pins:
+    button: int | None
+    led: int | None
+    buzzer: int | None
+    buzzer_type: str = "active"
+
+
+# -- the checks ----------------------------------------------------------------------
+
+
+def check_python() -> Check:
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    shown = [f"{name} {version or 'MISSING'}" for name, version in versions.items()]
+    python = ".".join(str(n) for n in sys.version_info[:3])
+    # The coach with Python, its dependencies on a line of their own: wrapping
+    # never parts a version from its name.
+    detail = f"Python {python}, {shown[0]}\n" + ", ".join(shown[1:])
+    if sys.version_info < MIN_PYTHON:
+        return Check("python", "FAIL", detail, "make the venv with Python 3.10 or newer")
+    if None in versions.values():
+        return Check("python", "FAIL", detail, "reinstall voice-coach: pip install voice-coach")
+    return Check("python", "ok", detail)
+
+
+def check_settings(path: Path, long_seconds: float, stop_seconds: float) -> Check:
+    try:
+        values = settings.load_file(path)
+    except settings.SettingsError as exc:
+        more = len(exc.problems) - 1
+        detail = exc.problems[0] + (f" (and {more} more)" if more > 0 else "")
+        fix = f"edit {path}, or start afresh with: coach config init --force"
+        return Check("settings", "FAIL", detail, fix)
+    try:
+        Thresholds(long_seconds=long_seconds, stop_seconds=stop_seconds)
+    except ValueError as exc:
+        fix = "make long_seconds shorter than stop_seconds (flags or the settings file)"
+        return Check("settings", "FAIL", str(exc), fix)
+    if not path.is_file():
+        return Check("settings", "ok", f"{path}: not found (defaults)")
+    return Check("settings", "ok", f"{path}: {len(values)} setting(s)")
+
+
+def check_gpio(pins: Pins, simulate: bool) -> list[Check]:
+    """The pin factory and the button; then the LED and the buzzer, on the same factory."""
+    parts = {"LED": pins.led, "buzzer": pins.buzzer}
+    unchecked = [_unchecked(name, pin) for name, pin in parts.items()]
+    try:
+        check_pins({"button": pins.button, "status LED": pins.led, "buzzer": pins.buzzer})
+    except HardwareError as exc:
+        fix = "set button_pin, led_pin and buzzer_pin to different GPIOs ('coach config show')"
+        return [Check("GPIO", "FAIL", str(exc), fix), *unchecked]
+    if pins.button is None:
+        fix = "set button_pin (or --button-pin N, BCM numbering)"
+        return [Check("GPIO", "FAIL", "no pin is set for the button", fix), *unchecked]
+    factory = mock_factory() if simulate else None
+    claimed: list[Any] = []
+    try:
+        try:
+            button = ButtonSource(pins.button, lambda _edge: None, time.monotonic, factory)
+        except Exception as exc:  # lgpio raises its own error type for a busy pin
+            return [_pin_failure("GPIO", exc), *unchecked]
+        claimed.append(button)
+        factory = button.button.pin_factory  # the one gpiozero picked, when left to it
+        mode = " (simulated pins)" if simulate else ""
+        rows = [Check("GPIO", "ok", f"{type(factory).__name__}{mode}; GPIO{pins.button} free")]
+        clock = VirtualClock()  # nothing is scheduled: the parts are only claimed and let go
+        passive = pins.buzzer_type == "passive"
+        makers: dict[str, Callable[[int], Any]] = {
+            "LED": lambda pin: StatusLed(pin, clock, factory),
+            "buzzer": lambda pin: TonePlayer(pin, clock, passive, factory),
+        }
+        for name, pin in parts.items():
+            if pin is None:
+                rows.append(_unchecked(name, pin))
+                continue
+            try:
+                claimed.append(makers[name](pin))
+            except Exception as exc:
+                rows.append(_pin_failure(name, exc))
+                continue
+            kind = f" ({pins.buzzer_type})" if name == "buzzer" else ""
+            rows.append(Check(name, "ok", f"GPIO{pin}{kind} free"))
+        return rows
+    finally:
+        for part in reversed(claimed):
+            part.close()
+
+
+def _unchecked(name: str, pin: int | None) -> Check:
+    if pin is None:
+        return Check(name, "skip", f"none fitted ({'led' if name == 'LED' else name}_pin: off)")
+    return Check(name, "skip", f"GPIO{pin}: not checked")
+
+
+def _pin_failure(name: str, exc: Exception) -> Check:
+    from gpiozero.exc import BadPinFactory, GPIOPinInUse
+
+    # The hint that ends ButtonSource's messages is what the fix line says in full.
+    text = re.sub(r"; (to try the coach|on a machine without GPIO).*", "", str(exc))
+    text = text or type(exc).__name__
+    cause = exc.__cause__ or exc
+    if isinstance(cause, (BadPinFactory, ImportError)):
+        fix = FIX_NO_PIN_LIBRARY
+    elif isinstance(cause, GPIOPinInUse) or "busy" in text.lower():
+        fix = FIX_PIN_IN_USE
+    else:
+        fix = FIX_NO_CHIP
+    return Check(name, "FAIL", text, fix)
+
+
+def check_speech(audio: AudioSettings) -> Check:
+    backend = audio.speech.backend
+    if backend == "text":
+        return Check("speech", "skip", "--speech text: the device will print, not speak")
+    warnings: list[str] = []
+    voice = make_voice(audio, None, warnings.append)
+    try:
+        if not isinstance(voice, SpeechVoice):
+            reason = "; ".join(w.removeprefix("speech is off: ") for w in warnings)
+            detail = f"{backend} cannot be loaded; the device would print, not speak"
+            return Check("speech", "FAIL", detail, reason or "choose another --speech")
+        renderer = voice.renderer
+        if not renderer.speech:
+            return Check("speech", "skip", f"{backend} loads; --no-speak: only tones play")
+        # A phrase already in the cache would pass without the engine rendering anything.
+        cache = renderer.cache
+        cache.speech_path(TEST_PHRASE).unlink(missing_ok=True)
+        cache.playable_path(TEST_PHRASE, None, renderer.volume).unlink(missing_ok=True)
+        started = time.perf_counter()
+        renderer.render_now([(TEST_PHRASE, None)], RENDER_TIMEOUT_SECONDS)
+        took = time.perf_counter() - started
+        path = renderer.ready((TEST_PHRASE, None))
+        if path is None:
+            detail = "; ".join(warnings) or f"could not render {TEST_PHRASE!r}"
+            fix = f"check that {cache.root} is writable, or try another voice ('coach voices')"
+            return Check("speech", "FAIL", detail, fix)
+        spent = f"{took * 1000:.0f} ms" if took < 1 else f"{took:.1f} s"
+        detail = f"{cache.identity}: a {wavfile.seconds(path):.1f} s phrase rendered in {spent}"
+        if took > SLOW_RENDER_SECONDS:
+            fix = "render ahead of time: coach speech-cache prerender (same speech flags)"
+            return Check("speech", "warn", detail, fix)
+        return Check("speech", "ok", detail)
+    finally:
+        voice.close()
+
+
+def check_audio(audio: AudioSettings) -> Check:
+    if audio.speech.backend == "text":
+        return Check("audio", "skip", "--speech text plays nothing")
+    warnings: list[str] = []
+    player = AudioPlayer(audio.player_command, audio.audio_device, warnings.append)
+    device = audio.audio_device or "the default sound device"
+    with tempfile.TemporaryDirectory(prefix="coach-doctor-") as folder:
+        tone = wavfile.Pcm(TONE_RATE, synthesize("start", TONE_RATE, audio.speech.volume))
+        path = Path(folder) / "tone.wav"
+        wavfile.write(path, tone)
+        started = player.play(path)
+        if started:
+            player.wait(PLAY_TIMEOUT_SECONDS)
+            if player.playing:
+                player.stop()
+                detail = f"{player.command[0]} did not finish a short tone in 10 s"
+                return Check("audio", "FAIL", detail, FIX_NO_DEVICE)
+    problem = warnings[0].removesuffix(_SESSION_TAIL) if warnings else ""
+    if not started:
+        missing = problem.startswith("no audio player")
+        return Check("audio", "FAIL", problem, FIX_NO_PLAYER if missing else FIX_NO_DEVICE)
+    if player.failing:
+        return Check("audio", "FAIL", f"{device}: {problem}", FIX_NO_DEVICE)
+    program = Path(player.command[0]).name
+    return Check("audio", "ok", f"a {tone.seconds:.2f} s tone played on {device} ({program})")
+
+
+def check_library(library: Library) -> Check:
+    entries = library.entries()
+    if not entries:
+        folders = ", ".join(str(f) for f in library.folders)
+        return Check("routines", "FAIL", f"no routine files in {folders}", "add a routine file")
+    problems = []
+    for entry in entries:
+        try:
+            load_routine(entry.path)
+        except RoutineError as exc:
+            problems.append(exc.problems[0] if exc.problems else f"{entry.path}: invalid")
+    fix = "'coach validate' lists every problem; mend the file or move it out of the folder"
+    try:
+        default = library.resolve(None)
+        if default not in {e.path for e in entries}:  # a path, not a name in the library
+            load_routine(default)
+    except RoutineNotFound:
+        names = ", ".join(e.slug for e in entries)
+        problems.append(f"the default routine '{library.default}' is not in the library")
+        fix = f"set default_routine to one of: {names}"
+    except RoutineError as exc:
+        problems.append(exc.problems[0] if exc.problems else f"{library.default}: invalid")
+    if problems:
+        return Check("routines", "FAIL", "\n".join(problems), fix)
+    return Check("routines", "ok", f"{len(entries)} routines load; default: {library.default}")
+
+
+# -- running them ----------------------------------------------------------------------
+
+
+def run_checks(
+    settings_path: Path,
+    thresholds: tuple[float, float],
+    pins: Pins,
+    simulate: bool,
+    audio: AudioSettings,
+    library: Library,
+    debug: bool = False,
+) -> list[Check]:
+    """Every check in order; a check that raises becomes a FAIL row, unless debugging."""
+    steps: list[tuple[str, Callable[[], Check | list[Check]]]] = [
+        ("python", check_python),
+        ("settings", lambda: check_settings(settings_path, *thresholds)),
+        ("GPIO", lambda: check_gpio(pins, simulate)),
+        ("speech", lambda: check_speech(audio)),
+        ("audio", lambda: check_audio(audio)),
+        ("routines", lambda: check_library(library)),
+    ]
+    rows: list[Check] = []
+    for name, step in steps:
+        try:
+            result = step()
+        except Exception as exc:
+            if debug:
+                raise
+            fix = "unexpected: 'coach --debug doctor' shows where it happened"
+            result = Check(name, "FAIL", f"{type(exc).__name__}: {exc}", fix)
+        rows.extend(result if isinstance(result, list) else [result])
+    return rows
+
+
+def format_report(checks: Sequence[Check], width: int = WIDTH) -> str:
+    indent = " " * (NAME_WIDTH + 1 + STATUS_WIDTH + 2)
+    lines = [f"{'CHECK':<{NAME_WIDTH}} {'RESULT':<{STATUS_WIDTH}}  DETAIL"]
+    for check in checks:
+        detail: list[str] = []
+        for part in check.detail.splitlines() or [""]:
+            detail += _wrap(part, width - len(indent)) or [""]
+        head = f"{check.name:<{NAME_WIDTH}} {check.status:<{STATUS_WIDTH}}  {detail[0]}"
+        lines += [head.rstrip(), *(indent + line for line in detail[1:])]
+    for check in [c for c in checks if c.fix and c.status in ("FAIL", "warn")]:
+        lines += ["", *_wrap(check.fix, width, f"FIX {check.name}: ", "    ")]
+    lines.append("")
+    failed = sum(c.status == "FAIL" for c in checks)
+    if failed:
+        lines.append(f"{failed} check(s) failed: 'coach device' will not work until they pass")
+    else:
+        lines.append("every check passed: 'coach device' should work")
+    return "\n".join(lines)
+
+
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    # Paths and commands stay whole, so they can be copied.
+    return textwrap.wrap(
+        text, width, initial_indent=first, subsequent_indent=rest,
+        break_long_words=False, break_on_hyphens=False,
+    )  # fmt: skip
+
+
+@click.command()
+@click.option("--simulate", is_flag=True, help="Check gpiozero's mock pins, not real ones.")
+@click.option("--player-command", hidden=True, help="The player's command line, for tests.")
+@settings.setting_options(*RIG_KEYS)
+@speech_options
+@library_options
+@click.pass_context
+def doctor(
+    ctx: click.Context,
+    simulate: bool,
+    player_command: str | None,
+    button_pin: int | None,
+    led_pin: int | None,
+    buzzer_pin: int | None,
+    buzzer_type: str,
+    long_seconds: float,
+    stop_seconds: float,
+    speech: SpeechChoice,
+    library: Library,
+) -> None:
+    """Check that 'coach device' can work here, piece by piece, with a fix for each failure.
+
+    \b
+    In order: Python and the packages, the settings file, the GPIO pin
+    factory and the pins (button, LED, buzzer), the speech engine (renders a
+    test phrase), the sound device (plays a short tone) and the routine
+    library. Takes the same settings as 'coach device'; --simulate checks the
+    mock pins, but the sound is always real. Stop the boot service first
+    (sudo systemctl stop voice-coach): only one program can hold a pin.
+
+    Exits with status 0 when every check is ok, warn or skip, else 1.
+    """
+    audio = speech.settings()
+    if player_command:
+        audio = replace(audio, player_command=tuple(shlex.split(player_command)))
+    checks = run_checks(
+        settings.config_path(),
+        (long_seconds, stop_seconds),
+        Pins(button_pin, led_pin, buzzer_pin, buzzer_type),
+        simulate,
+        audio,
+        library,
+        debug=bool(ctx.obj and ctx.obj.get("debug")),
+    )
+    click.echo(format_report(checks))
+    if any(c.status == "FAIL" for c in checks):
+        ctx.exit(1)
