@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 import click
 
 from coach.errors import CoachError
+from coach.paths import user_path
 from coach.speech.backend import BACKENDS, DEFAULT_RATE_WPM
 from coach.yamltree import Broken, Map, Problem, Scalar, Seq, Tree, TreeError, read_tree
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-APP_NAME = "voice-coach"
 MAX_SETTINGS_BYTES = 64 * 1024
 GPIO_PINS = range(0, 28)
 
@@ -151,11 +151,7 @@ def setting_options(*keys: str) -> Callable[[F], F]:
 
 def config_path() -> Path:
     """``$COACH_CONFIG``, else ``$XDG_CONFIG_HOME/voice-coach/config.yaml``, else ~/.config."""
-    explicit = os.environ.get("COACH_CONFIG")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / APP_NAME / "config.yaml"
+    return user_path("COACH_CONFIG", "XDG_CONFIG_HOME", ".config", "config.yaml")
 
 
 def load_file(path: Path) -> dict[str, Any]:

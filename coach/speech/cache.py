@@ -9,24 +9,18 @@ nothing.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.paths import user_path
 from coach.speech import wavfile
 from coach.tones import ToneName, synthesize
-
-APP_NAME = "voice-coach"
 
 
 def default_cache_dir() -> Path:
     """``$COACH_CACHE_DIR``, else ``$XDG_CACHE_HOME/voice-coach/speech``, else ``~/.cache/...``."""
-    explicit = os.environ.get("COACH_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / APP_NAME / "speech"
+    return user_path("COACH_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "speech")
 
 
 def _digest(*parts: str) -> str:
