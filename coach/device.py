@@ -18,10 +18,10 @@ from coach.gestures import Edge, Gesture, GestureClassifier
 from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
-from coach.plan import Plan
+from coach.plan import Phrase, Plan
 from coach.routine import Routine
 from coach.session import Rig, start_speech
-from coach.speech.setup import settle_plan
+from coach.speech.setup import engine_phrases, settle_plan
 from coach.speech.voice import SpeechVoice
 from coach.tones import ToneName
 
@@ -167,11 +167,20 @@ class Device:
         if not isinstance(voice, SpeechVoice):
             return
         order = self.choices[self.index :] + self.choices[: self.index]
+        phrases: list[Phrase] = []
         for choice in order:
             plan = self._plan(choice.routine)
-            voice.prepare([(menu_text(choice.routine, plan, g), None) for g in (True, False)])
+            phrases += [(menu_text(choice.routine, plan, g), None) for g in (True, False)]
+        phrases += engine_phrases(self.rig.tones)
         for choice in order:
-            voice.prepare(self._plan(choice.routine).phrases())
+            phrases += self._plan(choice.routine).phrases()
+        if self.rig.options.instant:
+            # Virtual time would outrun the renderer: have everything first.
+            voice.renderer.render_now(phrases)
+            for choice in order:
+                settle_plan(choice.routine, voice, self.rig.tones)
+        else:
+            voice.prepare(phrases)
 
     # -- output ------------------------------------------------------------------------
 

@@ -183,3 +183,19 @@ def test_device_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
     _, err = child.communicate(timeout=10)
     assert child.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_with_real_speech_nothing_is_rendered_late(tmp_path: Path) -> None:
+    fake_player = (sys.executable, str(Path(__file__).with_name("fake_player.py")))
+    audio = AudioSettings(cache_dir=tmp_path, player_command=fake_player)
+    rig, events = scenario(
+        [(2.0, "long"), (20.0, "press"), (40.0, "stop")], quit_at=80.0, audio=audio
+    )
+    from coach.speech.voice import SpeechVoice
+
+    voice = rig.voice
+    assert isinstance(voice, SpeechVoice)
+    Device(rig, Library()).run()
+    assert voice.late_renders == 0
+    said = [e.data["text"] for e in events if e.type == "say"]
+    assert "Next." in said and "Session ended." in said

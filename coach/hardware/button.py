@@ -55,6 +55,11 @@ class ButtonSource:
                 f"cannot open the GPIO chip for the button ({exc}); "
                 "on a machine without GPIO, add --simulate"
             ) from exc
+        except Exception as exc:  # lgpio raises its own error type, e.g. "GPIO busy"
+            raise HardwareError(
+                f"cannot use GPIO{pin} for the button: {exc} (is another program, or the "
+                "voice-coach service, using it?)"
+            ) from exc
         self.button.when_pressed = lambda: post(Edge(True, now()))
         self.button.when_released = lambda: post(Edge(False, now()))
 

@@ -63,6 +63,10 @@ def claim(role: str, pin: int, make: Callable[[], Any]) -> Any:
         ) from exc
     except GPIOZeroError as exc:
         raise HardwareError(f"cannot use GPIO{pin} for the {role}: {exc}") from exc
+    except Exception as exc:  # lgpio raises its own error type, e.g. "GPIO busy"
+        raise HardwareError(
+            f"cannot use GPIO{pin} for the {role}: {exc} (is another program using it?)"
+        ) from exc
 
 
 class StatusLed:
