@@ -24,7 +24,7 @@ def status_text(status: Status, now: float) -> str:
     step = status.step
     if status.state in ("idle", "finished", "stopped") or step is None:
         return status.state
-    parts = [step.exercise or step.kind]
+    parts = [step.exercise or ("summary" if step.kind == "finish" else "introduction")]
     if step.side:
         parts.append(step.side)
     if step.rep and step.reps and step.reps > 1:
