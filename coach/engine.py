@@ -287,7 +287,9 @@ class Engine:
                 if cue.offset_seconds <= elapsed < cue.end_seconds:
                     elapsed = cue.offset_seconds
         self._paused_elapsed = elapsed
-        self._remaining = None if step.duration_seconds is None else step.duration_seconds - elapsed
+        # The step's own length as it is running (a newer plan may differ slightly).
+        length = None if self._step_end is None else self._step_end - self._step_start
+        self._remaining = None if length is None else length - elapsed
         self._set_state("paused")
         self._say(phrases.PAUSED)
 
@@ -295,10 +297,11 @@ class Engine:
         now = self.clock.now()
         step = self.plan.steps[self._index]
         elapsed = self._paused_elapsed
+        remaining = self._remaining
         self._lead_in_end = now + self.lead_in
         self._step_start = self._lead_in_end - elapsed
-        if self._remaining is not None:
-            self._step_end = self._lead_in_end + self._remaining
+        if remaining is not None:
+            self._step_end = self._lead_in_end + remaining
         self._remaining = None
         self._set_state("running")
         self._say(phrases.RESUMING)
@@ -306,21 +309,12 @@ class Engine:
             self._schedule(self._lead_in_end - n, word)
         upcoming = [c for c in step.cues if c.offset_seconds >= elapsed]
         if step.resume_text:
-            room = (
-                upcoming[0].offset_seconds - elapsed
-                if upcoming
-                else (self._remaining_after_lead_in(step, elapsed))
-            )
-            if room >= self.voice.duration(step.resume_text):
+            # Say the step's word again ("Hold.") if it fits before the next cue.
+            room = upcoming[0].offset_seconds - elapsed if upcoming else remaining
+            if room is None or room >= self.voice.duration(step.resume_text):
                 self._schedule(self._lead_in_end, step.resume_text)
         for cue in upcoming:
             self._schedule(self._step_start + cue.offset_seconds, cue.text, cue.tone)
-
-    @staticmethod
-    def _remaining_after_lead_in(step: Step, elapsed: float) -> float:
-        if step.duration_seconds is None:
-            return float("inf")
-        return step.duration_seconds - elapsed
 
     # -- output ----------------------------------------------------------------
 
