@@ -8,6 +8,7 @@ import pytest
 
 from coach.engine import RESUME_LEAD_IN_SECONDS
 from coach.gestures import Thresholds
+from coach.voice import estimate_seconds
 from tests.conftest import exercise, make_run, routine
 
 TINY = routine(exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0), name="Tiny")
@@ -377,3 +378,26 @@ def test_threshold_words_come_with_a_tick() -> None:
     run.edge_at(9.5, False)
     run.go()
     assert ("Skip.", "tick") in [(s.text, s.tone) for s in run.voice.said]
+
+
+def test_a_new_plan_applies_to_the_steps_not_begun() -> None:
+    from coach.engine import NewPlan
+    from coach.plan import compile_plan
+
+    def slower(text: str) -> float:
+        return 3.0 if text.startswith("Well done") else estimate_seconds(text)
+
+    run = make_run(TINY)
+    newer = compile_plan(TINY, slower, tones=False)
+    run.clock.call_at(8.0, lambda: run.engine.post(NewPlan(newer)))
+    shorter = compile_plan(routine(exercise("Other", seconds=1.0)), estimate_seconds)
+    run.clock.call_at(9.0, lambda: run.engine.post(NewPlan(shorter)))  # not this routine's shape
+    run.go()
+    assert run.steps()[4] == (12.25, "rest")  # the hold in progress kept its time
+    assert run.engine.plan is newer  # the plan of another shape was ignored
+    finish = newer.steps[-1]
+    assert finish.duration_seconds is not None
+    assert finish.duration_seconds != run.plan.steps[-1].duration_seconds
+    ended_at, state = run.states()[-1]
+    assert state == "finished"
+    assert ended_at == pytest.approx(25.25 + finish.duration_seconds)
