@@ -130,8 +130,9 @@ class Rig:
             if interactive:
                 assert keys is not None
                 self._keyboard(keys, worker, done, status)
-            while worker.is_alive():
-                worker.join(0.2)
+            # A plain join: it wakes for nothing but the end (signal handlers
+            # still run, as lock waits are interrupted by signals).
+            worker.join()
         done.set()
         if errors:
             raise errors[0]
