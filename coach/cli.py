@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from coach import __version__, settings
+from coach import __version__, settings, tones
 from coach.cli_common import library_options, load_routine_from, warn
 from coach.cli_config import config
 from coach.cli_run import device, run
@@ -166,7 +166,8 @@ def render_plan(plan: Plan, with_cues: bool) -> str:
         lines.append(f"{_clock_tenths(start):>7}  {step.kind:<9} {length:>8}  {_what(step)}")
         if with_cues:
             for cue in step.cues:
-                lines.append(f"{'':>7}  {'':<9} {'':>8}    +{cue.offset_seconds:5.1f}  {cue.text}")
+                said = tones.shown(cue.text, cue.tone)
+                lines.append(f"{'':>7}  {'':<9} {'':>8}    +{cue.offset_seconds:5.1f}  {said}")
             for cue in step.dropped:
                 lines.append(f"{'':>7}  {'':<9} {'':>8}    (dropped: no room) {cue.text}")
     total = f"total {_clock(plan.total_seconds)} ({plan.total_seconds:.1f} s)"

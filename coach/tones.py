@@ -46,3 +46,8 @@ def synthesize(name: ToneName, rate: int, volume: float = 1.0) -> bytes:
             samples.append(round(peak * envelope * math.sin(2 * math.pi * frequency * i / rate)))
     samples.extend([0] * round(GAP_SECONDS * rate))
     return b"".join(s.to_bytes(2, "little", signed=True) for s in samples)
+
+
+def shown(text: str, tone: ToneName | None) -> str:
+    """A phrase as printed: "(start tone) Hold." when a tone comes first."""
+    return text if tone is None else f"({tone.replace('_', ' ')} tone) {text}"

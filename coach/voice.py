@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from coach.tones import ToneName
+from coach.tones import ToneName, shown
 
 if TYPE_CHECKING:
     from coach.plan import Phrase
@@ -68,7 +68,7 @@ class TextVoice:
         return None
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
-        line = text if tone is None else f"({tone.replace('_', ' ')} tone) {text}"
+        line = shown(text, tone)
         if self._printer is not None:
             self._printer(line)
             return

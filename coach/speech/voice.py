@@ -16,7 +16,7 @@ from pathlib import Path
 from coach.hardware.audio import AudioPlayer
 from coach.plan import Phrase
 from coach.speech.renderer import Renderer
-from coach.tones import ToneName
+from coach.tones import ToneName, shown
 from coach.voice import estimate_seconds
 
 
@@ -50,7 +50,7 @@ class SpeechVoice:
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
         if self._printer is not None:
-            self._printer(text if tone is None else f"({tone.replace('_', ' ')} tone) {text}")
+            self._printer(shown(text, tone))
         if not self.renderer.speech and tone is None:
             self.player.stop()  # speech is off: nothing to play, but still cut the last phrase
             return
