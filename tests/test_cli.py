@@ -192,3 +192,19 @@ def test_python_dash_m_coach_works() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip().startswith("coach, version ")
+
+
+def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) -> None:
+    routine = tmp_path / "short.yaml"
+    routine.write_text(
+        "name: Short\nexercises:\n  - name: Reach\n    hold_seconds: 5\n    reps: 2\n"
+        "    rest_seconds: 4\n    ready: 3\n"
+    )
+    code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues")
+    assert code == 0
+    lines = [line.strip() for line in out.splitlines()]
+    assert "+  0.0  (start tone) Hold." in lines
+    assert "+  0.0  (end tone) Release. Rest." in lines
+    assert "(dropped: no room) Next: rep 2 of 2." in lines
+    code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues", "--no-tones")
+    assert "+  0.0  Hold." in [line.strip() for line in out.splitlines()]
