@@ -99,3 +99,25 @@ def test_live_session_on_the_system_clock_can_be_quit() -> None:
     assert isinstance(session.clock, SystemClock)
     session.clock.call_at(session.clock.now() + 0.05, session.engine.quit)
     assert session.run() == "stopped"
+
+
+def test_scripted_presses_work_on_the_system_clock_too() -> None:
+    events: list[Event] = []
+    options = SessionOptions(
+        simulate=True,
+        presses=[ScriptedPress(0.2, "press"), ScriptedPress(0.6, "stop")],
+        thresholds=Thresholds(long_seconds=0.2, stop_seconds=0.3),
+        listeners=[events.append],
+    )
+    session = build_session(TINY, options)
+    assert session.run() == "stopped"
+    seen = [(e.type, e.data.get("gesture") or e.data.get("state")) for e in events]
+    assert [s for s in seen if s[0] in ("gesture", "state")] == [
+        ("state", "running"),
+        ("gesture", "press"),
+        ("state", "paused"),
+        ("gesture", "stop"),
+        ("state", "stopped"),
+    ]
+    pause = next(e for e in events if e.type == "state" and e.data["state"] == "paused")
+    assert 0.3 <= pause.t < 0.6  # released 0.1 s after the press at 0.2
