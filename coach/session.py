@@ -231,7 +231,7 @@ def start_speech(
         # Virtual time outruns any renderer: render everything first, so the
         # session is timed exactly as 'coach preview' shows it.
         return settle_plan(routine, voice, tones)
-    voice.prepare(all_phrases(engine.plan, tones))
+    voice.renderer.prerender(all_phrases(engine.plan, tones), soon=True)
     first = [(c.text, c.tone) for c in engine.plan.steps[0].cues]
     voice.renderer.wait(first, FIRST_STEP_WAIT_SECONDS)
 

@@ -10,6 +10,7 @@ import time
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -471,3 +472,44 @@ def test_prerender_needs_a_speech_engine(tmp_path: Path) -> None:
     code, _, err = cli_run("speech-cache", "prerender", "--speech", "text", cache=tmp_path)
     assert code == 2
     assert "the text voice has nothing to render" in err
+
+
+class GatedBackend:
+    """Renders silence, records the order, and holds its first render until let go."""
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.order: list[str] = []
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def identity(self) -> str:
+        return "gated"
+
+    def render(self, text: str, path: Path) -> None:
+        self.entered.set()
+        self.gate.wait(10)
+        self.order.append(text)
+        wavfile.write(path, wavfile.Pcm(16000, wavfile.silence(16000, 0.1)))
+
+    def voices(self) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+def test_the_session_about_to_start_goes_ahead_of_the_background(tmp_path: Path) -> None:
+    backend = GatedBackend()
+    renderer = Renderer(backend, PhraseCache(tmp_path, backend.identity()))
+    renderer.prerender([("one", None), ("two", None), ("three", None)])
+    assert backend.entered.wait(10)  # the renderer has taken "one" and waits at the gate
+    renderer.prerender([("now", None)], soon=True)
+    renderer.urgent(("at once", None), lambda phrase, path: None)
+    backend.gate.set()
+    assert renderer.wait([(t, None) for t in ("one", "two", "three", "now", "at once")], 10)
+    assert backend.order == ["one", "at once", "now", "two", "three"]
+    renderer.close()

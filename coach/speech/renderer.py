@@ -20,7 +20,9 @@ from coach.speech import wavfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache
 
-URGENT, BACKGROUND = 0, 1
+#: Queue order: a phrase due now, then the session about to start, then the rest
+#: (the device renders every routine in the background from boot).
+URGENT, SOON, BACKGROUND = 0, 1, 2
 Done = Callable[[Phrase, Path | None], None]
 
 
@@ -58,9 +60,11 @@ class Renderer:
 
     # -- asking -----------------------------------------------------------------
 
-    def prerender(self, phrases: Iterable[Phrase]) -> None:
+    def prerender(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
+        """Queue phrases in the order given; ``soon`` puts them ahead of the background."""
+        priority = SOON if soon else BACKGROUND
         for phrase in phrases:
-            self._queue.put((BACKGROUND, next(self._order), phrase, None))
+            self._queue.put((priority, next(self._order), phrase, None))
 
     def urgent(self, phrase: Phrase, done: Done) -> None:
         self._queue.put((URGENT, next(self._order), phrase, done))
@@ -108,7 +112,7 @@ class Renderer:
     def render_now(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
         """Queue what is missing and wait for it. Returns how many phrases that was."""
         todo = self.missing(phrases)
-        self.prerender(todo)
+        self.prerender(todo, soon=True)  # someone is waiting for these
         self.wait(todo, timeout)
         return len(todo)
 
