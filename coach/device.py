@@ -167,13 +167,16 @@ class Device:
         if not isinstance(voice, SpeechVoice):
             return
         order = self.choices[self.index :] + self.choices[: self.index]
-        phrases: list[Phrase] = []
-        for choice in order:
-            plan = self._plan(choice.routine)
-            phrases += [(menu_text(choice.routine, plan, g), None) for g in (True, False)]
+        plans = [(choice.routine, self._plan(choice.routine)) for choice in order]
+        # Every menu line first, so the menu never waits; then the routines.
+        phrases: list[Phrase] = [
+            (menu_text(routine, plan, greeting), None)
+            for routine, plan in plans
+            for greeting in (True, False)
+        ]
         phrases += engine_phrases(self.rig.tones)
-        for choice in order:
-            phrases += self._plan(choice.routine).phrases()
+        for _, plan in plans:
+            phrases += plan.phrases()
         if self.rig.options.instant:
             # Virtual time would outrun the renderer: have everything first.
             voice.renderer.render_now(phrases)
