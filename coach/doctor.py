@@ -10,6 +10,7 @@ code path works, not a look-alike of it.
 
 from __future__ import annotations
 
+import queue
 import re
 import shlex
 import sys
@@ -30,7 +31,7 @@ from coach.cli_run import RIG_KEYS
 from coach.cli_speech import SpeechChoice, speech_options
 from coach.clock import VirtualClock
 from coach.errors import HardwareError, RoutineError, RoutineNotFound
-from coach.gestures import Thresholds
+from coach.gestures import Edge, Thresholds
 from coach.hardware.audio import AudioPlayer
 from coach.hardware.button import ButtonSource, mock_factory
 from coach.hardware.indicators import StatusLed, TonePlayer, check_pins
@@ -135,8 +136,12 @@ def check_settings(path: Path, long_seconds: float, stop_seconds: float) -> Chec
     return Check("settings", "ok", f"{path}: {len(values)} setting(s)")
 
 
-def check_gpio(pins: Pins, simulate: bool) -> list[Check]:
-    """The pin factory and the button; then the LED and the buzzer, on the same factory."""
+def check_gpio(pins: Pins, simulate: bool, press_seconds: float = 0.0) -> list[Check]:
+    """The pin factory and the button; then the LED and the buzzer, on the same factory.
+
+    With ``press_seconds``, also wait that long for a press of the button, which
+    checks its wiring; with simulated pins the doctor presses the mock pin itself.
+    """
     parts = {"LED": pins.led, "buzzer": pins.buzzer}
     unchecked = [_unchecked(name, pin) for name, pin in parts.items()]
     try:
@@ -150,14 +155,21 @@ def check_gpio(pins: Pins, simulate: bool) -> list[Check]:
     factory = mock_factory() if simulate else None
     claimed: list[Any] = []
     try:
+        edges: queue.Queue[Edge] = queue.Queue()
         try:
-            button = ButtonSource(pins.button, lambda _edge: None, time.monotonic, factory)
+            button = ButtonSource(pins.button, edges.put, time.monotonic, factory)
         except Exception as exc:  # lgpio raises its own error type for a busy pin
             return [_pin_failure("GPIO", exc), *unchecked]
         claimed.append(button)
         factory = button.button.pin_factory  # the one gpiozero picked, when left to it
         mode = " (simulated pins)" if simulate else ""
         rows = [Check("GPIO", "ok", f"{type(factory).__name__}{mode}; GPIO{pins.button} free")]
+        if press_seconds > 0:
+            if simulate:
+                pin = factory.pin(pins.button)
+                pin.drive_low()
+                pin.drive_high()
+            rows.append(_press_test(edges, pins.button, press_seconds))
         clock = VirtualClock()  # nothing is scheduled: the parts are only claimed and let go
         passive = pins.buzzer_type == "passive"
         makers: dict[str, Callable[[int], Any]] = {
@@ -179,6 +191,27 @@ def check_gpio(pins: Pins, simulate: bool) -> list[Check]:
     finally:
         for part in reversed(claimed):
             part.close()
+
+
+def _press_test(edges: queue.Queue[Edge], pin: int, seconds: float) -> Check:
+    """Wait for one press and release of the button."""
+    deadline = time.monotonic() + seconds
+    down: float | None = None
+    while True:
+        try:
+            edge = edges.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if edge.pressed:
+            down = edge.t
+        elif down is not None:
+            return Check("button", "ok", f"pressed and let go (held {edge.t - down:.2f} s)")
+    seen = "pressed but not let go" if down is not None else "no press"
+    fix = (
+        f"check the wiring: one leg of the button to GPIO{pin}, the other to a ground pin "
+        "(see hardware/README.md); a button that stays pressed is wired to 3.3 V or shorted"
+    )
+    return Check("button", "FAIL", f"{seen} within {seconds:g} s", fix)
 
 
 def _unchecked(name: str, pin: int | None) -> Check:
@@ -304,12 +337,13 @@ def run_checks(
     audio: AudioSettings,
     library: Library,
     debug: bool = False,
+    press_seconds: float = 0.0,
 ) -> list[Check]:
     """Every check in order; a check that raises becomes a FAIL row, unless debugging."""
     steps: list[tuple[str, Callable[[], Check | list[Check]]]] = [
         ("python", check_python),
         ("settings", lambda: check_settings(settings_path, *thresholds)),
-        ("GPIO", lambda: check_gpio(pins, simulate)),
+        ("GPIO", lambda: check_gpio(pins, simulate, press_seconds)),
         ("speech", lambda: check_speech(audio)),
         ("audio", lambda: check_audio(audio)),
         ("routines", lambda: check_library(library)),
@@ -357,6 +391,14 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
 
 @click.command()
 @click.option("--simulate", is_flag=True, help="Check gpiozero's mock pins, not real ones.")
+@click.option(
+    "--press-test",
+    "press_seconds",
+    type=click.FloatRange(0, 120),
+    default=0,
+    help="Also wait up to SECONDS for a press of the button, to check its wiring.",
+    metavar="SECONDS",
+)
 @click.option("--player-command", hidden=True, help="The player's command line, for tests.")
 @settings.setting_options(*RIG_KEYS)
 @speech_options
@@ -365,6 +407,7 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
 def doctor(
     ctx: click.Context,
     simulate: bool,
+    press_seconds: float,
     player_command: str | None,
     button_pin: int | None,
     led_pin: int | None,
@@ -388,6 +431,8 @@ def doctor(
     Exits with status 0 when every check is ok, warn or skip, else 1.
     """
     audio = speech.settings()
+    if press_seconds and not simulate:
+        click.echo(f"Press the button once, within {press_seconds:g} seconds ...")
     if player_command:
         audio = replace(audio, player_command=tuple(shlex.split(player_command)))
     checks = run_checks(
@@ -398,6 +443,7 @@ def doctor(
         audio,
         library,
         debug=bool(ctx.obj and ctx.obj.get("debug")),
+        press_seconds=press_seconds,
     )
     click.echo(format_report(checks))
     if any(c.status == "FAIL" for c in checks):

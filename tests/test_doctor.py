@@ -296,3 +296,25 @@ def test_a_check_that_raises_becomes_a_fail_row_not_a_traceback(
     assert report.code == 1
     with pytest.raises(RuntimeError, match="boom"):
         run_doctor("--simulate", "--speech", "text", *QUIET, debug=True)
+
+
+def test_press_test_sees_a_press_through_the_pin() -> None:
+    report = run_doctor("--simulate", "--speech", "text", "--press-test", "5", *QUIET)
+    assert report.status("button") == "ok"
+    assert report.detail("button").startswith("pressed and let go (held ")
+    assert report.code == 0
+
+
+def test_press_test_without_a_press_names_the_wiring() -> None:
+    import queue
+
+    from coach.doctor import _press_test
+    from coach.gestures import Edge
+
+    edges: queue.Queue[Edge] = queue.Queue()
+    nothing = _press_test(edges, 17, 0.05)
+    assert (nothing.status, nothing.detail) == ("FAIL", "no press within 0.05 s")
+    assert nothing.fix is not None and "GPIO17" in nothing.fix
+    edges.put(Edge(True, 1.0))
+    stuck = _press_test(edges, 17, 0.05)
+    assert (stuck.status, stuck.detail) == ("FAIL", "pressed but not let go within 0.05 s")
