@@ -51,6 +51,8 @@ def test_every_field_round_trips_to_exact_values() -> None:
         safety="Stop if anything hurts.",
         source=str(path),
         slug="every_field",
+        tones=False,
+        speech=True,
         exercises=(
             # hold_seconds, rest_seconds, ready, sets and instructions from defaults
             Exercise(
