@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol
 
 from coach.tones import ToneName, shown
 
@@ -53,11 +53,9 @@ class TextVoice:
 
     def __init__(
         self,
-        out: TextIO | None = None,
         words_per_minute: float = WORDS_PER_MINUTE,
         printer: Callable[[str], None] | None = None,
     ) -> None:
-        self._out = out
         self._rate = words_per_minute
         self._printer = printer
 
@@ -72,9 +70,8 @@ class TextVoice:
         if self._printer is not None:
             self._printer(line)
             return
-        out = self._out if self._out is not None else sys.stdout
-        out.write(f"{line}\n")
-        out.flush()
+        sys.stdout.write(f"{line}\n")
+        sys.stdout.flush()
 
     def stop(self) -> None:
         return None

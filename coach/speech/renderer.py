@@ -54,7 +54,6 @@ class Renderer:
         #: phrase with a tone reuses the speech of the same words).
         self.rendered = 0
         self.phrases_made = 0
-        self.render_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="coach-renderer", daemon=True)
         self._thread.start()
 
@@ -143,7 +142,6 @@ class Renderer:
 
     def _render(self, phrase: Phrase) -> Path | None:
         text, tone = phrase
-        started = time.perf_counter()
         try:
             if self.speech:
                 speech = self.cache.speech_path(text)
@@ -160,8 +158,6 @@ class Renderer:
             if self._on_error is not None:
                 self._on_error(f"could not render {text!r}: {exc}")
             return None
-        finally:
-            self.render_seconds += time.perf_counter() - started
         return path
 
     def _playable_path(self, phrase: Phrase) -> Path | None:
