@@ -51,14 +51,19 @@ from typing import Any, TypeVar
 
 from coach import library
 from coach.clock import SystemClock
-from coach.engine import Engine, Event
+from coach.events import Event
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
 from coach.plan import compile_plan
+from coach.rig import SessionOptions, build_session
 from coach.routine import Exercise, Routine
-from coach.session import SessionOptions, build_session
+from coach.runtime import Runtime
+from coach.session import SessionMode
 from coach.speech import wavfile
-from coach.speech.setup import AudioSettings, make_voice, settle_plan
+from coach.speech.backend import SpeechSettings, SpeechUnavailable
+from coach.speech.cache import PhraseCache
+from coach.speech.renderer import Renderer
+from coach.speech.setup import AudioSettings, load_backend, settle_plan
 from coach.speech.voice import SpeechVoice
 from coach.voice import TextVoice, estimate_seconds
 
@@ -121,8 +126,7 @@ def timing_errors() -> dict[str, float]:
         if event.type == "step":
             starts.append(event.t)
 
-    engine = Engine(plan, clock, voice, listeners=[on_event])
-    engine.run()
+    Runtime(clock, voice, listeners=[on_event]).run(SessionMode(plan))
     clock.close()
     errors = [abs(a - p) * 1000 for a, p in zip(starts, plan.starts())]
     quarter = max(1, len(errors) // 4)
@@ -171,24 +175,34 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def speech_voice(
+    backend: str, cache: Path, on_started: Any = None, command: tuple[str, ...] = FAKE_PLAYER
+) -> SpeechVoice:
+    """A speaking voice built piece by piece, so its player and counters can be watched.
+
+    Raises SpeechUnavailable when ``backend`` cannot be loaded here.
+    """
+    engine = load_backend(SpeechSettings(backend=backend))
+    renderer = Renderer(engine, PhraseCache(cache, engine.identity()))
+    return SpeechVoice(renderer, AudioPlayer(command, on_started=on_started))
+
+
 def speech_session(cache: Path) -> dict[str, float]:
     """One whole session of the default routine; cue onsets and late renders."""
     routine = load_routine(library.resolve(DEFAULT))
-    audio = AudioSettings(cache_dir=cache, player_command=player_command())
     clock = ScaledClock(SESSION_SPEED)
-    said: list[Event] = []
-    options = SessionOptions(simulate=True, audio=audio, listeners=[said.append])
-    session = build_session(routine, options, clock=clock)
-    voice = session.engine.voice
-    if not isinstance(voice, SpeechVoice):
-        raise SystemExit("pyttsx3 speech is not available here")
     started: list[float] = []
-    voice.player._on_started = started.append
+    try:
+        voice = speech_voice("pyttsx3", cache, started.append, player_command())
+    except SpeechUnavailable as exc:
+        raise SystemExit(f"pyttsx3 speech is not available here: {exc}") from exc
+    options = SessionOptions(simulate=True, audio=AudioSettings(cache_dir=cache))
+    session = build_session(routine, options, voice=voice, clock=clock)
     session.run()
     # With no presses every cue's deadline is its step's planned start plus its offset.
-    plan = session.engine.plan
+    plan = session.plan
     deadlines = [
-        session.engine.started_at + start + cue.offset_seconds
+        session.rig.runtime.origin + start + cue.offset_seconds
         for step, start in zip(plan.steps, plan.starts())
         for cue in step.cues
     ]
@@ -204,12 +218,11 @@ def speech_session(cache: Path) -> dict[str, float]:
 
 def prerender_seconds(backend: str, cache: Path) -> float:
     routine = load_routine(library.resolve(DEFAULT))
-    settings = AudioSettings(cache_dir=cache)
-    settings = AudioSettings(speech=type(settings.speech)(backend=backend), cache_dir=cache)
     started = time.perf_counter()
-    voice = make_voice(settings, None, lambda message: None)
-    if not isinstance(voice, SpeechVoice):
-        raise RuntimeError(f"{backend} is not available")
+    try:
+        voice = speech_voice(backend, cache)
+    except SpeechUnavailable as exc:
+        raise RuntimeError(f"{backend} is not available") from exc
     settle_plan(routine, voice, tones=True)
     took = time.perf_counter() - started
     voice.close()

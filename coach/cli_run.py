@@ -17,7 +17,7 @@ from coach.cli_speech import SpeechChoice, speech_options
 from coach.device import Device
 from coach.gestures import GESTURES, Thresholds
 from coach.library import Library
-from coach.session import ScriptedPress, SessionOptions, build_rig, build_session, default_keys
+from coach.rig import ScriptedPress, SessionOptions, build_rig, build_session, default_keys
 from coach.transcript import TranscriptWriter
 
 F = TypeVar("F", bound=Callable[..., Any])

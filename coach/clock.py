@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from coach.errors import ScriptError
+from coach.events import ScriptEnded
 
 T = TypeVar("T")
 
@@ -28,10 +28,11 @@ class Clock(Protocol):
     def now(self) -> float:
         """Seconds on this clock's own time line (only differences matter)."""
 
-    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | ScriptEnded | None:
         """Return the next item of ``events``, or ``None`` once ``deadline`` passes.
 
-        ``deadline=None`` waits for an item with no time limit.
+        ``deadline=None`` waits for an item with no time limit. A virtual clock
+        with nothing left that could ever happen answers :class:`ScriptEnded`.
         """
 
     def call_at(self, when: float, action: Action, background: bool = False) -> None:
@@ -132,7 +133,7 @@ class VirtualClock:
         """Scripted actions still to come (background ones do not count)."""
         return self._foreground
 
-    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+    def wait(self, events: queue.Queue[T], deadline: float | None) -> T | ScriptEnded | None:
         while True:
             try:
                 return events.get_nowait()
@@ -145,10 +146,7 @@ class VirtualClock:
                 self._run_next()
                 continue
             if deadline is None:
-                raise ScriptError(
-                    f"at {self._now:.1f} s the session waits for the button, "
-                    "but no more presses are scripted (add --press-at T:press)"
-                )
+                return ScriptEnded()  # nothing is scripted and nothing is due: never
             self._now = max(self._now, deadline)
             return None
 

@@ -6,6 +6,11 @@ and keeps the wording consistent across the plan and the engine.
 
 from __future__ import annotations
 
+from coach.tones import ToneName
+
+#: What a voice is asked to say: the words and the tone before them, if any.
+Phrase = tuple[str, "ToneName | None"]
+
 HOLD = "Hold."
 RELEASE = "Release."
 BEGIN = "Begin."

@@ -16,13 +16,12 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from coach import phrases
+from coach.phrases import Phrase
 from coach.routine import Exercise, Routine
 from coach.tones import ToneName, tone_seconds
 
 StepKind = Literal["announce", "ready", "hold", "activity", "rest", "wait", "finish"]
 Durations = Callable[[str], float]
-#: What a voice is asked to say: the words and the tone before them, if any.
-Phrase = tuple[str, "ToneName | None"]
 
 #: Silence between two phrases of an announcement, and after its last one.
 ANNOUNCE_GAP_SECONDS = 0.4

@@ -1,348 +1,250 @@
-"""Wiring: routine, plan, clock, voice, pins and engine together.
+"""The session: one routine's plan, run step by step as a mode of the runtime.
 
-This is the only place that picks adapters; everything it wires is passed in
-to the engine, so tests build the same session with a virtual clock, a
-recording voice and mock pins.
+Every step's end is a deadline on the runtime's clock (start + duration), and
+the next step starts at exactly that moment, however late the loop woke up,
+so nothing drifts. Cues are said at their offsets and never waited for. The
+button pauses and resumes (keeping the step's time exactly), skips the rest
+of a step, answers steps that wait for it, and stops the session.
 """
 
 from __future__ import annotations
 
-import queue
-import signal
-import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from types import FrameType
-from typing import Any, TextIO, TypeVar
+import heapq
+import itertools
+from collections.abc import Callable
 
-from coach.clock import Clock, SystemClock, VirtualClock
-from coach.engine import Engine, Listener, NewPlan, Quit, State
-from coach.gestures import Edge, Gesture, Thresholds
-from coach.hardware.button import DEFAULT_BUTTON_PIN, ButtonSource, SimulatedPress, mock_factory
-from coach.hardware.indicators import StatusLed, TonePlayer, check_pins
-from coach.hardware.terminal import KEY_HELP, Console, is_interactive, read_keys, status_text
-from coach.plan import Plan, compile_plan
-from coach.routine import Routine
-from coach.speech.setup import AudioSettings, all_phrases, make_voice, settle_plan
-from coach.speech.voice import SpeechVoice
-from coach.voice import TextVoice, Voice
+from coach import phrases
+from coach.events import ENDED, State, Status
+from coach.gestures import Gesture, Threshold
+from coach.plan import Plan
+from coach.runtime import Mode, Runtime
+from coach.tones import ToneName
 
-T = TypeVar("T")
+#: Steps that exist to say something: a pause in the middle of a sentence
+#: repeats that sentence on resume instead of keeping the time exactly.
+SPOKEN_STEPS = ("announce", "finish")
 
-#: How long a session start waits for its first phrases to be rendered.
-FIRST_STEP_WAIT_SECONDS = 30.0
-#: How long the last phrase ("Session ended.") may play out after the end.
-LAST_PHRASE_SECONDS = 4.0
+#: The spoken lead-in between a resume and the step going on.
+RESUME_LEAD_IN_SECONDS = 3.0
+#: Deadlines this close count as due (float sums of step lengths).
+DUE_EPSILON = 1e-9
+
+#: What comes after a session: given the ended session, the next mode (or ``None``).
+AfterSession = Callable[["SessionMode"], Mode | None]
 
 
-@dataclass(frozen=True)
-class ScriptedPress:
-    """``--press-at T:GESTURE``: a gesture ``at_seconds`` after the session starts."""
+class SessionMode(Mode):
+    """One run of a plan: idle, running, paused, then finished or stopped.
 
-    at_seconds: float
-    gesture: Gesture
+    :param plan: the compiled routine to run.
+    :param wait_for_press: start idle and wait for a ``press`` (as the device
+        would); default: start at once.
+    :param resume_lead_in_seconds: the spoken lead-in after a resume; default 3.
+    :param after: called once when the session finishes or is stopped by the
+        button; returns the mode to switch to. Default: none, which ends the
+        runtime's loop. A quit ends the loop without it.
 
+    ::
 
-@dataclass
-class SessionOptions:
-    simulate: bool = False
-    instant: bool = False
-    wait_for_press: bool = False
-    presses: list[ScriptedPress] = field(default_factory=list)
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    button_pin: int = DEFAULT_BUTTON_PIN
-    led_pin: int | None = None
-    buzzer_pin: int | None = None
-    buzzer_type: str = "active"
-    #: Print what is said (the text voice) to this stream; ``None`` keeps quiet.
-    speech_out: TextIO | None = None
-    listeners: list[Listener] = field(default_factory=list)
-    #: Where keys are read from in a live simulated session.
-    keys_in: TextIO | None = None
-    #: Real speech and tones; ``None`` is the text voice.
-    audio: AudioSettings | None = None
-    #: Where warnings (no sound device, no speech engine) go.
-    warn: Callable[[str], None] = field(default=lambda _message: None)
-
-
-@dataclass
-class Rig:
-    """What a session or the device runs on: clock, voice, pins, the terminal.
-
-    Built once by :func:`build_rig`; the device keeps one rig for all the
-    sessions it runs, so its button, LED and speech cache stay put.
+        session = SessionMode(compile_plan(routine, voice.duration))
+        Runtime(VirtualClock(), voice).run(session)
+        session.state  # 'finished'
     """
 
-    options: SessionOptions
-    clock: Clock
-    voice: Voice
-    events: queue.Queue[Edge | Quit | NewPlan]
-    button: ButtonSource
-    simulator: SimulatedPress | None
-    console: Console | None
-    indicators: list[StatusLed | TonePlayer]
-    origin: float = 0.0
+    def __init__(
+        self,
+        plan: Plan,
+        wait_for_press: bool = False,
+        resume_lead_in_seconds: float = RESUME_LEAD_IN_SECONDS,
+        after: AfterSession | None = None,
+    ) -> None:
+        self.plan = plan
+        self.wait_for_press = wait_for_press
+        self.lead_in = resume_lead_in_seconds
+        self._after = after
+        self.state: State = "idle"
+        self.status = Status("idle")
+        self._index = -1
+        self._step_start = 0.0
+        self._step_end: float | None = None
+        self._lead_in_end = float("-inf")
+        self._remaining: float | None = None
+        self._paused_elapsed = 0.0
+        self._agenda: list[tuple[float, int, str, ToneName | None]] = []
+        self._order = itertools.count()
 
     @property
-    def listeners(self) -> list[Listener]:
-        return [*self.options.listeners, *self.indicators]
+    def ended(self) -> bool:
+        """True once the session has finished or been stopped."""
+        return self.state in ENDED
 
-    @property
-    def tones(self) -> bool:
-        return self.options.audio.tones if self.options.audio is not None else False
+    # -- the mode ----------------------------------------------------------------
 
-    def elapsed(self) -> float:
-        return self.clock.now() - self.origin
+    def enter(self, runtime: Runtime) -> None:
+        super().enter(runtime)
+        if self.wait_for_press:
+            self._set_state("idle")
+            runtime.say(phrases.READY_TO_START)
+        else:
+            self._start()
+
+    def next_deadline(self) -> float | None:
+        if self.state != "running":
+            return None
+        times = [self._step_end, self._agenda[0][0] if self._agenda else None]
+        due = [t for t in times if t is not None]
+        return min(due) if due else None
+
+    def time_reached(self, now: float) -> None:
+        while self.state == "running":
+            due_cue = self._agenda[0][0] if self._agenda else None
+            end = self._step_end
+            if (
+                end is not None
+                and end <= now + DUE_EPSILON
+                and (due_cue is None or end <= due_cue + DUE_EPSILON)
+            ):
+                self._enter(self._index + 1, start=end)
+            elif due_cue is not None and due_cue <= now + DUE_EPSILON:
+                _, _, text, tone = heapq.heappop(self._agenda)
+                self.runtime.say(text, tone)
+            else:
+                return
+
+    def held(self, crossed: Threshold) -> str | None:
+        if self.state == "idle" and crossed == "long":
+            return None  # a long press does nothing before the start
+        return phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP
+
+    def gesture(self, gesture: Gesture) -> None:
+        voice = self.runtime.voice
+        if gesture == "stop":
+            voice.stop()
+            self.runtime.say(phrases.SESSION_ENDED)
+            self._end("stopped")
+            return
+        if self.state == "idle":
+            if gesture == "press":
+                self._start()
+            return
+        step = self.plan.steps[self._index]
+        if gesture == "long" or (gesture == "press" and step.until_button):
+            voice.stop()
+            if self.state == "paused":
+                self._set_state("running")
+            self._enter(self._index + 1, start=self.runtime.clock.now())
+        elif self.state == "running":
+            self._pause()
+        elif self.state == "paused":
+            self._resume()
+
+    def new_plan(self, plan: Plan) -> None:
+        if len(plan.steps) == len(self.plan.steps):
+            self.plan = plan
 
     def quit(self) -> None:
-        self.events.put(Quit())
+        self._set_state("stopped")
 
-    def start_script(self) -> float:
-        """Set the time zero and place the scripted presses relative to it."""
-        self.origin = self.clock.now()
-        if self.simulator is not None:
-            for press in self.options.presses:
-                self.simulator.gesture_at(self.origin + press.at_seconds, press.gesture)
-        return self.origin
+    # -- steps -----------------------------------------------------------------
 
-    def run_live(self, target: Callable[[], T], status: Callable[[], str]) -> T:
-        """Run ``target`` on its own thread while this one reads keys and signals."""
-        result: list[T] = []
-        errors: list[BaseException] = []
+    def _start(self) -> None:
+        self._set_state("running")
+        self._enter(0, start=self.runtime.clock.now())
 
-        def work() -> None:
-            try:
-                result.append(target())
-            except BaseException as exc:  # re-raised in the calling thread
-                errors.append(exc)
-                self.voice.stop()
-
-        worker = threading.Thread(target=work, name="coach-engine", daemon=True)
-        done = threading.Event()
-        keys = self.options.keys_in
-        interactive = self.simulator is not None and keys is not None and is_interactive(keys)
-        if interactive and self.console is not None:
-            self.console.line(KEY_HELP)
-        with _quit_on_signals(self.quit):
-            worker.start()
-            if interactive:
-                assert keys is not None
-                self._keyboard(keys, worker, done, status)
-            # A plain join: it wakes for nothing but the end (signal handlers
-            # still run, as lock waits are interrupted by signals).
-            worker.join()
-        done.set()
-        if errors:
-            raise errors[0]
-        return result[0]
-
-    def _keyboard(
-        self,
-        keys: TextIO,
-        worker: threading.Thread,
-        done: threading.Event,
-        status: Callable[[], str],
-    ) -> None:
-        assert self.simulator is not None
-        simulator = self.simulator
-        console = self.console
-
-        def tick() -> None:
-            if not worker.is_alive():
-                done.set()
-            elif console is not None:
-                console.status(status())
-
-        def on_gesture(gesture: str) -> None:
-            simulator.gesture_now(gesture)  # type: ignore[arg-type]
-
-        read_keys(keys, on_gesture, self.quit, done, tick)
-
-    def close(self, let_last_phrase_finish: bool = True) -> None:
-        voice = self.voice
-        if isinstance(voice, SpeechVoice) and let_last_phrase_finish:
-            voice.player.wait(LAST_PHRASE_SECONDS)  # let "Session ended." be heard
-        voice.close()
-        for indicator in self.indicators:
-            indicator.close()
-        self.button.close()
-        if isinstance(self.clock, SystemClock):
-            self.clock.close()
-        if self.console is not None:
-            self.console.close()
-
-
-@dataclass
-class Session:
-    """One routine on a rig: built by :func:`build_session`, run by :meth:`run`."""
-
-    routine: Routine
-    rig: Rig
-    engine: Engine
-
-    @property
-    def plan(self) -> Plan:
-        return self.engine.plan
-
-    @property
-    def clock(self) -> Clock:
-        return self.rig.clock
-
-    @property
-    def button(self) -> ButtonSource:
-        return self.rig.button
-
-    def run(self) -> State:
-        if isinstance(self.engine.voice, SpeechVoice):
-            self._start_speech(self.engine.voice)
-        started = self.rig.start_script()
-        wait = self.rig.options.wait_for_press
-        try:
-            if self.rig.options.instant:
-                return self.engine.run(wait, started_at=started)
-            return self.rig.run_live(
-                lambda: self.engine.run(wait, started_at=started),
-                lambda: status_text(self.engine.status, self.clock.now()),
-            )
-        finally:
-            self.close()
-
-    def _start_speech(self, voice: SpeechVoice) -> None:
-        self.engine.plan = start_speech(
-            self.routine, self.engine, voice, self.rig.tones, self.rig.options.instant
+    def _enter(self, index: int, start: float) -> None:
+        self._agenda.clear()
+        self._lead_in_end = float("-inf")
+        if index >= len(self.plan.steps):
+            self._step_end = None
+            self._end("finished")
+            return
+        step = self.plan.steps[index]
+        self._index = index
+        self._step_start = start
+        self._step_end = None if step.duration_seconds is None else start + step.duration_seconds
+        self._publish()
+        self.runtime.emit(
+            "step",
+            index=index,
+            kind=step.kind,
+            exercise=step.exercise,
+            side=step.side,
+            rep=step.rep,
+            reps=step.reps,
+            set=step.set,
+            sets=step.sets,
+            duration_seconds=step.duration_seconds,
         )
+        for cue in step.cues:
+            self._schedule(start + cue.offset_seconds, cue.text, cue.tone)
+        self.time_reached(self.runtime.clock.now())
 
-    def close(self) -> None:
-        self.rig.close(let_last_phrase_finish=not self.engine.quit_requested)
+    def _pause(self) -> None:
+        now = self.runtime.clock.now()
+        self.runtime.voice.stop()
+        self._agenda.clear()
+        # Time spent in a resume lead-in does not count against the step.
+        moment = max(now, self._lead_in_end)
+        elapsed = moment - self._step_start
+        step = self.plan.steps[self._index]
+        if step.kind in SPOKEN_STEPS:
+            # A step that only talks would lose its cut-off sentence for good;
+            # rewind to the start of that sentence so it is said again.
+            for cue in step.cues:
+                if cue.offset_seconds <= elapsed < cue.end_seconds:
+                    elapsed = cue.offset_seconds
+        self._paused_elapsed = elapsed
+        # The step's own length as it is running (a newer plan may differ slightly).
+        length = None if self._step_end is None else self._step_end - self._step_start
+        self._remaining = None if length is None else length - elapsed
+        self._set_state("paused")
+        self.runtime.say(phrases.PAUSED)
 
+    def _resume(self) -> None:
+        now = self.runtime.clock.now()
+        step = self.plan.steps[self._index]
+        elapsed = self._paused_elapsed
+        remaining = self._remaining
+        self._lead_in_end = now + self.lead_in
+        self._step_start = self._lead_in_end - elapsed
+        if remaining is not None:
+            self._step_end = self._lead_in_end + remaining
+        self._remaining = None
+        self._set_state("running")
+        self.runtime.say(phrases.RESUMING)
+        for n, word in zip(range(2, 0, -1), phrases.COUNTDOWN[1:]):
+            self._schedule(self._lead_in_end - n, word)
+        upcoming = [c for c in step.cues if c.offset_seconds >= elapsed]
+        if step.resume_text:
+            # Say the step's word again ("Hold.") if it fits before the next cue.
+            room = upcoming[0].offset_seconds - elapsed if upcoming else remaining
+            if room is None or room >= self.runtime.voice.duration(step.resume_text):
+                self._schedule(self._lead_in_end, step.resume_text)
+        for cue in upcoming:
+            self._schedule(self._step_start + cue.offset_seconds, cue.text, cue.tone)
 
-def start_speech(
-    routine: Routine, engine: Engine, voice: SpeechVoice, tones: bool, instant: bool
-) -> Plan:
-    """The plan to start with; renders in plan order in the background.
+    # -- output ----------------------------------------------------------------
 
-    The session starts once its first step is rendered; the rest of the plan
-    is laid out again with real lengths when they are all in, and handed to
-    the engine, which uses it for every step not begun yet.
-    """
-    if instant:
-        # Virtual time outruns any renderer: render everything first, so the
-        # session is timed exactly as 'coach preview' shows it.
-        return settle_plan(routine, voice, tones)
-    voice.renderer.prerender(all_phrases(engine.plan, tones), soon=True)
-    first = [(c.text, c.tone) for c in engine.plan.steps[0].cues]
-    voice.renderer.wait(first, FIRST_STEP_WAIT_SECONDS)
+    def _schedule(self, when: float, text: str, tone: ToneName | None = None) -> None:
+        heapq.heappush(self._agenda, (when, next(self._order), text, tone))
 
-    def settle() -> None:
-        plan = settle_plan(routine, voice, tones)
-        if engine.state not in ("finished", "stopped"):
-            engine.post(NewPlan(plan))
+    def _end(self, state: State) -> None:
+        """Finished or stopped by the button: hand over to what comes after."""
+        self._set_state(state)
+        self.runtime.switch(self._after(self) if self._after is not None else None)
 
-    threading.Thread(target=settle, name="coach-settle", daemon=True).start()
-    return compile_plan(routine, voice.duration, tones)
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        if state != "paused":
+            self._remaining = None
+        self._publish()
+        self.runtime.emit("state", state=state)
 
-
-def build_rig(
-    options: SessionOptions,
-    routine: Routine | None = None,
-    voice: Voice | None = None,
-    clock: Clock | None = None,
-) -> Rig:
-    """Claim the pins and build the voice; nothing is left claimed if any of it fails."""
-    check_pins(
-        {"button": options.button_pin, "status LED": options.led_pin, "buzzer": options.buzzer_pin}
-    )
-    if clock is None:
-        clock = VirtualClock() if options.instant else SystemClock()
-    rigs: list[Rig] = []  # the printer needs the rig's time zero
-    console = None
-    printer: Callable[[str], None] | None = None
-    if options.speech_out is not None:
-        live = not options.instant and is_interactive(options.speech_out)
-        console = Console(options.speech_out, live=live)
-        printer = lambda text: _print_said(console, rigs, text)  # noqa: E731
-    warn = options.warn
-    if console is not None and console.live:
-        # Keep warnings from tearing through the status line.
-        warn = lambda message: console.line(f"coach: {message}")  # noqa: E731
-    if voice is None:
-        if options.audio is not None:
-            voice = make_voice(options.audio, printer, warn, routine)
-        else:
-            voice = TextVoice(printer=printer or (lambda _text: None))
-    events: queue.Queue[Edge | Quit | NewPlan] = queue.Queue()
-    factory = mock_factory() if options.simulate else None
-    claimed: list[Any] = []
-    try:
-        button = ButtonSource(options.button_pin, events.put, clock.now, factory)
-        claimed.append(button)
-        indicators: list[StatusLed | TonePlayer] = []
-        if options.led_pin is not None:
-            indicators.append(StatusLed(options.led_pin, clock, factory))
-            claimed.append(indicators[-1])
-        if options.buzzer_pin is not None:
-            passive = options.buzzer_type == "passive"
-            indicators.append(TonePlayer(options.buzzer_pin, clock, passive, factory))
-    except BaseException:
-        for device in claimed:
-            device.close()
-        voice.close()  # its renderer thread and player must not outlive a failed start
-        raise
-    simulator = None
-    if factory is not None:
-        simulator = SimulatedPress(factory, options.button_pin, clock, options.thresholds)
-    rig = Rig(options, clock, voice, events, button, simulator, console, indicators)
-    rigs.append(rig)
-    return rig
-
-
-def build_session(
-    routine: Routine,
-    options: SessionOptions,
-    voice: Voice | None = None,
-    clock: Clock | None = None,
-) -> Session:
-    rig = build_rig(options, routine, voice, clock)
-    plan = compile_plan(routine, rig.voice.duration, rig.tones)
-    engine = Engine(
-        plan,
-        rig.clock,
-        rig.voice,
-        options.thresholds,
-        rig.listeners,
-        tones=rig.tones,
-        events=rig.events,
-    )
-    return Session(routine, rig, engine)
-
-
-def _print_said(console: Console, rigs: list[Rig], text: str) -> None:
-    minutes, seconds = divmod(rigs[0].elapsed() if rigs else 0.0, 60)
-    console.line(f"[{int(minutes):02d}:{seconds:04.1f}] {text}")
-
-
-@contextmanager
-def _quit_on_signals(quit_: Callable[[], None]) -> Iterator[None]:
-    """SIGINT and SIGTERM end the session cleanly instead of killing it mid-phrase."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        quit_()
-
-    saved: dict[signal.Signals, Any] = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with suppress(ValueError, OSError):
-            saved[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, previous in saved.items():
-            signal.signal(sig, previous)
-
-
-def default_keys() -> TextIO | None:
-    return sys.stdin if is_interactive(sys.stdin) else None
+    def _publish(self) -> None:
+        step = self.plan.steps[self._index] if 0 <= self._index < len(self.plan.steps) else None
+        self.status = Status(
+            self.state,
+            step,
+            self._step_end,
+            self._remaining if self.state == "paused" else None,
+        )

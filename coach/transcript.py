@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from coach.engine import TRANSCRIPT_TYPES, Event
+from coach.events import TRANSCRIPT_TYPES, Event
 
 
 class TranscriptWriter:

@@ -11,12 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from coach.phrases import Phrase
 from coach.tones import ToneName, shown
-
-if TYPE_CHECKING:
-    from coach.plan import Phrase
 
 WORDS_PER_MINUTE = 160.0
 PHRASE_OVERHEAD_SECONDS = 0.2
@@ -29,11 +27,32 @@ def estimate_seconds(text: str, words_per_minute: float = WORDS_PER_MINUTE) -> f
 
 
 class Voice(Protocol):
-    def duration(self, text: str) -> float:
-        """Seconds that saying ``text`` takes."""
+    """How the coach says things: what the runtime, the session and the device use.
 
-    def prepare(self, phrases: Iterable[Phrase]) -> None:
-        """Render phrases ahead of use; may return before they are all ready."""
+    A voice that renders audio ahead of time (:class:`~coach.speech.voice.SpeechVoice`)
+    does real work in :meth:`missing`, :meth:`prepare`, :meth:`render` and
+    :meth:`drain`; a voice that only prints has nothing to render, and those
+    do nothing.
+    """
+
+    def duration(self, text: str) -> float:
+        """Seconds that saying ``text`` takes: its real length once rendered, else an estimate."""
+
+    def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
+        """The phrases that still have to be rendered before they can be played."""
+
+    def prepare(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
+        """Render phrases ahead of use, in the background, in the order given.
+
+        ``soon`` puts them ahead of phrases prepared earlier without it.
+        Returns at once.
+        """
+
+    def render(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
+        """Render what is missing of ``phrases`` now, waiting up to ``timeout`` seconds.
+
+        Returns how many phrases were missing; their real lengths are known after.
+        """
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
         """Start ``tone`` (if any) then ``text`` now, cutting off anything still playing.
@@ -44,12 +63,22 @@ class Voice(Protocol):
     def stop(self) -> None:
         """Silence the current phrase at once."""
 
+    def drain(self, timeout: float) -> None:
+        """Let the phrase playing now finish, waiting at most ``timeout`` seconds."""
+
     def close(self) -> None:
         """Release whatever the voice holds (threads, child processes)."""
 
 
 class TextVoice:
-    """Prints what would be said; used until (and whenever) no speech engine is available."""
+    """Prints what would be said, with a length estimated from its words.
+
+    Used for instant runs, with ``--speech text``, and whenever no speech
+    engine can be loaded. It has nothing to render.
+
+    :param words_per_minute: the speaking rate of the estimate; default 160.
+    :param printer: called with each phrase as printed; default: standard output.
+    """
 
     def __init__(
         self,
@@ -62,8 +91,14 @@ class TextVoice:
     def duration(self, text: str) -> float:
         return estimate_seconds(text, self._rate)
 
-    def prepare(self, phrases: Iterable[Phrase]) -> None:
+    def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
+        return []
+
+    def prepare(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
         return None
+
+    def render(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
+        return 0
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
         line = shown(text, tone)
@@ -76,19 +111,29 @@ class TextVoice:
     def stop(self) -> None:
         return None
 
+    def drain(self, timeout: float) -> None:
+        return None
+
     def close(self) -> None:
         return None
 
 
 @dataclass(frozen=True)
 class Said:
+    """One phrase a :class:`RecordingVoice` was asked to say, at clock time ``t``."""
+
     t: float
     text: str
     tone: ToneName | None = None
 
 
 class RecordingVoice:
-    """Keeps every phrase with the clock time it started, and every stop; for tests."""
+    """Keeps every phrase with the clock time it started, and every stop; for tests.
+
+    :param now: the clock to stamp phrases with.
+    :param words_per_minute: the rate of the length estimate; default 160.
+    :param durations: exact lengths for some phrases, overriding the estimate.
+    """
 
     def __init__(
         self,
@@ -108,14 +153,23 @@ class RecordingVoice:
             return self._durations[text]
         return estimate_seconds(text, self._rate)
 
-    def prepare(self, phrases: Iterable[Phrase]) -> None:
+    def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
+        return []
+
+    def prepare(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
         self.prepared.extend(phrases)
+
+    def render(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
+        return 0
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
         self.said.append(Said(self._now(), text, tone))
 
     def stop(self) -> None:
         self.stops.append(self._now())
+
+    def drain(self, timeout: float) -> None:
+        return None
 
     def close(self) -> None:
         return None

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from coach.clock import VirtualClock
-from coach.engine import Engine, Event, State
+from coach.events import Event, State
 from coach.gestures import Edge, Gesture, Thresholds
 from coach.plan import Plan, compile_plan
 from coach.routine import Exercise, Routine
+from coach.runtime import Runtime
+from coach.session import SessionMode
 from coach.voice import RecordingVoice
 
 
@@ -33,20 +35,23 @@ class Run:
     plan: Plan
     clock: VirtualClock
     voice: RecordingVoice
-    engine: Engine
+    runtime: Runtime
+    session: SessionMode
     events: list[Event] = field(default_factory=list)
     state: State | None = None
 
     def gesture_at(self, t: float, gesture: Gesture) -> None:
-        hold = self.engine.gestures.thresholds.nominal_hold_seconds(gesture)
+        hold = self.runtime.gestures.thresholds.nominal_hold_seconds(gesture)
         self.edge_at(t, True)
         self.edge_at(t + hold, False)
 
     def edge_at(self, t: float, pressed: bool) -> None:
-        self.clock.call_at(t, lambda: self.engine.post(Edge(pressed, self.clock.now())))
+        self.clock.call_at(t, lambda: self.runtime.post(Edge(pressed, self.clock.now())))
 
     def go(self, wait_for_press: bool = False) -> State:
-        self.state = self.engine.run(wait_for_press, started_at=0.0)
+        self.session.wait_for_press = wait_for_press
+        self.runtime.run(self.session, origin=0.0)
+        self.state = self.session.state
         return self.state
 
     def of(self, type_: str) -> list[dict[str, Any]]:
@@ -68,8 +73,8 @@ def make_run(r: Routine, thresholds: Thresholds | None = None, tones: bool = Fal
     voice = RecordingVoice(clock.now)
     plan = compile_plan(r, voice.duration, tones=tones)
     events: list[Event] = []
-    engine = Engine(plan, clock, voice, thresholds, [events.append], tones=tones)
-    return Run(plan, clock, voice, engine, events)
+    runtime = Runtime(clock, voice, thresholds, [events.append], tones=tones)
+    return Run(plan, clock, voice, runtime, SessionMode(plan), events)
 
 
 @pytest.fixture

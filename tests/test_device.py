@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from coach.device import Device
-from coach.engine import Event
+from coach.events import Event
 from coach.hardware.indicators import BREATH_FLOOR, breath
 from coach.library import Library
-from coach.session import ScriptedPress, SessionOptions, build_rig
+from coach.rig import ScriptedPress, SessionOptions, build_rig
 from coach.speech.backend import SpeechSettings
 from coach.speech.setup import AudioSettings
 
@@ -156,7 +156,7 @@ def test_the_buzzer_plays_the_tones_of_the_session() -> None:
                     t + dt, lambda label=label: heard.append((label, factory.pin(BUZZER).frequency))
                 )
 
-    rig.options.listeners.append(on_tone)
+    rig.runtime.listeners.append(on_tone)
     Device(rig, Library(default="quick-demo")).run()
     assert heard == [("first", 660.0), ("second", 990.0), ("after", None)]
 

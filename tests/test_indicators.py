@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from coach.clock import VirtualClock
-from coach.engine import Event
 from coach.errors import HardwareError
+from coach.events import Event
 from coach.hardware.button import ButtonSource, mock_factory
 from coach.hardware.indicators import (
     BREATH_FLOOR,

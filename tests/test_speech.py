@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import subprocess
 import sys
@@ -17,13 +18,14 @@ import pytest
 from coach import library
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
-from coach.plan import Phrase, compile_plan
+from coach.phrases import Phrase
+from coach.plan import Plan, compile_plan
 from coach.speech import wavfile
 from coach.speech.backend import SpeechSettings, SpeechUnavailable
 from coach.speech.cache import PhraseCache
 from coach.speech.pyttsx3_backend import Pyttsx3Backend
 from coach.speech.renderer import Renderer
-from coach.speech.setup import AudioSettings, make_voice, settle_plan
+from coach.speech.setup import AudioSettings, make_voice, settle_plan, start_session
 from coach.speech.voice import SpeechVoice
 from coach.tones import tone_seconds
 from coach.voice import TextVoice
@@ -410,24 +412,20 @@ def test_preview_total_matches_an_instant_session_with_the_same_voice(tmp_path: 
 
 
 def test_a_live_session_starts_on_real_lengths_and_settles_the_rest(tmp_path: Path) -> None:
-    from coach.engine import NewPlan
-    from coach.session import SessionOptions, build_session
-
     routine = load_routine(library.resolve("quick-demo"))
     audio = AudioSettings(cache_dir=tmp_path, player_command=tuple(FAKE_PLAYER))
-    session = build_session(routine, SessionOptions(simulate=True, audio=audio))
-    voice = session.engine.voice
-    assert isinstance(voice, SpeechVoice)
-    session._start_speech(voice)
-    first = session.engine.plan.steps[0]
-    for cue in first.cues:
-        assert voice.renderer.ready((cue.text, cue.tone)) is not None
-        assert cue.duration_seconds == pytest.approx(voice.duration(cue.text), abs=1e-3)
-    update = session.engine.events.get(timeout=30)
-    assert isinstance(update, NewPlan)
-    assert voice.renderer.missing(update.plan.phrases()) == []
-    assert update.plan == settle_plan(routine, voice, tones=True)
-    session.close()
+    voice = make_voice(audio, None, lambda _message: None)
+    settled: queue.Queue[Plan] = queue.Queue()
+    try:
+        plan = start_session(routine, voice, True, instant=False, post_plan=settled.put)
+        for cue in plan.steps[0].cues:
+            assert voice.missing([(cue.text, cue.tone)]) == []
+            assert cue.duration_seconds == pytest.approx(voice.duration(cue.text), abs=1e-3)
+        update = settled.get(timeout=30)
+        assert voice.missing(update.phrases()) == []
+        assert update == settle_plan(routine, voice, tones=True)
+    finally:
+        voice.close()
 
 
 # -- speech commands -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from coach.engine import Status
+from coach.events import Status
 from coach.hardware.terminal import KEY_GESTURES, Console, status_text
 from coach.plan import Step
 

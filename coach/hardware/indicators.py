@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from coach.clock import Clock
-from coach.engine import Event
 from coach.errors import HardwareError
+from coach.events import Event
 from coach.tones import NOTES, ToneName
 
 #: One breath of the idle LED, and how often its brightness is refreshed.

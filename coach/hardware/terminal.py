@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from coach.engine import Status
+from coach.events import Status
 
 KEY_GESTURES = {" ": "press", "\n": "press", "\r": "press", "n": "long", "s": "stop"}
 QUIT_KEYS = ("q", "\x03")

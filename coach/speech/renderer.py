@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from coach.plan import Phrase
+from coach.phrases import Phrase
 from coach.speech import wavfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache

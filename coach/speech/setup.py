@@ -1,19 +1,26 @@
-"""Choosing and building the voice a session speaks with, from settings.
+"""Choosing and building the voice a session speaks with, and starting it up.
 
 When the chosen speech engine cannot be loaded the coach says so once, in one
 line that names the fix, and carries on with the text voice: it never stops
 for lack of speech.
+
+Start-up happens here and only here: :func:`start_session` for a session that
+is about to begin, :func:`warm_up` for the device at boot. Both work through
+the :class:`~coach.voice.Voice` protocol, so a voice with nothing to render
+costs nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coach import phrases
 from coach.hardware.audio import AudioPlayer
-from coach.plan import Phrase, Plan, compile_plan
+from coach.phrases import Phrase
+from coach.plan import Plan, compile_plan
 from coach.routine import Routine
 from coach.speech.backend import SpeechBackend, SpeechSettings, SpeechUnavailable
 from coach.speech.cache import PhraseCache, default_cache_dir
@@ -23,6 +30,9 @@ from coach.tones import ToneName
 from coach.voice import TextVoice, Voice
 
 Printer = Callable[[str], None]
+
+#: How long a session start waits for its first phrases to be rendered.
+FIRST_STEP_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -86,17 +96,66 @@ def settle_plan(routine: Routine, voice: Voice, tones: bool, render: bool = True
 
     Real lengths can change the plan's own text (a cue shortened to fit, the
     minutes in the summary), so this repeats until nothing new is needed.
+    With ``render=False`` it compiles once with the lengths known now.
     """
     plan = compile_plan(routine, voice.duration, tones)
-    if not isinstance(voice, SpeechVoice) or not render:
+    if not render:
         return plan
     for _ in range(4):
-        missing = voice.renderer.missing(all_phrases(plan, tones))
-        if not missing:
+        if not voice.render(all_phrases(plan, tones)):
             break
-        voice.renderer.render_now(missing)
         plan = compile_plan(routine, voice.duration, tones)
     return plan
+
+
+def start_session(
+    routine: Routine,
+    voice: Voice,
+    tones: bool,
+    instant: bool,
+    post_plan: Callable[[Plan], None],
+) -> Plan:
+    """The plan a session starts with; renders the rest in plan order in the background.
+
+    An instant run renders everything first (virtual time outruns any
+    renderer), so it is timed exactly as 'coach preview' shows it. A live
+    session starts once its first step is rendered; when the rest is in, the
+    plan laid out again with real lengths goes to ``post_plan`` (from another
+    thread), for every step not begun yet.
+    """
+    if instant:
+        return settle_plan(routine, voice, tones)
+    plan = compile_plan(routine, voice.duration, tones)
+    wanted = all_phrases(plan, tones)
+    if not voice.missing(wanted):
+        return plan
+    voice.render([(c.text, c.tone) for c in plan.steps[0].cues], FIRST_STEP_WAIT_SECONDS)
+    voice.prepare(wanted, soon=True)
+
+    def settle() -> None:
+        post_plan(settle_plan(routine, voice, tones))
+
+    threading.Thread(target=settle, name="coach-settle", daemon=True).start()
+    return compile_plan(routine, voice.duration, tones)
+
+
+def warm_up(
+    voice: Voice, first: Iterable[Phrase], routines: Sequence[Routine], tones: bool, instant: bool
+) -> None:
+    """Fill the cache for the device: ``first`` (the menu), what the runtime says, then routines.
+
+    A live device renders in the background; an instant one renders
+    everything now, and settles every plan, so virtual time never outruns it.
+    """
+    wanted = [*first, *engine_phrases(tones)]
+    for routine in routines:
+        wanted += compile_plan(routine, voice.duration, tones).phrases()
+    if not instant:
+        voice.prepare(wanted)
+        return
+    voice.render(wanted)
+    for routine in routines:
+        settle_plan(routine, voice, tones)
 
 
 def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:

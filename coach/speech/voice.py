@@ -14,13 +14,22 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from coach.hardware.audio import AudioPlayer
-from coach.plan import Phrase
+from coach.phrases import Phrase
 from coach.speech.renderer import Renderer
 from coach.tones import ToneName, shown
 from coach.voice import estimate_seconds
 
 
 class SpeechVoice:
+    """Speaks through a speech engine: phrases rendered ahead, played on cue, stopped at once.
+
+    :param renderer: renders phrases to the cache on its own thread.
+    :param player: plays the rendered files; stops at once.
+    :param printer: also called with every phrase as text (a session without
+        sound is still followed); default: nothing printed.
+    :param rate_wpm: the rate of the length estimate for phrases not rendered yet.
+    """
+
     def __init__(
         self,
         renderer: Renderer,
@@ -45,8 +54,17 @@ class SpeechVoice:
             seconds = estimate_seconds(text, self._rate)
         return round(lead_in + seconds, 3)
 
-    def prepare(self, phrases: Iterable[Phrase]) -> None:
-        self.renderer.prerender(phrases)
+    def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
+        return self.renderer.missing(phrases)
+
+    def prepare(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
+        self.renderer.prerender(phrases, soon)
+
+    def render(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
+        return self.renderer.render_now(phrases, timeout)
+
+    def drain(self, timeout: float) -> None:
+        self.player.wait(timeout)
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
         if self._printer is not None:

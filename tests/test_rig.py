@@ -8,10 +8,10 @@ import queue
 import pytest
 
 from coach.clock import SystemClock, VirtualClock
-from coach.engine import Event
+from coach.events import Event
 from coach.gestures import Edge, Thresholds
 from coach.hardware.button import ButtonSource, SimulatedPress, mock_factory
-from coach.session import ScriptedPress, SessionOptions, build_session
+from coach.rig import ScriptedPress, SessionOptions, build_session
 from coach.voice import RecordingVoice
 from tests.conftest import exercise, routine
 
@@ -97,7 +97,7 @@ def test_live_session_on_the_system_clock_can_be_quit() -> None:
     options = SessionOptions(simulate=True, instant=False)
     session = build_session(TINY, options)
     assert isinstance(session.clock, SystemClock)
-    session.clock.call_at(session.clock.now() + 0.05, session.engine.quit)
+    session.clock.call_at(session.clock.now() + 0.05, session.rig.quit)
     assert session.run() == "stopped"
 
 

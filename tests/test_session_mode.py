@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from coach.engine import RESUME_LEAD_IN_SECONDS
 from coach.gestures import Thresholds
+from coach.session import RESUME_LEAD_IN_SECONDS
 from coach.voice import estimate_seconds
 from tests.conftest import exercise, make_run, routine
 
@@ -338,7 +338,7 @@ def test_bounce_is_ignored() -> None:
 
 def test_quit_stops_at_once() -> None:
     run = make_run(TINY)
-    run.clock.call_at(3.0, run.engine.quit)
+    run.clock.call_at(3.0, run.runtime.quit)
     assert run.go() == "stopped"
     assert run.states()[-1] == (3.0, "stopped")
     assert 3.0 in run.voice.stops
@@ -381,7 +381,7 @@ def test_threshold_words_come_with_a_tick() -> None:
 
 
 def test_a_new_plan_applies_to_the_steps_not_begun() -> None:
-    from coach.engine import NewPlan
+    from coach.events import NewPlan
     from coach.plan import compile_plan
 
     def slower(text: str) -> float:
@@ -389,12 +389,12 @@ def test_a_new_plan_applies_to_the_steps_not_begun() -> None:
 
     run = make_run(TINY)
     newer = compile_plan(TINY, slower, tones=False)
-    run.clock.call_at(8.0, lambda: run.engine.post(NewPlan(newer)))
+    run.clock.call_at(8.0, lambda: run.runtime.post(NewPlan(newer)))
     shorter = compile_plan(routine(exercise("Other", seconds=1.0)), estimate_seconds)
-    run.clock.call_at(9.0, lambda: run.engine.post(NewPlan(shorter)))  # not this routine's shape
+    run.clock.call_at(9.0, lambda: run.runtime.post(NewPlan(shorter)))  # not this routine's shape
     run.go()
     assert run.steps()[4] == (12.25, "rest")  # the hold in progress kept its time
-    assert run.engine.plan is newer  # the plan of another shape was ignored
+    assert run.session.plan is newer  # the plan of another shape was ignored
     finish = newer.steps[-1]
     assert finish.duration_seconds is not None
     assert finish.duration_seconds != run.plan.steps[-1].duration_seconds

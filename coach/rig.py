@@ -1,0 +1,341 @@
+"""Wiring: clock, voice, pins, terminal and the runtime, and a session on them.
+
+This is the only place that picks adapters; everything it wires is passed in
+to the runtime, so tests build the same session with a virtual clock, a
+recording voice and mock pins.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any, TextIO, TypeVar
+
+from coach.clock import Clock, SystemClock, VirtualClock
+from coach.events import Item, Listener, NewPlan, State
+from coach.gestures import Gesture, Thresholds
+from coach.hardware.button import DEFAULT_BUTTON_PIN, ButtonSource, SimulatedPress, mock_factory
+from coach.hardware.indicators import StatusLed, TonePlayer, check_pins
+from coach.hardware.terminal import KEY_HELP, Console, is_interactive, read_keys, status_text
+from coach.plan import Plan, compile_plan
+from coach.routine import Routine
+from coach.runtime import Mode, Runtime
+from coach.session import SessionMode
+from coach.speech.setup import AudioSettings, make_voice, start_session
+from coach.voice import TextVoice, Voice
+
+T = TypeVar("T")
+
+#: How long the last phrase ("Session ended.") may play out after the end.
+LAST_PHRASE_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class ScriptedPress:
+    """``--press-at T:GESTURE``: a gesture ``at_seconds`` after the session starts."""
+
+    at_seconds: float
+    gesture: Gesture
+
+
+@dataclass
+class SessionOptions:
+    simulate: bool = False
+    instant: bool = False
+    wait_for_press: bool = False
+    presses: list[ScriptedPress] = field(default_factory=list)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    button_pin: int = DEFAULT_BUTTON_PIN
+    led_pin: int | None = None
+    buzzer_pin: int | None = None
+    buzzer_type: str = "active"
+    #: Print what is said (the text voice) to this stream; ``None`` keeps quiet.
+    speech_out: TextIO | None = None
+    listeners: list[Listener] = field(default_factory=list)
+    #: Where keys are read from in a live simulated session.
+    keys_in: TextIO | None = None
+    #: Real speech and tones; ``None`` is the text voice.
+    audio: AudioSettings | None = None
+    #: Where warnings (no sound device, no speech engine) go.
+    warn: Callable[[str], None] = field(default=lambda _message: None)
+
+
+@dataclass
+class Rig:
+    """What a session or the device runs on: clock, voice, pins, terminal and the runtime.
+
+    Built once by :func:`build_rig`; the device keeps one rig for all the
+    sessions it runs, so its button, LED and speech cache stay put.
+    """
+
+    options: SessionOptions
+    clock: Clock
+    voice: Voice
+    runtime: Runtime
+    button: ButtonSource
+    simulator: SimulatedPress | None
+    console: Console | None
+    indicators: list[StatusLed | TonePlayer]
+
+    @property
+    def tones(self) -> bool:
+        """Whether tones go with the cues (the speech settings; off for the text voice)."""
+        return self.options.audio.tones if self.options.audio is not None else False
+
+    def quit(self) -> None:
+        """End whatever runs at once; safe from any thread and from signal handlers."""
+        self.runtime.quit()
+
+    def start_script(self) -> float:
+        """Set the time zero and place the scripted presses relative to it."""
+        origin = self.clock.now()
+        if self.simulator is not None:
+            for press in self.options.presses:
+                self.simulator.gesture_at(origin + press.at_seconds, press.gesture)
+        return origin
+
+    def run(self, mode: Mode, status: Callable[[], str]) -> None:
+        """Run ``mode`` on the runtime until no mode is left.
+
+        An instant run loops in this thread; a live one loops on its own
+        thread while this one reads keys (in a simulation on a terminal) and
+        turns SIGINT and SIGTERM into a clean quit. ``status`` gives the
+        terminal's status line.
+        """
+        origin = self.start_script()
+        if self.options.instant:
+            self.runtime.run(mode, origin)
+        else:
+            self._run_live(lambda: self.runtime.run(mode, origin), status)
+
+    def _run_live(self, target: Callable[[], T], status: Callable[[], str]) -> T:
+        result: list[T] = []
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                result.append(target())
+            except BaseException as exc:  # re-raised in the calling thread
+                errors.append(exc)
+                self.voice.stop()
+
+        worker = threading.Thread(target=work, name="coach-runtime", daemon=True)
+        done = threading.Event()
+        keys = self.options.keys_in
+        interactive = self.simulator is not None and keys is not None and is_interactive(keys)
+        if interactive and self.console is not None:
+            self.console.line(KEY_HELP)
+        with _quit_on_signals(self.quit):
+            worker.start()
+            if interactive:
+                assert keys is not None
+                self._keyboard(keys, worker, done, status)
+            # A plain join: it wakes for nothing but the end (signal handlers
+            # still run, as lock waits are interrupted by signals).
+            worker.join()
+        done.set()
+        if errors:
+            raise errors[0]
+        return result[0]
+
+    def _keyboard(
+        self,
+        keys: TextIO,
+        worker: threading.Thread,
+        done: threading.Event,
+        status: Callable[[], str],
+    ) -> None:
+        assert self.simulator is not None
+        simulator = self.simulator
+        console = self.console
+
+        def tick() -> None:
+            if not worker.is_alive():
+                done.set()
+            elif console is not None:
+                console.status(status())
+
+        def on_gesture(gesture: str) -> None:
+            simulator.gesture_now(gesture)  # type: ignore[arg-type]
+
+        read_keys(keys, on_gesture, self.quit, done, tick)
+
+    def close(self, let_last_phrase_finish: bool = True) -> None:
+        """Release everything: the voice (after its last phrase, if asked), pins, threads."""
+        if let_last_phrase_finish:
+            self.voice.drain(LAST_PHRASE_SECONDS)  # let "Session ended." be heard
+        self.voice.close()
+        for indicator in self.indicators:
+            indicator.close()
+        self.button.close()
+        if isinstance(self.clock, SystemClock):
+            self.clock.close()
+        if self.console is not None:
+            self.console.close()
+
+
+@dataclass
+class Session:
+    """One routine on a rig: built by :func:`build_session`, run by :meth:`run`.
+
+    ::
+
+        session = build_session(routine, SessionOptions(simulate=True, instant=True))
+        session.run()  # 'finished'
+    """
+
+    routine: Routine
+    rig: Rig
+    mode: SessionMode
+
+    @property
+    def plan(self) -> Plan:
+        """The plan the session runs (laid out again with real lengths as they come in)."""
+        return self.mode.plan
+
+    @property
+    def clock(self) -> Clock:
+        return self.rig.clock
+
+    @property
+    def button(self) -> ButtonSource:
+        return self.rig.button
+
+    def run(self) -> State:
+        """Run the session to its end and release the rig; returns how it ended."""
+        rig = self.rig
+        mode = self.mode
+
+        def post_plan(plan: Plan) -> None:
+            if not mode.ended:
+                rig.runtime.post(NewPlan(plan))
+
+        try:
+            mode.plan = start_session(
+                self.routine, rig.voice, rig.tones, rig.options.instant, post_plan
+            )
+            rig.run(mode, lambda: status_text(mode.status, self.clock.now()))
+        finally:
+            self.close()
+        return mode.state
+
+    def close(self) -> None:
+        """Release the rig; the last phrase plays out unless the session was quit."""
+        self.rig.close(let_last_phrase_finish=not self.rig.runtime.quit_requested)
+
+
+def build_rig(
+    options: SessionOptions,
+    routine: Routine | None = None,
+    voice: Voice | None = None,
+    clock: Clock | None = None,
+) -> Rig:
+    """Claim the pins and build the voice and the runtime; nothing stays claimed on a failure.
+
+    :param options: what to build.
+    :param routine: the routine about to run, if one is (it may turn speech off).
+    :param voice: a voice to use instead of the one ``options`` describe.
+    :param clock: a clock to use; default a virtual clock for instant runs,
+        else the system clock.
+    """
+    check_pins(
+        {"button": options.button_pin, "status LED": options.led_pin, "buzzer": options.buzzer_pin}
+    )
+    if clock is None:
+        clock = VirtualClock() if options.instant else SystemClock()
+    runtimes: list[Runtime] = []  # the printer needs the run's time zero
+    console = None
+    printer: Callable[[str], None] | None = None
+    if options.speech_out is not None:
+        live = not options.instant and is_interactive(options.speech_out)
+        console = Console(options.speech_out, live=live)
+        printer = lambda text: _print_said(console, runtimes, text)  # noqa: E731
+    warn = options.warn
+    if console is not None and console.live:
+        # Keep warnings from tearing through the status line.
+        warn = lambda message: console.line(f"coach: {message}")  # noqa: E731
+    if voice is None:
+        if options.audio is not None:
+            voice = make_voice(options.audio, printer, warn, routine)
+        else:
+            voice = TextVoice(printer=printer or (lambda _text: None))
+    events: queue.Queue[Item] = queue.Queue()
+    factory = mock_factory() if options.simulate else None
+    claimed: list[Any] = []
+    try:
+        button = ButtonSource(options.button_pin, events.put, clock.now, factory)
+        claimed.append(button)
+        indicators: list[StatusLed | TonePlayer] = []
+        if options.led_pin is not None:
+            indicators.append(StatusLed(options.led_pin, clock, factory))
+            claimed.append(indicators[-1])
+        if options.buzzer_pin is not None:
+            passive = options.buzzer_type == "passive"
+            indicators.append(TonePlayer(options.buzzer_pin, clock, passive, factory))
+    except BaseException:
+        for device in claimed:
+            device.close()
+        voice.close()  # its renderer thread and player must not outlive a failed start
+        raise
+    simulator = None
+    if factory is not None:
+        simulator = SimulatedPress(factory, options.button_pin, clock, options.thresholds)
+    tones = options.audio.tones if options.audio is not None else False
+    runtime = Runtime(
+        clock,
+        voice,
+        options.thresholds,
+        [*options.listeners, *indicators],
+        tones=tones,
+        events=events,
+    )
+    runtimes.append(runtime)
+    return Rig(options, clock, voice, runtime, button, simulator, console, indicators)
+
+
+def build_session(
+    routine: Routine,
+    options: SessionOptions,
+    voice: Voice | None = None,
+    clock: Clock | None = None,
+) -> Session:
+    """A rig for ``options`` with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
+    rig = build_rig(options, routine, voice, clock)
+    plan = compile_plan(routine, rig.voice.duration, rig.tones)
+    return Session(routine, rig, SessionMode(plan, wait_for_press=options.wait_for_press))
+
+
+def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:
+    minutes, seconds = divmod(runtimes[0].elapsed() if runtimes else 0.0, 60)
+    console.line(f"[{int(minutes):02d}:{seconds:04.1f}] {text}")
+
+
+@contextmanager
+def _quit_on_signals(quit_: Callable[[], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM end the session cleanly instead of killing it mid-phrase."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        quit_()
+
+    saved: dict[signal.Signals, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(ValueError, OSError):
+            saved[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+
+
+def default_keys() -> TextIO | None:
+    return sys.stdin if is_interactive(sys.stdin) else None
