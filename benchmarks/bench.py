@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 
 from coach import library
 from coach.clock import SystemClock
+from coach.errors import SpeechUnavailable
 from coach.events import Event
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
@@ -60,7 +61,7 @@ from coach.routine import Exercise, Routine
 from coach.runtime import Runtime
 from coach.session import SessionMode
 from coach.speech import wavfile
-from coach.speech.backend import SpeechSettings, SpeechUnavailable
+from coach.speech.backend import SpeechSettings
 from coach.speech.cache import PhraseCache
 from coach.speech.renderer import Renderer
 from coach.speech.setup import AudioSettings, load_backend, settle_plan

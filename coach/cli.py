@@ -16,7 +16,7 @@ from coach.cli_run import device, run
 from coach.cli_speech import COMMANDS as SPEECH_COMMANDS
 from coach.cli_speech import SpeechChoice, speech_options
 from coach.doctor import doctor
-from coach.errors import CoachError, RoutineError
+from coach.errors import CoachError, RoutineError, SettingsError
 from coach.library import Library
 from coach.loader import load_routine
 from coach.plan import Plan, Step, compile_plan
@@ -61,7 +61,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug, "settings_error": None}
     try:
         values = settings.load_file(settings.config_path())
-    except settings.SettingsError as exc:
+    except SettingsError as exc:
         if ctx.invoked_subcommand not in ("config", "doctor"):
             raise
         # 'config' is how a broken file gets mended, 'doctor' how it is found.

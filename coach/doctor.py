@@ -11,7 +11,6 @@ code path works, not a look-alike of it.
 from __future__ import annotations
 
 import queue
-import re
 import shlex
 import sys
 import tempfile
@@ -30,11 +29,12 @@ from coach.cli_common import library_options
 from coach.cli_run import RIG_KEYS
 from coach.cli_speech import SpeechChoice, speech_options
 from coach.clock import VirtualClock
-from coach.errors import HardwareError, RoutineError, RoutineNotFound
+from coach.errors import HardwareError, RoutineError, RoutineNotFound, SettingsError
 from coach.gestures import Edge, Thresholds
 from coach.hardware.audio import AudioPlayer
-from coach.hardware.button import ButtonSource, mock_factory
-from coach.hardware.indicators import StatusLed, TonePlayer, check_pins
+from coach.hardware.button import ButtonSource
+from coach.hardware.gpio import check_pins, mock_factory
+from coach.hardware.indicators import StatusLed, TonePlayer
 from coach.library import Library
 from coach.loader import load_routine
 from coach.speech import wavfile
@@ -121,7 +121,7 @@ def check_python() -> Check:
 def check_settings(path: Path, long_seconds: float, stop_seconds: float) -> Check:
     try:
         values = settings.load_file(path)
-    except settings.SettingsError as exc:
+    except SettingsError as exc:
         more = len(exc.problems) - 1
         detail = exc.problems[0] + (f" (and {more} more)" if more > 0 else "")
         fix = f"edit {path}, or start afresh with: coach config init --force"
@@ -223,9 +223,8 @@ def _unchecked(name: str, pin: int | None) -> Check:
 def _pin_failure(name: str, exc: Exception) -> Check:
     from gpiozero.exc import BadPinFactory, GPIOPinInUse
 
-    # The hint that ends ButtonSource's messages is what the fix line says in full.
-    text = re.sub(r"; (to try the coach|on a machine without GPIO).*", "", str(exc))
-    text = text or type(exc).__name__
+    # A hardware error's hint is what the fix line says in full.
+    text = (exc.message if isinstance(exc, HardwareError) else str(exc)) or type(exc).__name__
     cause = exc.__cause__ or exc
     if isinstance(cause, (BadPinFactory, ImportError)):
         fix = FIX_NO_PIN_LIBRARY

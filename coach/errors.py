@@ -1,4 +1,13 @@
-"""One exception hierarchy; the CLI maps each class to an exit code."""
+"""Every error the coach reports, in one hierarchy; the CLI maps each class to an exit code.
+
+As in gpiozero's ``exc`` module, each error has the coach's base and, where
+one fits, a builtin base, so callers can catch either::
+
+    try:
+        load_routine(path)
+    except ValueError:  # or RoutineError, or CoachError
+        ...
+"""
 
 from __future__ import annotations
 
@@ -23,16 +32,49 @@ class RoutineError(CoachError, ValueError):
 
 
 class RoutineNotFound(CoachError, LookupError):
+    """No routine has the name given, and it is not a path to a file."""
+
     exit_code = 3
 
 
+class SettingsError(CoachError, ValueError):
+    """The settings file broke a rule; one ``file:line:column: key: rule`` line per problem."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 class HardwareError(CoachError, RuntimeError):
-    """The GPIO or audio hardware could not be used."""
+    """The GPIO or audio hardware could not be used.
+
+    :param message: what went wrong.
+    :param hint: what to do about it, if there is a general answer; the
+        message reads ``message; hint``. ``coach doctor`` shows its own fix
+        instead of the hint.
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message}; {hint}" if hint else message)
 
 
 class ScriptError(CoachError, ValueError):
     """A simulation script (``--press-at``) is malformed or cannot go on."""
 
     exit_code = 2
+
+
+class SpeechUnavailable(CoachError, RuntimeError):
+    """A speech backend cannot be loaded here; the message names the fix."""
+
+
+class ServiceError(CoachError, RuntimeError):
+    """The boot service could not be installed or removed. Exit status 1."""
+
+    exit_code = 1

@@ -20,8 +20,9 @@ from typing import Any, TextIO, TypeVar
 from coach.clock import Clock, SystemClock, VirtualClock
 from coach.events import Item, Listener, NewPlan, State
 from coach.gestures import Gesture, Thresholds
-from coach.hardware.button import DEFAULT_BUTTON_PIN, ButtonSource, SimulatedPress, mock_factory
-from coach.hardware.indicators import StatusLed, TonePlayer, check_pins
+from coach.hardware.button import ButtonSource, SimulatedPress
+from coach.hardware.gpio import check_pins, mock_factory
+from coach.hardware.indicators import StatusLed, TonePlayer
 from coach.hardware.terminal import KEY_HELP, Console, is_interactive, read_keys, status_text
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
@@ -51,7 +52,7 @@ class SessionOptions:
     wait_for_press: bool = False
     presses: list[ScriptedPress] = field(default_factory=list)
     thresholds: Thresholds = field(default_factory=Thresholds)
-    button_pin: int = DEFAULT_BUTTON_PIN
+    button_pin: int = 17
     led_pin: int | None = None
     buzzer_pin: int | None = None
     buzzer_type: str = "active"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import click
 
-from coach.errors import CoachError
+from coach.errors import ServiceError
 
 UNIT_NAME = "voice-coach.service"
 DEFAULT_UNIT_DIR = "/etc/systemd/system"
@@ -45,12 +45,6 @@ MARKER = "Written by 'coach service install'."
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEEDS_QUOTES = re.compile(r"[\s\"'\\;]")
-
-
-class ServiceError(CoachError, RuntimeError):
-    """The boot service could not be installed or removed. Exit status 1."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

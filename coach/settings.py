@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from coach.errors import CoachError
+from coach.errors import SettingsError
 from coach.paths import user_path
 from coach.speech.backend import BACKENDS, DEFAULT_RATE_WPM
 from coach.yamltree import Broken, Map, Problem, Scalar, Seq, Tree, TreeError, read_tree
@@ -29,16 +29,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_SETTINGS_BYTES = 64 * 1024
 GPIO_PINS = range(0, 28)
-
-
-class SettingsError(CoachError, ValueError):
-    """The settings file broke a rule; one ``file:line:column: key: rule`` line per problem."""
-
-    exit_code = 3
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class PinType(click.ParamType):  # type: ignore[type-arg]

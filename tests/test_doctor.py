@@ -25,7 +25,8 @@ from coach.doctor import (
     check_python,
     doctor,
 )
-from coach.hardware.button import ButtonSource, mock_factory
+from coach.hardware.button import ButtonSource
+from coach.hardware.gpio import mock_factory
 
 FAKE_PLAYER = [sys.executable, str(Path(__file__).with_name("fake_player.py"))]
 PLAYS = ["--player-command", shlex.join(FAKE_PLAYER)]

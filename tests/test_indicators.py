@@ -10,14 +10,14 @@ import pytest
 from coach.clock import VirtualClock
 from coach.errors import HardwareError
 from coach.events import Event
-from coach.hardware.button import ButtonSource, mock_factory
+from coach.hardware.button import ButtonSource
+from coach.hardware.gpio import check_pins, mock_factory
 from coach.hardware.indicators import (
     BREATH_FLOOR,
     BREATH_SECONDS,
     StatusLed,
     TonePlayer,
     breath,
-    check_pins,
 )
 
 

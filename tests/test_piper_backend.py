@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from coach.speech.backend import SpeechSettings, SpeechUnavailable
+from coach.errors import SpeechUnavailable
+from coach.speech.backend import SpeechSettings
 from coach.speech.piper_backend import (
     BUNDLED_VOICE_ID,
     MAX_LENGTH_SCALE,

@@ -10,7 +10,8 @@ import pytest
 from coach.clock import SystemClock, VirtualClock
 from coach.events import Event
 from coach.gestures import Edge, Thresholds
-from coach.hardware.button import ButtonSource, SimulatedPress, mock_factory
+from coach.hardware.button import ButtonSource, SimulatedPress
+from coach.hardware.gpio import mock_factory
 from coach.rig import ScriptedPress, SessionOptions, build_session
 from coach.voice import RecordingVoice
 from tests.conftest import exercise, routine

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from coach.errors import CoachError
+from coach.errors import CoachError, ServiceError
 from coach.service import (
     EXAMPLE_SPEC,
     MARKER,
     UNIT_NAME,
     Account,
     Host,
-    ServiceError,
     UnitSpec,
     example_unit,
     render_unit,

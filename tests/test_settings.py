@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from coach import settings
 from coach.cli import cli
+from coach.errors import SettingsError
 
 
 def run(*args: str, config: Path, **env: str) -> tuple[int, str, str]:
@@ -86,13 +87,13 @@ PIN_RULE = "must be a GPIO number from 0 to 27 or off"
     ],
 )
 def test_bad_settings_get_file_line_column_and_the_rule(text: str, message: str) -> None:
-    with pytest.raises(settings.SettingsError) as caught:
+    with pytest.raises(SettingsError) as caught:
         settings.parse(text + "\n", "c.yaml")
     assert caught.value.problems == [f"c.yaml:{message}"]
 
 
 def test_yaml_syntax_errors_in_settings() -> None:
-    with pytest.raises(settings.SettingsError) as caught:
+    with pytest.raises(SettingsError) as caught:
         settings.parse("rate: [\n", "c.yaml")
     assert caught.value.problems[0].startswith("c.yaml:2:1: YAML syntax error")
 

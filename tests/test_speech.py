@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 from coach import library
+from coach.errors import SpeechUnavailable
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
 from coach.phrases import Phrase
 from coach.plan import Plan, compile_plan
 from coach.speech import wavfile
-from coach.speech.backend import SpeechSettings, SpeechUnavailable
+from coach.speech.backend import SpeechSettings
 from coach.speech.cache import PhraseCache
 from coach.speech.pyttsx3_backend import Pyttsx3Backend
 from coach.speech.renderer import Renderer

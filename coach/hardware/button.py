@@ -7,22 +7,12 @@ and put it on the engine's queue; gestures are classified by the engine.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from coach.clock import Clock
-from coach.errors import HardwareError
 from coach.gestures import Edge, Gesture, Thresholds
-
-DEFAULT_BUTTON_PIN = 17
-
-
-def mock_factory() -> Any:
-    """Simulated pins; PWM-capable, so a simulated LED can dim and a buzzer play notes."""
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-    return MockFactory(pin_class=MockPWMPin)
+from coach.hardware.gpio import claim
 
 
 class ButtonSource:
@@ -36,30 +26,12 @@ class ButtonSource:
         pin_factory: Any = None,
     ) -> None:
         from gpiozero import Button
-        from gpiozero.exc import BadPinFactory, GPIOZeroError
 
-        try:
-            with warnings.catch_warnings():
-                # gpiozero warns for every pin library it tries before giving up.
-                warnings.simplefilter("ignore")
-                self.button = Button(pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
-        except (BadPinFactory, ImportError) as exc:
-            raise HardwareError(
-                f"no GPIO found on this machine ({exc}); "
-                "to try the coach without a Raspberry Pi, add --simulate"
-            ) from exc
-        except GPIOZeroError as exc:
-            raise HardwareError(f"cannot use GPIO{pin} for the button: {exc}") from exc
-        except (OSError, RuntimeError) as exc:  # a pin library that loads but finds no chip
-            raise HardwareError(
-                f"cannot open the GPIO chip for the button ({exc}); "
-                "on a machine without GPIO, add --simulate"
-            ) from exc
-        except Exception as exc:  # lgpio raises its own error type, e.g. "GPIO busy"
-            raise HardwareError(
-                f"cannot use GPIO{pin} for the button: {exc} (is another program, or the "
-                "voice-coach service, using it?)"
-            ) from exc
+        self.button = claim(
+            "button",
+            pin,
+            lambda: Button(pin, pull_up=True, bounce_time=None, pin_factory=pin_factory),
+        )
         self.button.when_pressed = lambda: post(Edge(True, now()))
         self.button.when_released = lambda: post(Edge(False, now()))
 

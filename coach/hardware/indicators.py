@@ -12,12 +12,11 @@ second at most.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from coach.clock import Clock
-from coach.errors import HardwareError
 from coach.events import Event
+from coach.hardware.gpio import claim
 from coach.tones import NOTES, ToneName
 
 #: One breath of the idle LED, and how often its brightness is refreshed.
@@ -34,39 +33,6 @@ def breath(t: float) -> float:
     """Brightness ``t`` seconds into breathing: a smooth rise and fall."""
     phase = (1 - math.cos(2 * math.pi * t / BREATH_SECONDS)) / 2
     return round(BREATH_FLOOR + (1 - BREATH_FLOOR) * phase, 3)
-
-
-def check_pins(pins: dict[str, int | None]) -> None:
-    """One role per pin: the same GPIO for two roles is a mistake to catch at start-up."""
-    seen: dict[int, str] = {}
-    for role, pin in pins.items():
-        if pin is None:
-            continue
-        if pin in seen:
-            raise HardwareError(
-                f"GPIO{pin} is set for both the {seen[pin]} and the {role}; "
-                "give each its own pin (coach config show lists them)"
-            )
-        seen[pin] = role
-
-
-def claim(role: str, pin: int, make: Callable[[], Any]) -> Any:
-    """Create a gpiozero device, turning its errors into one clear message."""
-    from gpiozero.exc import GPIOPinInUse, GPIOZeroError
-
-    try:
-        return make()
-    except GPIOPinInUse as exc:
-        raise HardwareError(
-            f"GPIO{pin} for the {role} is already in use (another program, or an overlay "
-            f"in /boot/firmware/config.txt): {exc}"
-        ) from exc
-    except GPIOZeroError as exc:
-        raise HardwareError(f"cannot use GPIO{pin} for the {role}: {exc}") from exc
-    except Exception as exc:  # lgpio raises its own error type, e.g. "GPIO busy"
-        raise HardwareError(
-            f"cannot use GPIO{pin} for the {role}: {exc} (is another program using it?)"
-        ) from exc
 
 
 class StatusLed:

@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from coach.errors import CoachError
-
 BACKENDS = ("pyttsx3", "piper", "text")
 DEFAULT_RATE_WPM = 160
 DEFAULT_VOLUME = 1.0
-
-
-class SpeechUnavailable(CoachError, RuntimeError):
-    """A speech backend cannot be loaded here; the message names the fix."""
 
 
 @dataclass(frozen=True)

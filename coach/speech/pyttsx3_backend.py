@@ -22,7 +22,8 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from coach.speech.backend import SpeechSettings, SpeechUnavailable, VoiceInfo
+from coach.errors import SpeechUnavailable
+from coach.speech.backend import SpeechSettings, VoiceInfo
 
 #: The voice used when none is named: plain English as eSpeak NG ships it.
 DEFAULT_VOICE = "gmw/en"

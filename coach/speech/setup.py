@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coach import phrases
+from coach.errors import SpeechUnavailable
 from coach.hardware.audio import AudioPlayer
 from coach.phrases import Phrase
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
-from coach.speech.backend import SpeechBackend, SpeechSettings, SpeechUnavailable
+from coach.speech.backend import SpeechBackend, SpeechSettings
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.renderer import Renderer
 from coach.speech.voice import SpeechVoice
