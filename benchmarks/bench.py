@@ -56,15 +56,15 @@ from coach.events import Event
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
 from coach.plan import compile_plan
-from coach.rig import SessionOptions, build_session
+from coach.rig import RunOptions, build_session
 from coach.routine import Exercise, Routine
 from coach.runtime import Runtime
 from coach.session import SessionMode
+from coach.settings import Settings
 from coach.speech import wavfile
-from coach.speech.backend import SpeechSettings
 from coach.speech.cache import PhraseCache
 from coach.speech.renderer import Renderer
-from coach.speech.setup import AudioSettings, load_backend, settle_plan
+from coach.speech.setup import load_backend, settle_plan
 from coach.speech.voice import SpeechVoice
 from coach.voice import TextVoice, estimate_seconds
 
@@ -183,7 +183,7 @@ def speech_voice(
 
     Raises SpeechUnavailable when ``backend`` cannot be loaded here.
     """
-    engine = load_backend(SpeechSettings(backend=backend))
+    engine = load_backend(Settings.from_values(), backend)
     renderer = Renderer(engine, PhraseCache(cache, engine.identity()))
     return SpeechVoice(renderer, AudioPlayer(command, on_started=on_started))
 
@@ -197,8 +197,8 @@ def speech_session(cache: Path) -> dict[str, float]:
         voice = speech_voice("pyttsx3", cache, started.append, player_command())
     except SpeechUnavailable as exc:
         raise SystemExit(f"pyttsx3 speech is not available here: {exc}") from exc
-    options = SessionOptions(simulate=True, audio=AudioSettings(cache_dir=cache))
-    session = build_session(routine, options, voice=voice, clock=clock)
+    options = RunOptions(simulate=True, cache_dir=cache)
+    session = build_session(routine, Settings.from_values(), options, voice=voice, clock=clock)
     session.run()
     # With no presses every cue's deadline is its step's planned start plus its offset.
     plan = session.plan
@@ -274,10 +274,14 @@ def button_reactions(presses: int = 200) -> dict[str, float]:
             reactions.append((time.perf_counter() - released[-1]) * 1000)
 
     with tempfile.TemporaryDirectory() as folder:
-        audio = AudioSettings(cache_dir=Path(folder), player_command=FAKE_PLAYER)
-        options = SessionOptions(simulate=True, audio=audio, listeners=[on_event])
-        session = build_session(routine, options)
-        pin = session.button.button.pin_factory.pin(session.rig.options.button_pin)
+        options = RunOptions(
+            simulate=True,
+            listeners=[on_event],
+            cache_dir=Path(folder),
+            player_command=FAKE_PLAYER,
+        )
+        session = build_session(routine, Settings.from_values(), options)
+        pin = session.button.button.pin_factory.pin(session.rig.settings.button_pin)
         worker = threading.Thread(target=session.run)
         worker.start()
         time.sleep(1.0)  # into the hold

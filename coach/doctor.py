@@ -11,35 +11,36 @@ code path works, not a look-alike of it.
 from __future__ import annotations
 
 import queue
-import shlex
 import sys
 import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-import click
-
-from coach import settings
-from coach.cli_common import library_options
-from coach.cli_run import RIG_KEYS
-from coach.cli_speech import SpeechChoice, speech_options
+from coach import settings as settings_file
 from coach.clock import VirtualClock
-from coach.errors import HardwareError, RoutineError, RoutineNotFound, SettingsError
-from coach.gestures import Edge, Thresholds
+from coach.errors import (
+    HardwareError,
+    RoutineError,
+    RoutineNotFound,
+    SettingsError,
+    SpeechUnavailable,
+)
+from coach.gestures import Edge
 from coach.hardware.audio import AudioPlayer
 from coach.hardware.button import ButtonSource
 from coach.hardware.gpio import check_pins, mock_factory
 from coach.hardware.indicators import StatusLed, TonePlayer
 from coach.library import Library
 from coach.loader import load_routine
+from coach.settings import Settings
 from coach.speech import wavfile
-from coach.speech.setup import AudioSettings, make_voice
-from coach.speech.voice import SpeechVoice
+from coach.speech.cache import default_cache_dir
+from coach.speech.setup import time_render
 from coach.tones import synthesize
 
 Status = Literal["ok", "FAIL", "warn", "skip"]
@@ -88,14 +89,6 @@ class Check:
     fix: str = ""
 
 
-@dataclass(frozen=True)
-class Pins:
-    button: int | None
-    led: int | None
-    buzzer: int | None
-    buzzer_type: str = "active"
-
-
 # -- the checks ----------------------------------------------------------------------
 
 
@@ -118,16 +111,17 @@ def check_python() -> Check:
     return Check("python", "ok", detail)
 
 
-def check_settings(path: Path, long_seconds: float, stop_seconds: float) -> Check:
+def check_settings(path: Path, settings: Settings) -> Check:
+    """The settings file reads, and the thresholds it (or a flag) sets are in order."""
     try:
-        values = settings.load_file(path)
+        values = settings_file.load_file(path)
     except SettingsError as exc:
         more = len(exc.problems) - 1
         detail = exc.problems[0] + (f" (and {more} more)" if more > 0 else "")
         fix = f"edit {path}, or start afresh with: coach config init --force"
         return Check("settings", "FAIL", detail, fix)
     try:
-        Thresholds(long_seconds=long_seconds, stop_seconds=stop_seconds)
+        settings.thresholds  # noqa: B018 -- builds the thresholds, which checks their order
     except ValueError as exc:
         fix = "make long_seconds shorter than stop_seconds (flags or the settings file)"
         return Check("settings", "FAIL", str(exc), fix)
@@ -136,20 +130,20 @@ def check_settings(path: Path, long_seconds: float, stop_seconds: float) -> Chec
     return Check("settings", "ok", f"{path}: {len(values)} setting(s)")
 
 
-def check_gpio(pins: Pins, simulate: bool, press_seconds: float = 0.0) -> list[Check]:
+def check_gpio(settings: Settings, simulate: bool, press_seconds: float = 0.0) -> list[Check]:
     """The pin factory and the button; then the LED and the buzzer, on the same factory.
 
     With ``press_seconds``, also wait that long for a press of the button, which
     checks its wiring; with simulated pins the doctor presses the mock pin itself.
     """
-    parts = {"LED": pins.led, "buzzer": pins.buzzer}
+    parts = {"LED": settings.led_pin, "buzzer": settings.buzzer_pin}
     unchecked = [_unchecked(name, pin) for name, pin in parts.items()]
     try:
-        check_pins({"button": pins.button, "status LED": pins.led, "buzzer": pins.buzzer})
+        check_pins(settings.pins)
     except HardwareError as exc:
         fix = "set button_pin, led_pin and buzzer_pin to different GPIOs ('coach config show')"
         return [Check("GPIO", "FAIL", str(exc), fix), *unchecked]
-    if pins.button is None:
+    if settings.button_pin is None:
         fix = "set button_pin (or --button-pin N, BCM numbering)"
         return [Check("GPIO", "FAIL", "no pin is set for the button", fix), *unchecked]
     factory = mock_factory() if simulate else None
@@ -157,21 +151,23 @@ def check_gpio(pins: Pins, simulate: bool, press_seconds: float = 0.0) -> list[C
     try:
         edges: queue.Queue[Edge] = queue.Queue()
         try:
-            button = ButtonSource(pins.button, edges.put, time.monotonic, factory)
+            button = ButtonSource(settings.button_pin, edges.put, time.monotonic, factory)
         except Exception as exc:  # lgpio raises its own error type for a busy pin
             return [_pin_failure("GPIO", exc), *unchecked]
         claimed.append(button)
         factory = button.button.pin_factory  # the one gpiozero picked, when left to it
         mode = " (simulated pins)" if simulate else ""
-        rows = [Check("GPIO", "ok", f"{type(factory).__name__}{mode}; GPIO{pins.button} free")]
+        rows = [
+            Check("GPIO", "ok", f"{type(factory).__name__}{mode}; GPIO{settings.button_pin} free")
+        ]
         if press_seconds > 0:
             if simulate:
-                pin = factory.pin(pins.button)
+                pin = factory.pin(settings.button_pin)
                 pin.drive_low()
                 pin.drive_high()
-            rows.append(_press_test(edges, pins.button, press_seconds))
+            rows.append(press_test(edges, settings.button_pin, press_seconds))
         clock = VirtualClock()  # nothing is scheduled: the parts are only claimed and let go
-        passive = pins.buzzer_type == "passive"
+        passive = settings.buzzer_type == "passive"
         makers: dict[str, Callable[[int], Any]] = {
             "LED": lambda pin: StatusLed(pin, clock, factory),
             "buzzer": lambda pin: TonePlayer(pin, clock, passive, factory),
@@ -185,7 +181,7 @@ def check_gpio(pins: Pins, simulate: bool, press_seconds: float = 0.0) -> list[C
             except Exception as exc:
                 rows.append(_pin_failure(name, exc))
                 continue
-            kind = f" ({pins.buzzer_type})" if name == "buzzer" else ""
+            kind = f" ({settings.buzzer_type})" if name == "buzzer" else ""
             rows.append(Check(name, "ok", f"GPIO{pin}{kind} free"))
         return rows
     finally:
@@ -193,8 +189,11 @@ def check_gpio(pins: Pins, simulate: bool, press_seconds: float = 0.0) -> list[C
             part.close()
 
 
-def _press_test(edges: queue.Queue[Edge], pin: int, seconds: float) -> Check:
-    """Wait for one press and release of the button."""
+def press_test(edges: queue.Queue[Edge], pin: int, seconds: float) -> Check:
+    """Wait up to ``seconds`` for one press and release of the button on ``pin``.
+
+    :param edges: where the button's edges arrive.
+    """
     deadline = time.monotonic() + seconds
     down: float | None = None
     while True:
@@ -235,50 +234,42 @@ def _pin_failure(name: str, exc: Exception) -> Check:
     return Check(name, "FAIL", text, fix)
 
 
-def check_speech(audio: AudioSettings) -> Check:
-    backend = audio.speech.backend
-    if backend == "text":
+def check_speech(settings: Settings) -> Check:
+    """The speech engine loads and renders a test phrase, in good time."""
+    engine = settings.engine()
+    if engine == "text":
         return Check("speech", "skip", "--speech text: the device will print, not speak")
-    warnings: list[str] = []
-    voice = make_voice(audio, None, warnings.append)
     try:
-        if not isinstance(voice, SpeechVoice):
-            reason = "; ".join(w.removeprefix("speech is off: ") for w in warnings)
-            detail = f"{backend} cannot be loaded; the device would print, not speak"
-            return Check("speech", "FAIL", detail, reason or "choose another --speech")
-        renderer = voice.renderer
-        if not renderer.speech:
-            return Check("speech", "skip", f"{backend} loads; --no-speak: only tones play")
-        # A phrase already in the cache would pass without the engine rendering anything.
-        cache = renderer.cache
-        cache.speech_path(TEST_PHRASE).unlink(missing_ok=True)
-        cache.playable_path(TEST_PHRASE, None, renderer.volume).unlink(missing_ok=True)
-        started = time.perf_counter()
-        renderer.render_now([(TEST_PHRASE, None)], RENDER_TIMEOUT_SECONDS)
-        took = time.perf_counter() - started
-        path = renderer.ready((TEST_PHRASE, None))
-        if path is None:
-            detail = "; ".join(warnings) or f"could not render {TEST_PHRASE!r}"
-            fix = f"check that {cache.root} is writable, or try another voice ('coach voices')"
-            return Check("speech", "FAIL", detail, fix)
-        spent = f"{took * 1000:.0f} ms" if took < 1 else f"{took:.1f} s"
-        detail = f"{cache.identity}: a {wavfile.seconds(path):.1f} s phrase rendered in {spent}"
-        if took > SLOW_RENDER_SECONDS:
-            fix = "render ahead of time: coach speech-cache prerender (same speech flags)"
-            return Check("speech", "warn", detail, fix)
-        return Check("speech", "ok", detail)
-    finally:
-        voice.close()
+        timing = time_render(settings, TEST_PHRASE, RENDER_TIMEOUT_SECONDS)
+    except SpeechUnavailable as exc:
+        detail = f"{engine} cannot be loaded; the device would print, not speak"
+        return Check("speech", "FAIL", detail, str(exc))
+    if timing is None:
+        return Check("speech", "skip", f"{engine} loads; --no-speak: only tones play")
+    if timing.seconds is None:
+        fix = f"check that {default_cache_dir()} is writable, or try another voice ('coach voices')"
+        return Check("speech", "FAIL", timing.problem, fix)
+    took = timing.took_seconds
+    spent = f"{took * 1000:.0f} ms" if took < 1 else f"{took:.1f} s"
+    detail = f"{timing.identity}: a {timing.seconds:.1f} s phrase rendered in {spent}"
+    if took > SLOW_RENDER_SECONDS:
+        fix = "render ahead of time: coach speech-cache prerender (same speech flags)"
+        return Check("speech", "warn", detail, fix)
+    return Check("speech", "ok", detail)
 
 
-def check_audio(audio: AudioSettings) -> Check:
-    if audio.speech.backend == "text":
+def check_audio(settings: Settings, player_command: Sequence[str] | None = None) -> Check:
+    """The player plays a short tone on the sound device.
+
+    :param player_command: the player's command line; default ``aplay``.
+    """
+    if settings.engine() == "text":
         return Check("audio", "skip", "--speech text plays nothing")
     warnings: list[str] = []
-    player = AudioPlayer(audio.player_command, audio.audio_device, warnings.append)
-    device = audio.audio_device or "the default sound device"
+    player = AudioPlayer(player_command, settings.audio_device, warnings.append)
+    device = settings.audio_device or "the default sound device"
     with tempfile.TemporaryDirectory(prefix="coach-doctor-") as folder:
-        tone = wavfile.Pcm(TONE_RATE, synthesize("start", TONE_RATE, audio.speech.volume))
+        tone = wavfile.Pcm(TONE_RATE, synthesize("start", TONE_RATE, settings.volume))
         path = Path(folder) / "tone.wav"
         wavfile.write(path, tone)
         started = player.play(path)
@@ -329,23 +320,29 @@ def check_library(library: Library) -> Check:
 
 
 def run_checks(
+    settings: Settings,
     settings_path: Path,
-    thresholds: tuple[float, float],
-    pins: Pins,
-    simulate: bool,
-    audio: AudioSettings,
-    library: Library,
+    simulate: bool = False,
     debug: bool = False,
     press_seconds: float = 0.0,
+    player_command: Sequence[str] | None = None,
 ) -> list[Check]:
-    """Every check in order; a check that raises becomes a FAIL row, unless debugging."""
+    """Every check in order; a check that raises becomes a FAIL row, unless debugging.
+
+    :param settings: what ``coach device`` would run with.
+    :param settings_path: the settings file to read and report on.
+    :param simulate: check gpiozero's mock pins instead of real ones.
+    :param debug: let a check's unexpected error through, with its traceback.
+    :param press_seconds: also wait this long for a press of the button.
+    :param player_command: the audio player's command line; default ``aplay``.
+    """
     steps: list[tuple[str, Callable[[], Check | list[Check]]]] = [
         ("python", check_python),
-        ("settings", lambda: check_settings(settings_path, *thresholds)),
-        ("GPIO", lambda: check_gpio(pins, simulate, press_seconds)),
-        ("speech", lambda: check_speech(audio)),
-        ("audio", lambda: check_audio(audio)),
-        ("routines", lambda: check_library(library)),
+        ("settings", lambda: check_settings(settings_path, settings)),
+        ("GPIO", lambda: check_gpio(settings, simulate, press_seconds)),
+        ("speech", lambda: check_speech(settings)),
+        ("audio", lambda: check_audio(settings, player_command)),
+        ("routines", lambda: check_library(settings.library)),
     ]
     rows: list[Check] = []
     for name, step in steps:
@@ -361,6 +358,7 @@ def run_checks(
 
 
 def format_report(checks: Sequence[Check], width: int = WIDTH) -> str:
+    """The checks as a table for an 80-column terminal, a fix under it for each failure."""
     indent = " " * (NAME_WIDTH + 1 + STATUS_WIDTH + 2)
     lines = [f"{'CHECK':<{NAME_WIDTH}} {'RESULT':<{STATUS_WIDTH}}  DETAIL"]
     for check in checks:
@@ -386,64 +384,3 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
         text, width, initial_indent=first, subsequent_indent=rest,
         break_long_words=False, break_on_hyphens=False,
     )  # fmt: skip
-
-
-@click.command()
-@click.option("--simulate", is_flag=True, help="Check gpiozero's mock pins, not real ones.")
-@click.option(
-    "--press-test",
-    "press_seconds",
-    type=click.FloatRange(0, 120),
-    default=0,
-    help="Also wait up to SECONDS for a press of the button, to check its wiring.",
-    metavar="SECONDS",
-)
-@click.option("--player-command", hidden=True, help="The player's command line, for tests.")
-@settings.setting_options(*RIG_KEYS)
-@speech_options
-@library_options
-@click.pass_context
-def doctor(
-    ctx: click.Context,
-    simulate: bool,
-    press_seconds: float,
-    player_command: str | None,
-    button_pin: int | None,
-    led_pin: int | None,
-    buzzer_pin: int | None,
-    buzzer_type: str,
-    long_seconds: float,
-    stop_seconds: float,
-    speech: SpeechChoice,
-    library: Library,
-) -> None:
-    """Check that 'coach device' can work here, piece by piece, with a fix for each failure.
-
-    \b
-    In order: Python and the packages, the settings file, the GPIO pin
-    factory and the pins (button, LED, buzzer), the speech engine (renders a
-    test phrase), the sound device (plays a short tone) and the routine
-    library. Takes the same settings as 'coach device'; --simulate checks the
-    mock pins, but the sound is always real. Stop the boot service first
-    (sudo systemctl stop voice-coach): only one program can hold a pin.
-
-    Exits with status 0 when every check is ok, warn or skip, else 1.
-    """
-    audio = speech.settings()
-    if press_seconds and not simulate:
-        click.echo(f"Press the button once, within {press_seconds:g} seconds ...")
-    if player_command:
-        audio = replace(audio, player_command=tuple(shlex.split(player_command)))
-    checks = run_checks(
-        settings.config_path(),
-        (long_seconds, stop_seconds),
-        Pins(button_pin, led_pin, buzzer_pin, buzzer_type),
-        simulate,
-        audio,
-        library,
-        debug=bool(ctx.obj and ctx.obj.get("debug")),
-        press_seconds=press_seconds,
-    )
-    click.echo(format_report(checks))
-    if any(c.status == "FAIL" for c in checks):
-        ctx.exit(1)

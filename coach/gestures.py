@@ -16,12 +16,26 @@ Threshold = Literal["long", "stop"]
 
 GESTURES: tuple[Gesture, ...] = ("press", "long", "stop")
 
+#: Hold the button this long for a ``long`` press, and this long to ``stop``.
+LONG_SECONDS = 1.0
+STOP_SECONDS = 3.0
+#: Presses shorter than this are contact bounce.
+BOUNCE_SECONDS = 0.03
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    long_seconds: float = 1.0
-    stop_seconds: float = 3.0
-    bounce_seconds: float = 0.03
+    """How long the button must be held for each gesture.
+
+    :param long_seconds: a ``long`` press; default 1.0.
+    :param stop_seconds: a ``stop``; default 3.0.
+    :param bounce_seconds: shorter presses are ignored as contact bounce; default 0.03.
+    :raises ValueError: unless ``0 <= bounce < long < stop``.
+    """
+
+    long_seconds: float = LONG_SECONDS
+    stop_seconds: float = STOP_SECONDS
+    bounce_seconds: float = BOUNCE_SECONDS
 
     def __post_init__(self) -> None:
         if not 0 <= self.bounce_seconds < self.long_seconds < self.stop_seconds:

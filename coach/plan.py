@@ -146,8 +146,14 @@ class Plan:
 
 
 @dataclass
-class _Draft:
-    """A cue before layout: where it would like to be and how it may give way."""
+class Draft:
+    """A cue before layout, the input of :func:`layout`.
+
+    ``offset`` is where the cue would like to start, in seconds into its step;
+    ``priority`` decides which cue wins a collision. A cue that does not fit
+    says ``short`` instead when it has one, moves to a later gap when
+    ``movable``, and is dropped otherwise. ``tone`` plays just before the text.
+    """
 
     offset: float
     text: str
@@ -158,7 +164,7 @@ class _Draft:
 
 
 def layout(
-    drafts: list[_Draft], duration: float | None, durations: Durations
+    drafts: list[Draft], duration: float | None, durations: Durations
 ) -> tuple[list[Cue], list[Cue]]:
     """Place cues without overlap inside ``[0, duration]``; returns (placed, dropped).
 
@@ -181,7 +187,7 @@ def layout(
     return placed, dropped
 
 
-def _fit(d: _Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
+def _fit(d: Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
     texts = [d.text] if d.short is None else [d.text, d.short]
     for text in texts:
         length = durations(text) + tone_seconds(d.tone)
@@ -273,7 +279,7 @@ class _Compiler:
         kind: StepKind,
         duration: float | None,
         lead: str,
-        drafts: list[_Draft],
+        drafts: list[Draft],
         ex: Exercise,
         resume_text: str | None = None,
         lead_tone: ToneName | None = None,
@@ -283,7 +289,7 @@ class _Compiler:
             lead = f"{self.carry} {lead}"
             lead_tone = lead_tone or self.carry_tone
             self.carry = None
-        drafts = [_Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
+        drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
         cues, dropped = layout(drafts, duration, self.durations)
         self.steps.append(
             Step(
@@ -341,7 +347,7 @@ class _Compiler:
                 self._rest(
                     ex,
                     ex.rest_seconds,
-                    [_Draft(0.0, preview, Priority.PREVIEW, movable=True)],
+                    [Draft(0.0, preview, Priority.PREVIEW, movable=True)],
                     countdown=ex.kind != "button",
                     **dict(where, rep=rep),
                 )
@@ -370,7 +376,7 @@ class _Compiler:
         self.carry_tone = self._tone("set_end" if ends_set else "end")
 
     def _rest(
-        self, ex: Exercise, seconds: float, drafts: list[_Draft], countdown: bool, **where: Any
+        self, ex: Exercise, seconds: float, drafts: list[Draft], countdown: bool, **where: Any
     ) -> None:
         if countdown:
             drafts = drafts + _countdown(seconds)
@@ -387,10 +393,10 @@ class _Compiler:
         if not last and ex.set_rest_seconds > 0:
             drafts = []
             if after:
-                drafts.append(_Draft(0.0, after, Priority.INFO, movable=True))
+                drafts.append(Draft(0.0, after, Priority.INFO, movable=True))
             preview = f"Next: set {set_no + 1} of {ex.sets}"
             preview += f", {phrases.spoken_side(first_side)}." if first_side else "."
-            drafts.append(_Draft(0.0, preview, Priority.PREVIEW, movable=True))
+            drafts.append(Draft(0.0, preview, Priority.PREVIEW, movable=True))
             # A hold's ready step counts in by itself; other work starts straight after the rest.
             counts_in = ex.kind == "activity" or (ex.kind == "hold" and ex.ready == 0)
             self._rest(ex, ex.set_rest_seconds, drafts, countdown=counts_in, **where)
@@ -416,21 +422,21 @@ class _Compiler:
         self._announce(parts, None, kind="finish")
 
 
-def _countdown(duration: float) -> list[_Draft]:
+def _countdown(duration: float) -> list[Draft]:
     return [
-        _Draft(duration - n, word, Priority.COUNT)
+        Draft(duration - n, word, Priority.COUNT)
         for n, word in zip((3, 2, 1), phrases.COUNTDOWN)
         if duration - n > 0
     ]
 
 
-def _time_left(duration: float) -> list[_Draft]:
+def _time_left(duration: float) -> list[Draft]:
     drafts = []
     if duration >= 40:
-        drafts.append(_Draft(duration / 2, phrases.HALFWAY, Priority.INFO))
+        drafts.append(Draft(duration / 2, phrases.HALFWAY, Priority.INFO))
     if duration >= 20:
         drafts.append(
-            _Draft(
+            Draft(
                 duration - 10,
                 phrases.TEN_SECONDS_LEFT,
                 Priority.INFO,

@@ -14,12 +14,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO, TypeVar
 
 from coach.clock import Clock, SystemClock, VirtualClock
+from coach.errors import HardwareError
 from coach.events import Item, Listener, NewPlan, State
-from coach.gestures import Gesture, Thresholds
+from coach.gestures import Gesture
 from coach.hardware.button import ButtonSource, SimulatedPress
 from coach.hardware.gpio import check_pins, mock_factory
 from coach.hardware.indicators import StatusLed, TonePlayer
@@ -28,8 +30,9 @@ from coach.plan import Plan, compile_plan
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
 from coach.session import SessionMode
-from coach.speech.setup import AudioSettings, make_voice, start_session
-from coach.voice import TextVoice, Voice
+from coach.settings import Settings
+from coach.speech.setup import make_voice, start_session
+from coach.voice import Voice
 
 T = TypeVar("T")
 
@@ -46,25 +49,31 @@ class ScriptedPress:
 
 
 @dataclass
-class SessionOptions:
+class RunOptions:
+    """How this run goes, as opposed to the settings: simulation, script, where output goes.
+
+    :param simulate: gpiozero mock pins for the button, LED and buzzer.
+    :param instant: run on a virtual clock, as fast as possible.
+    :param wait_for_press: a session starts idle and waits for a press.
+    :param presses: scripted presses, relative to the run's start.
+    :param speech_out: print what is said to this stream; ``None`` keeps quiet.
+    :param listeners: called with every event (the transcript writer, a test).
+    :param keys_in: where keys are read from in a live simulated session.
+    :param warn: where warnings (no sound device, no speech engine) go.
+    :param cache_dir: where rendered phrases are kept; default the user's cache.
+    :param player_command: the audio player's command line; default ``aplay``.
+    """
+
     simulate: bool = False
     instant: bool = False
     wait_for_press: bool = False
     presses: list[ScriptedPress] = field(default_factory=list)
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    button_pin: int = 17
-    led_pin: int | None = None
-    buzzer_pin: int | None = None
-    buzzer_type: str = "active"
-    #: Print what is said (the text voice) to this stream; ``None`` keeps quiet.
     speech_out: TextIO | None = None
     listeners: list[Listener] = field(default_factory=list)
-    #: Where keys are read from in a live simulated session.
     keys_in: TextIO | None = None
-    #: Real speech and tones; ``None`` is the text voice.
-    audio: AudioSettings | None = None
-    #: Where warnings (no sound device, no speech engine) go.
     warn: Callable[[str], None] = field(default=lambda _message: None)
+    cache_dir: Path | None = None
+    player_command: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -75,7 +84,8 @@ class Rig:
     sessions it runs, so its button, LED and speech cache stay put.
     """
 
-    options: SessionOptions
+    settings: Settings
+    options: RunOptions
     clock: Clock
     voice: Voice
     runtime: Runtime
@@ -86,8 +96,8 @@ class Rig:
 
     @property
     def tones(self) -> bool:
-        """Whether tones go with the cues (the speech settings; off for the text voice)."""
-        return self.options.audio.tones if self.options.audio is not None else False
+        """Whether tones go with the cues."""
+        return self.settings.tones
 
     def quit(self) -> None:
         """End whatever runs at once; safe from any thread and from signal handlers."""
@@ -187,7 +197,7 @@ class Session:
 
     ::
 
-        session = build_session(routine, SessionOptions(simulate=True, instant=True))
+        session = build_session(routine, Settings.from_values(), RunOptions(instant=True))
         session.run()  # 'finished'
     """
 
@@ -232,22 +242,29 @@ class Session:
 
 
 def build_rig(
-    options: SessionOptions,
+    settings: Settings,
+    options: RunOptions | None = None,
     routine: Routine | None = None,
     voice: Voice | None = None,
     clock: Clock | None = None,
 ) -> Rig:
     """Claim the pins and build the voice and the runtime; nothing stays claimed on a failure.
 
-    :param options: what to build.
+    :param settings: pins, thresholds, speech: what the box is set up with.
+    :param options: how this run goes; default a live run on real pins.
     :param routine: the routine about to run, if one is (it may turn speech off).
-    :param voice: a voice to use instead of the one ``options`` describe.
+    :param voice: a voice to use instead of the one ``settings`` describe.
     :param clock: a clock to use; default a virtual clock for instant runs,
         else the system clock.
+    :raises HardwareError: when a pin cannot be had.
+    :raises ValueError: when the thresholds are out of order.
     """
-    check_pins(
-        {"button": options.button_pin, "status LED": options.led_pin, "buzzer": options.buzzer_pin}
-    )
+    options = options or RunOptions()
+    thresholds = settings.thresholds
+    if settings.button_pin is None:
+        raise HardwareError("the button needs a pin", "set button_pin (--button-pin N, BCM)")
+    check_pins(settings.pins)
+    simulate = options.simulate or options.instant
     if clock is None:
         clock = VirtualClock() if options.instant else SystemClock()
     runtimes: list[Runtime] = []  # the printer needs the run's time zero
@@ -262,23 +279,28 @@ def build_rig(
         # Keep warnings from tearing through the status line.
         warn = lambda message: console.line(f"coach: {message}")  # noqa: E731
     if voice is None:
-        if options.audio is not None:
-            voice = make_voice(options.audio, printer, warn, routine)
-        else:
-            voice = TextVoice(printer=printer or (lambda _text: None))
+        voice = make_voice(
+            settings,
+            printer,
+            warn,
+            routine,
+            instant=options.instant,
+            cache_dir=options.cache_dir,
+            player_command=options.player_command,
+        )
     events: queue.Queue[Item] = queue.Queue()
-    factory = mock_factory() if options.simulate else None
+    factory = mock_factory() if simulate else None
     claimed: list[Any] = []
     try:
-        button = ButtonSource(options.button_pin, events.put, clock.now, factory)
+        button = ButtonSource(settings.button_pin, events.put, clock.now, factory)
         claimed.append(button)
         indicators: list[StatusLed | TonePlayer] = []
-        if options.led_pin is not None:
-            indicators.append(StatusLed(options.led_pin, clock, factory))
+        if settings.led_pin is not None:
+            indicators.append(StatusLed(settings.led_pin, clock, factory))
             claimed.append(indicators[-1])
-        if options.buzzer_pin is not None:
-            passive = options.buzzer_type == "passive"
-            indicators.append(TonePlayer(options.buzzer_pin, clock, passive, factory))
+        if settings.buzzer_pin is not None:
+            passive = settings.buzzer_type == "passive"
+            indicators.append(TonePlayer(settings.buzzer_pin, clock, passive, factory))
     except BaseException:
         for device in claimed:
             device.close()
@@ -286,30 +308,30 @@ def build_rig(
         raise
     simulator = None
     if factory is not None:
-        simulator = SimulatedPress(factory, options.button_pin, clock, options.thresholds)
-    tones = options.audio.tones if options.audio is not None else False
+        simulator = SimulatedPress(factory, settings.button_pin, clock, thresholds)
     runtime = Runtime(
         clock,
         voice,
-        options.thresholds,
+        thresholds,
         [*options.listeners, *indicators],
-        tones=tones,
+        tones=settings.tones,
         events=events,
     )
     runtimes.append(runtime)
-    return Rig(options, clock, voice, runtime, button, simulator, console, indicators)
+    return Rig(settings, options, clock, voice, runtime, button, simulator, console, indicators)
 
 
 def build_session(
     routine: Routine,
-    options: SessionOptions,
+    settings: Settings,
+    options: RunOptions | None = None,
     voice: Voice | None = None,
     clock: Clock | None = None,
 ) -> Session:
-    """A rig for ``options`` with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
-    rig = build_rig(options, routine, voice, clock)
+    """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
+    rig = build_rig(settings, options, routine, voice, clock)
     plan = compile_plan(routine, rig.voice.duration, rig.tones)
-    return Session(routine, rig, SessionMode(plan, wait_for_press=options.wait_for_press))
+    return Session(routine, rig, SessionMode(plan, wait_for_press=rig.options.wait_for_press))
 
 
 def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:

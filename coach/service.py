@@ -10,7 +10,7 @@ without a restart.
 
 Everything the commands need from the machine (root or not, accounts, groups,
 running ``systemctl``) goes through a :class:`Host`, which tests replace by
-passing their own as the click context object. Failures raise
+passing their own to the command line's context object. Failures raise
 :class:`ServiceError`, exit status 1 ("other error" in the README's table):
 none of them is about routines or GPIO hardware, which have codes of their own.
 """
@@ -24,11 +24,9 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import click
 
 from coach.errors import ServiceError
 
@@ -279,20 +277,189 @@ def example_unit() -> str:
 # -- install and uninstall ------------------------------------------------------
 
 
-def _warn(message: str) -> None:
-    click.echo(f"coach: warning: {message}", err=True)
+class ServiceManager:
+    """Installs and removes the boot service on ``host``, reporting each step.
 
+    :param host: the machine: root or not, accounts, groups, ``systemctl``.
+    :param say: gets one line for each step done (or that would be done).
+    :param warn: gets a warning that does not stop the work.
+    :param unit_dir: where the unit file goes; default ``/etc/systemd/system``.
+    """
 
-def _host(ctx: click.Context) -> Host:
-    return ctx.find_object(Host) or Host()
+    def __init__(
+        self,
+        host: Host,
+        say: Callable[[str], None],
+        warn: Callable[[str], None],
+        unit_dir: Path = Path(DEFAULT_UNIT_DIR),
+    ) -> None:
+        self.host = host
+        self.say = say
+        self.warn = warn
+        self.unit_dir = unit_dir
 
+    @property
+    def unit_path(self) -> Path:
+        """Where the unit file is (or would be)."""
+        return self.unit_dir / UNIT_NAME
 
-def _need_root(host: Host, command: str) -> None:
-    if not host.is_root():
-        raise ServiceError(
-            f"'coach service {command}' changes the system and needs root: run it with "
-            "sudo (or add --dry-run to see what it would do)"
+    def install(
+        self,
+        user_name: str | None = None,
+        audio_device: str | None = None,
+        executable: Path | None = None,
+        device_args: Sequence[str] = (),
+        dry_run: bool = False,
+    ) -> None:
+        """Write the unit, enable it and start it now; with ``dry_run``, only say so.
+
+        :param user_name: the account the coach runs as; default whoever ran
+            sudo, else whoever runs this; never root.
+        :param audio_device: the ALSA device the service plays to.
+        :param executable: the ``coach`` script to run; default the one in this venv.
+        :param device_args: more arguments for ``coach device``.
+        :raises ServiceError: when any step cannot be done.
+        """
+        if not dry_run:
+            self._need_root("install")
+        account = self._choose_user(user_name)
+        coach = Path(os.path.abspath(executable)) if executable else default_coach_executable()
+        groups = self._check_groups(account, DEVICE_GROUPS)
+        spec = UnitSpec(
+            user=account.name,
+            group=account.group,
+            home=account.home,
+            coach_executable=coach,
+            audio_device=audio_device or None,
+            extra_args=tuple(device_args),
+            supplementary_groups=groups,
         )
+        text = render_unit(spec)
+        path = self.unit_path
+        replacing = path.exists()
+        if replacing and not _is_ours(path):
+            raise ServiceError(
+                f"{path} exists and was not written by 'coach service install'; move it away first"
+            )
+        # A fresh unit only needs starting; a replaced one is restarted so that its
+        # new settings apply now rather than at the next boot.
+        steps = (
+            [("enable", UNIT_NAME), ("restart", UNIT_NAME)]
+            if replacing
+            else [("enable", "--now", UNIT_NAME)]
+        )
+        if dry_run:
+            self.say(f"would write {path}:\n")
+            self.say(text)
+            self.say("would run systemctl daemon-reload")
+            for step in steps:
+                self.say(f"would run systemctl {' '.join(step)}")
+            return
+        _write(path, text)
+        self.say(f"wrote {path}" + (" (replacing the previous unit)" if replacing else ""))
+        self._systemctl("daemon-reload")
+        for step in steps:
+            self._systemctl(*step)
+        self.say(
+            f"voice-coach runs as {account.name} now and at every boot; listen for 'Ready'. "
+            "Follow it with: journalctl -u voice-coach -f"
+        )
+
+    def uninstall(self, dry_run: bool = False) -> None:
+        """Stop, disable and remove the unit; with ``dry_run``, only say so.
+
+        :raises ServiceError: when the unit is not ours or cannot be removed.
+        """
+        if not dry_run:
+            self._need_root("uninstall")
+        path = self.unit_path
+        if not path.exists():
+            self.say(f"no unit at {path}: the boot service is not installed, nothing to do")
+            return
+        if not _is_ours(path):
+            raise ServiceError(
+                f"{path} was not written by 'coach service install'; remove it by hand"
+            )
+        if dry_run:
+            self.say(f"would run systemctl disable --now {UNIT_NAME}")
+            self.say(f"would remove {path}")
+            self.say("would run systemctl daemon-reload")
+            return
+        argv = ["systemctl", "disable", "--now", UNIT_NAME]
+        status = self.host.run(argv)
+        if status == 0:
+            self.say(f"ran {' '.join(argv)}")
+        else:
+            # The file goes regardless: a unit systemd cannot disable is still one to remove.
+            self.warn(f"'{' '.join(argv)}' failed with status {status}; removing the unit anyway")
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise ServiceError(f"cannot remove {path}: {exc.strerror or exc}") from None
+        self.say(f"removed {path}")
+        self._systemctl("daemon-reload")
+        self.say("voice-coach will not start at boot any more")
+
+    # -- steps ---------------------------------------------------------------------
+
+    def _need_root(self, command: str) -> None:
+        if not self.host.is_root():
+            raise ServiceError(
+                f"'coach service {command}' changes the system and needs root: run it with "
+                "sudo (or add --dry-run to see what it would do)"
+            )
+
+    def _choose_user(self, given: str | None) -> Account:
+        """``--user``, else whoever ran sudo, else whoever runs this; never root.
+
+        As root the coach would own the speech cache and the settings it writes,
+        and a routine or speech engine would run with every privilege.
+        """
+        name = given or os.environ.get("SUDO_USER") or self.host.current_user()
+        if not name or name == "root":
+            raise ServiceError(_NOT_ROOT)
+        account = self.host.account(name)
+        if account.uid == 0:
+            raise ServiceError(_NOT_ROOT)
+        return account
+
+    def _systemctl(self, *args: str) -> None:
+        argv = ["systemctl", *args]
+        status = self.host.run(argv)
+        shown = " ".join(argv)
+        if status != 0:
+            raise ServiceError(
+                f"'{shown}' failed with status {status}; see 'systemctl status {UNIT_NAME}' "
+                "and 'journalctl -u voice-coach'"
+            )
+        self.say(f"ran {shown}")
+
+    def _check_groups(self, account: Account, groups: Sequence[str]) -> tuple[str, ...]:
+        """Warn about missing memberships; returns the groups that exist on this system."""
+        existing: list[str] = []
+        missing: list[str] = []
+        for name in groups:
+            found = self.host.group(name)
+            if found is None:
+                self.warn(
+                    f"there is no '{name}' group on this system, so the unit does not ask "
+                    "for it (systemd would refuse to start the service)"
+                )
+                continue
+            existing.append(name)
+            gid, members = found
+            if account.name not in members and account.gid != gid:
+                missing.append(name)
+        if missing:
+            noun, pronoun = ("groups", "them") if len(missing) > 1 else ("group", "it")
+            self.warn(
+                f"{account.name} is not in the {' and '.join(missing)} {noun}. The service "
+                f"is given {pronoun} by its unit, but 'coach doctor' and 'coach say' run by "
+                f"hand need {pronoun} too. Fix it with:\n"
+                f"    sudo usermod -aG {','.join(missing)} {account.name}\n"
+                "  then log out and in again."
+            )
+        return tuple(existing)
 
 
 _NOT_ROOT = (
@@ -301,66 +468,11 @@ _NOT_ROOT = (
 )
 
 
-def _choose_user(host: Host, given: str | None) -> Account:
-    """``--user``, else whoever ran sudo, else whoever runs this; never root.
-
-    As root the coach would own the speech cache and the settings it writes,
-    and a routine or speech engine would run with every privilege.
-    """
-    name = given or os.environ.get("SUDO_USER") or host.current_user()
-    if not name or name == "root":
-        raise ServiceError(_NOT_ROOT)
-    account = host.account(name)
-    if account.uid == 0:
-        raise ServiceError(_NOT_ROOT)
-    return account
-
-
 def _is_ours(path: Path) -> bool:
     try:
         return MARKER in path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-
-
-def _systemctl(host: Host, *args: str) -> None:
-    argv = ["systemctl", *args]
-    status = host.run(argv)
-    shown = " ".join(argv)
-    if status != 0:
-        raise ServiceError(
-            f"'{shown}' failed with status {status}; see 'systemctl status {UNIT_NAME}' "
-            "and 'journalctl -u voice-coach'"
-        )
-    click.echo(f"ran {shown}")
-
-
-def _check_groups(host: Host, account: Account, groups: Sequence[str]) -> tuple[str, ...]:
-    """Warn about missing memberships; returns the groups that exist on this system."""
-    existing: list[str] = []
-    missing: list[str] = []
-    for name in groups:
-        found = host.group(name)
-        if found is None:
-            _warn(
-                f"there is no '{name}' group on this system, so the unit does not ask "
-                "for it (systemd would refuse to start the service)"
-            )
-            continue
-        existing.append(name)
-        gid, members = found
-        if account.name not in members and account.gid != gid:
-            missing.append(name)
-    if missing:
-        noun, pronoun = ("groups", "them") if len(missing) > 1 else ("group", "it")
-        _warn(
-            f"{account.name} is not in the {' and '.join(missing)} {noun}. The service "
-            f"is given {pronoun} by its unit, but 'coach doctor' and 'coach say' run by "
-            f"hand need {pronoun} too. Fix it with:\n"
-            f"    sudo usermod -aG {','.join(missing)} {account.name}\n"
-            "  then log out and in again."
-        )
-    return tuple(existing)
 
 
 def _write(path: Path, text: str) -> None:
@@ -372,147 +484,3 @@ def _write(path: Path, text: str) -> None:
     except OSError as exc:
         staging.unlink(missing_ok=True)
         raise ServiceError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-_unit_dir_option = click.option(
-    "--unit-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_UNIT_DIR,
-    envvar="COACH_SYSTEMD_DIR",
-    hidden=True,
-    help="Directory of the unit file (for tests and images).",
-)
-
-
-@click.group()
-def service() -> None:
-    """Start the coach at boot: install or remove its systemd service.
-
-    The service runs 'coach device' as your own account, plays to an ALSA
-    device directly and restarts after a crash. Logs: journalctl -u voice-coach
-    """
-
-
-@service.command()
-@click.option(
-    "--user",
-    "user_name",
-    metavar="NAME",
-    help="The account the coach runs as. Default: the one that ran sudo (or yours).",
-)
-@click.option(
-    "--audio-device",
-    metavar="DEV",
-    help="ALSA device to play to, e.g. plughw:CARD=Headphones ('aplay -l' lists the "
-    "cards). Default: audio_device in the settings file, else ALSA's default.",
-)
-@click.option(
-    "--executable",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The coach script the service runs. Default: the one in this venv.",
-)
-@click.option("--dry-run", is_flag=True, help="Print the unit and the steps; change nothing.")
-@click.argument("device_args", nargs=-1, metavar="[-- DEVICE_ARGS...]")
-@_unit_dir_option
-@click.pass_context
-def install(
-    ctx: click.Context,
-    user_name: str | None,
-    audio_device: str | None,
-    executable: Path | None,
-    dry_run: bool,
-    device_args: tuple[str, ...],
-    unit_dir: Path,
-) -> None:
-    """Write the boot service, enable it and start it now (needs sudo).
-
-    Arguments after '--' are passed on to 'coach device', for example:
-
-    \b
-        sudo .venv/bin/coach service install \\
-            --audio-device plughw:CARD=Headphones -- --speech piper
-    """
-    host = _host(ctx)
-    if not dry_run:
-        _need_root(host, "install")
-    account = _choose_user(host, user_name)
-    coach = Path(os.path.abspath(executable)) if executable else default_coach_executable()
-    groups = _check_groups(host, account, DEVICE_GROUPS)
-    spec = UnitSpec(
-        user=account.name,
-        group=account.group,
-        home=account.home,
-        coach_executable=coach,
-        audio_device=audio_device or None,
-        extra_args=device_args,
-        supplementary_groups=groups,
-    )
-    text = render_unit(spec)
-    path = unit_dir / UNIT_NAME
-    replacing = path.exists()
-    if replacing and not _is_ours(path):
-        raise ServiceError(
-            f"{path} exists and was not written by 'coach service install'; move it away first"
-        )
-    # A fresh unit only needs starting; a replaced one is restarted so that its
-    # new settings apply now rather than at the next boot.
-    steps = (
-        [("enable", UNIT_NAME), ("restart", UNIT_NAME)]
-        if replacing
-        else [("enable", "--now", UNIT_NAME)]
-    )
-    if dry_run:
-        click.echo(f"would write {path}:\n")
-        click.echo(text)
-        click.echo("would run systemctl daemon-reload")
-        for step in steps:
-            click.echo(f"would run systemctl {' '.join(step)}")
-        return
-    _write(path, text)
-    click.echo(f"wrote {path}" + (" (replacing the previous unit)" if replacing else ""))
-    _systemctl(host, "daemon-reload")
-    for step in steps:
-        _systemctl(host, *step)
-    click.echo(
-        f"voice-coach runs as {account.name} now and at every boot; listen for 'Ready'. "
-        "Follow it with: journalctl -u voice-coach -f"
-    )
-
-
-@service.command()
-@click.option("--dry-run", is_flag=True, help="Print the steps; change nothing.")
-@_unit_dir_option
-@click.pass_context
-def uninstall(ctx: click.Context, dry_run: bool, unit_dir: Path) -> None:
-    """Stop, disable and remove the boot service (needs sudo).
-
-    The speech cache and the settings in the user's home are left alone.
-    """
-    host = _host(ctx)
-    if not dry_run:
-        _need_root(host, "uninstall")
-    path = unit_dir / UNIT_NAME
-    if not path.exists():
-        click.echo(f"no unit at {path}: the boot service is not installed, nothing to do")
-        return
-    if not _is_ours(path):
-        raise ServiceError(f"{path} was not written by 'coach service install'; remove it by hand")
-    if dry_run:
-        click.echo(f"would run systemctl disable --now {UNIT_NAME}")
-        click.echo(f"would remove {path}")
-        click.echo("would run systemctl daemon-reload")
-        return
-    argv = ["systemctl", "disable", "--now", UNIT_NAME]
-    status = host.run(argv)
-    if status == 0:
-        click.echo(f"ran {' '.join(argv)}")
-    else:
-        # The file goes regardless: a unit systemd cannot disable is still one to remove.
-        _warn(f"'{' '.join(argv)}' failed with status {status}; removing the unit anyway")
-    try:
-        path.unlink()
-    except OSError as exc:
-        raise ServiceError(f"cannot remove {path}: {exc.strerror or exc}") from None
-    click.echo(f"removed {path}")
-    _systemctl(host, "daemon-reload")
-    click.echo("voice-coach will not start at boot any more")

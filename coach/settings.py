@@ -6,14 +6,20 @@ its default. The command line and the environment are click's own; the file
 is handed to click as its ``default_map``, which click consults after both,
 so the precedence is click's and ``coach config show`` can ask click where
 each value came from.
+
+What a command gets is one :class:`Settings` object, built from the table by
+name; it flows from the command line to the rig, the speech set-up and the
+doctor unchanged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import os
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,8 +27,11 @@ from typing import Any, TypeVar
 import click
 
 from coach.errors import SettingsError
+from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
+from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
-from coach.speech.backend import BACKENDS, DEFAULT_RATE_WPM
+from coach.speech.backend import DEFAULT_ENGINE, ENGINES
+from coach.voice import WORDS_PER_MINUTE
 from coach.yamltree import Broken, Map, Problem, Scalar, Seq, Tree, TreeError, read_tree
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,17 +98,18 @@ SETTINGS: tuple[Setting, ...] = (
             "BCM number of the buzzer's pin (22 in the wiring diagram), or off.", "pins"),
     Setting("buzzer_type", ("--buzzer-type",), click.Choice(["active", "passive"]), "active",
             "active: a buzzer that beeps by itself; passive: a piezo that plays notes.", "pins"),
-    Setting("long_seconds", ("--long-seconds",), click.FloatRange(0.1, 10.0), 1.0,
+    Setting("long_seconds", ("--long-seconds",), click.FloatRange(0.1, 10.0), LONG_SECONDS,
             "Hold the button this long for a long press (skip; next routine).", "button"),
-    Setting("stop_seconds", ("--stop-seconds",), click.FloatRange(0.2, 20.0), 3.0,
+    Setting("stop_seconds", ("--stop-seconds",), click.FloatRange(0.2, 20.0), STOP_SECONDS,
             "Hold the button this long to stop.", "button"),
-    Setting("speech", ("--speech",), click.Choice(BACKENDS), None,
-            "Speech engine: pyttsx3 (default), piper or text (text for --instant runs).",
-            "speech"),
+    Setting("speech", ("--speech",), click.Choice(ENGINES), None,
+            f"Speech engine: {DEFAULT_ENGINE} (default), "
+            f"{', '.join(e for e in ENGINES if e not in (DEFAULT_ENGINE, 'text'))} or text "
+            "(text for --instant runs).", "speech"),
     Setting("voice", ("--voice",), str, None,
             "A voice of the engine ('coach voices' lists them); for piper, a model file.",
             "speech"),
-    Setting("rate", ("--rate",), click.IntRange(80, 400), DEFAULT_RATE_WPM,
+    Setting("rate", ("--rate",), click.IntRange(80, 400), int(WORDS_PER_MINUTE),
             "Speaking rate in words per minute.", "speech"),
     Setting("volume", ("--volume",), click.FloatRange(0.0, 1.0), 1.0,
             "Volume of speech and tones, 0 to 1.", "speech"),
@@ -114,7 +124,7 @@ SETTINGS: tuple[Setting, ...] = (
             is_flag_pair=True),
     Setting("speak", ("--speak/--no-speak",), bool, True,
             "Speak the cues; --no-speak plays only the tones.", "speech", is_flag_pair=True),
-    Setting("default_routine", ("--default-routine",), str, "pinched-nerve-leg",
+    Setting("default_routine", ("--default-routine",), str, DEFAULT_ROUTINE,
             "The routine used when none is named, and the first one in the device menu.",
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
@@ -124,14 +134,109 @@ SETTINGS: tuple[Setting, ...] = (
 BY_KEY = {s.key: s for s in SETTINGS}
 
 
+def keys(*sections: str) -> tuple[str, ...]:
+    """The settings of ``sections`` ("pins", "button", "speech", "routines"), in table order."""
+    return tuple(s.key for s in SETTINGS if s.section in sections)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The value of every setting in :data:`SETTINGS`, as one object.
+
+    Build it by name with :meth:`from_values` (what is not given is at its
+    default from the table); never by position. Each field is the setting of
+    the same name: see ``coach config init`` or the README for what each does.
+
+    ::
+
+        settings = Settings.from_values({"rate": 140})
+        settings.thresholds  # Thresholds(long_seconds=1.0, stop_seconds=3.0, ...)
+    """
+
+    button_pin: int | None
+    led_pin: int | None
+    buzzer_pin: int | None
+    buzzer_type: str
+    long_seconds: float
+    stop_seconds: float
+    speech: str | None
+    voice: str | None
+    rate: int
+    volume: float
+    audio_device: str | None
+    lead_in: float
+    tones: bool
+    speak: bool
+    default_routine: str
+    routines_dirs: tuple[Path, ...]
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any] | None = None, **more: Any) -> Settings:
+        """Settings with ``values`` (and ``more``) by name, the rest at their defaults.
+
+        :raises TypeError: for a name that is not a setting.
+        """
+        merged = {s.key: s.default for s in SETTINGS}
+        for key, value in {**(values or {}), **more}.items():
+            if key not in merged:
+                raise TypeError(f"'{key}' is not a setting")
+            merged[key] = tuple(value) if BY_KEY[key].multiple else value
+        return cls(**merged)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` by name."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The gesture thresholds; :class:`ValueError` unless long is under stop."""
+        return Thresholds(long_seconds=self.long_seconds, stop_seconds=self.stop_seconds)
+
+    def engine(self, instant: bool = False) -> str:
+        """The speech engine to use: the chosen one, else text for instant runs, else the default.
+
+        Virtual time has no room for real audio, so instant runs print unless told otherwise.
+        """
+        return self.speech or ("text" if instant else DEFAULT_ENGINE)
+
+    @property
+    def library(self) -> Library:
+        """The routine library: the extra folders, the bundled routines and the default."""
+        return Library(self.routines_dirs, self.default_routine)
+
+    @property
+    def pins(self) -> dict[str, int | None]:
+        """Each part of the box and its BCM pin (``None``: not fitted)."""
+        return {"button": self.button_pin, "status LED": self.led_pin, "buzzer": self.buzzer_pin}
+
+
 def setting_options(*keys: str) -> Callable[[F], F]:
-    """Add the options for ``keys`` (every setting when none are named)."""
+    """Add the options for ``keys`` (every setting when none are named) as separate parameters."""
     chosen = [BY_KEY[k] for k in keys] if keys else list(SETTINGS)
 
     def decorate(function: F) -> F:
         for setting in reversed(chosen):
             function = setting.option()(function)
         return function
+
+    return decorate
+
+
+def settings_options(*keys: str) -> Callable[[F], F]:
+    """Add the options for ``keys`` (all when none are named); the command gets ``settings``.
+
+    The command receives one :class:`Settings` built by name from the options
+    it declares; settings it does not take stay at their defaults.
+    """
+    names = keys or tuple(BY_KEY)
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["settings"] = Settings.from_values({k: kwargs.pop(k) for k in names})
+            return function(*args, **kwargs)
+
+        return setting_options(*names)(wrapper)  # type: ignore[return-value]
 
     return decorate
 

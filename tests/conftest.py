@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from coach.routine import Exercise, Routine
 from coach.runtime import Runtime
 from coach.session import SessionMode
 from coach.voice import RecordingVoice
+
+if TYPE_CHECKING:
+    from coach.speech.pyttsx3_backend import Pyttsx3Backend
 
 
 def exercise(name: str = "Stretch", **fields: Any) -> Exercise:
@@ -85,3 +88,14 @@ def mock_pins() -> Iterator[None]:
     yield
     if Device.pin_factory is not None:
         Device.pin_factory.reset()
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[Pyttsx3Backend]:
+    """A real pyttsx3 (eSpeak NG) backend at the default settings, one per test module."""
+    from coach.settings import Settings
+    from coach.speech.pyttsx3_backend import Pyttsx3Backend
+
+    b = Pyttsx3Backend(Settings.from_values())
+    yield b
+    b.close()

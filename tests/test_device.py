@@ -16,24 +16,31 @@ from coach.device import Device
 from coach.events import Event
 from coach.hardware.indicators import BREATH_FLOOR, breath
 from coach.library import Library
-from coach.rig import ScriptedPress, SessionOptions, build_rig
-from coach.speech.backend import SpeechSettings
-from coach.speech.setup import AudioSettings
+from coach.rig import RunOptions, ScriptedPress, build_rig
+from coach.settings import Settings
 
 LED, BUZZER = 27, 22
+FAKE_PLAYER = (sys.executable, str(Path(__file__).with_name("fake_player.py")))
 
 
-def scenario(presses: list[tuple[float, str]], quit_at: float, **options: Any) -> Any:
+def settings(**values: Any) -> Settings:
+    """The text voice with no tones and an LED, unless told otherwise."""
+    return Settings.from_values({"led_pin": LED, "tones": False, **values})
+
+
+def scenario(
+    presses: list[tuple[float, str]], quit_at: float, cache_dir: Path | None = None, **values: Any
+) -> Any:
     events: list[Event] = []
     rig = build_rig(
-        SessionOptions(
-            simulate=True,
+        settings(**values),
+        RunOptions(
             instant=True,
-            led_pin=LED,
             presses=[ScriptedPress(t, g) for t, g in presses],  # type: ignore[arg-type]
             listeners=[events.append],
-            **options,
-        )
+            cache_dir=cache_dir,
+            player_command=FAKE_PLAYER,
+        ),
     )
     rig.clock.call_at(quit_at, rig.quit)
     return rig, events
@@ -123,27 +130,25 @@ def test_stop_in_the_menu_repeats_it_and_long_walks_the_library() -> None:
 
 def test_an_instant_device_ends_when_the_script_does() -> None:
     events: list[Event] = []
-    options = SessionOptions(
-        simulate=True,
-        instant=True,
-        led_pin=LED,
-        presses=[ScriptedPress(1.0, "long")],
-        listeners=[events.append],
+    options = RunOptions(
+        instant=True, presses=[ScriptedPress(1.0, "long")], listeners=[events.append]
     )
-    rig = build_rig(options)  # no quit scheduled: the LED's breathing must not keep it going
+    rig = build_rig(
+        settings(), options
+    )  # no quit scheduled: the LED's breathing must not keep it going
     assert Device(rig, Library()).run() == 0
     assert kinds(events, "gesture", "gesture") == [(2.2, "long")]
     assert rig.clock.now() == pytest.approx(2.2)
 
 
 def test_the_buzzer_plays_the_tones_of_the_session() -> None:
-    text_with_tones = AudioSettings(speech=SpeechSettings(backend="text"), tones=True)
     rig, _ = scenario(
         [(1.0, "press")],
         quit_at=200.0,
         buzzer_pin=BUZZER,
         buzzer_type="passive",
-        audio=text_with_tones,
+        speech="text",
+        tones=True,
     )
     factory = rig.button.button.pin_factory
     heard: list[tuple[str, Any]] = []
@@ -165,7 +170,7 @@ def test_pins_for_two_roles_are_refused_before_anything_is_claimed() -> None:
     from coach.errors import HardwareError
 
     with pytest.raises(HardwareError, match="GPIO17 is set for both the button and the status LED"):
-        build_rig(SessionOptions(simulate=True, instant=True, led_pin=17))
+        build_rig(settings(led_pin=17), RunOptions(instant=True))
 
 
 def test_device_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
@@ -186,10 +191,12 @@ def test_device_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_with_real_speech_nothing_is_rendered_late(tmp_path: Path) -> None:
-    fake_player = (sys.executable, str(Path(__file__).with_name("fake_player.py")))
-    audio = AudioSettings(cache_dir=tmp_path, player_command=fake_player)
     rig, events = scenario(
-        [(2.0, "long"), (20.0, "press"), (40.0, "stop")], quit_at=80.0, audio=audio
+        [(2.0, "long"), (20.0, "press"), (40.0, "stop")],
+        quit_at=80.0,
+        cache_dir=tmp_path,
+        speech="pyttsx3",
+        tones=True,
     )
     from coach.speech.voice import SpeechVoice
 

@@ -15,18 +15,19 @@ from click.testing import CliRunner
 
 from coach import doctor as doctor_module
 from coach.cli import cli
+from coach.cli.common import App
 from coach.doctor import (
     FIX_NO_DEVICE,
     FIX_NO_PIN_LIBRARY,
     FIX_NO_PLAYER,
     FIX_PIN_IN_USE,
-    Pins,
     check_gpio,
     check_python,
-    doctor,
+    press_test,
 )
 from coach.hardware.button import ButtonSource
 from coach.hardware.gpio import mock_factory
+from coach.settings import Settings
 
 FAKE_PLAYER = [sys.executable, str(Path(__file__).with_name("fake_player.py"))]
 PLAYS = ["--player-command", shlex.join(FAKE_PLAYER)]
@@ -34,6 +35,8 @@ FAILS = ["--player-command", shlex.join([*FAKE_PLAYER, "--fail"])]
 #: For tests about other rows: a player that succeeds at once, so they take no time to play.
 QUIET = ["--player-command", "true"]
 PINS = ["--simulate", "--led-pin", "27", "--buzzer-pin", "22"]
+#: Every part fitted, on the pins of the wiring diagram.
+PARTS = Settings.from_values(button_pin=17, led_pin=27, buzzer_pin=22)
 NAMES = ["python", "settings", "GPIO", "LED", "buzzer", "speech", "audio", "routines"]
 
 
@@ -86,7 +89,7 @@ class Report:
 
 
 def run_doctor(*args: str, debug: bool = False) -> Report:
-    result = CliRunner().invoke(doctor, list(args), obj={"debug": debug, "settings_error": None})
+    result = CliRunner().invoke(cli, ["doctor", *args], obj=App(debug=debug))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Report(result.exit_code, result.output)
@@ -131,11 +134,8 @@ def test_parts_not_fitted_and_text_speech_are_skipped_and_still_pass() -> None:
     assert report.code == 0
 
 
-def test_the_settings_file_reaches_the_doctor_through_the_coach_group(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_settings_file_reaches_the_doctor_through_the_coach_group(home: Path) -> None:
     (home / "config.yaml").write_text("led_pin: 27\nspeech: text\n", encoding="utf-8")
-    monkeypatch.setitem(cli.commands, "doctor", doctor)
     result = CliRunner().invoke(cli, ["doctor", "--simulate", *QUIET])
     report = Report(result.exit_code, result.output)
     assert (report.status("LED"), report.detail("LED")) == ("ok", "GPIO27 free")
@@ -239,14 +239,14 @@ def test_a_pin_held_by_another_program_says_how_to_free_it(
     factory = mock_factory()
     held = ButtonSource(22, lambda _edge: None, lambda: 0.0, factory)
     monkeypatch.setattr(doctor_module, "mock_factory", lambda: factory)
-    rows = check_gpio(Pins(button=17, led=27, buzzer=22), simulate=True)
+    rows = check_gpio(PARTS, simulate=True)
     held.close()
     assert [(r.name, r.status) for r in rows] == [("GPIO", "ok"), ("LED", "ok"), ("buzzer", "FAIL")]
     assert rows[2].detail.startswith("GPIO22 for the buzzer is already in use")
     assert rows[2].fix == FIX_PIN_IN_USE
     assert "sudo systemctl stop voice-coach" in FIX_PIN_IN_USE
     # Whatever the check claimed it let go: the same pins can be claimed again.
-    again = check_gpio(Pins(button=17, led=27, buzzer=22), simulate=True)
+    again = check_gpio(PARTS, simulate=True)
     assert [r.status for r in again] == ["ok", "ok", "ok"]
 
 
@@ -309,13 +309,12 @@ def test_press_test_sees_a_press_through_the_pin() -> None:
 def test_press_test_without_a_press_names_the_wiring() -> None:
     import queue
 
-    from coach.doctor import _press_test
     from coach.gestures import Edge
 
     edges: queue.Queue[Edge] = queue.Queue()
-    nothing = _press_test(edges, 17, 0.05)
+    nothing = press_test(edges, 17, 0.05)
     assert (nothing.status, nothing.detail) == ("FAIL", "no press within 0.05 s")
     assert nothing.fix is not None and "GPIO17" in nothing.fix
     edges.put(Edge(True, 1.0))
-    stuck = _press_test(edges, 17, 0.05)
+    stuck = press_test(edges, 17, 0.05)
     assert (stuck.status, stuck.detail) == ("FAIL", "pressed but not let go within 0.05 s")

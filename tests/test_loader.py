@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -615,17 +614,13 @@ def test_billion_laughs_is_stopped() -> None:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for previous, name in zip("abcdefgh", "bcdefghi"):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
-    started = time.monotonic()
     found = problems("\n".join(lines) + "\n")
-    assert time.monotonic() - started < 5
     # the walk gives up inside the first list, long before a billion strings
     assert found == ["r.yaml:1:32: too many nodes after expanding aliases (an alias bomb?)"]
 
 
 def test_a_huge_plain_document_is_stopped_while_composing() -> None:
-    started = time.monotonic()
     found = problems("[" + "1," * 100_000 + "1]")
-    assert time.monotonic() - started < 5
     assert found == ["r.yaml:1:40002: too many values for a routine (more than 20000)"]
 
 

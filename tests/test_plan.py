@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from coach.plan import Cue, Plan, Priority, Step, _Draft, compile_plan, iter_cues, layout
+from coach.plan import Cue, Draft, Plan, Priority, Step, compile_plan, iter_cues, layout
 from coach.tones import tone_seconds
 from coach.voice import estimate_seconds
 from tests.conftest import exercise, routine
@@ -254,10 +254,10 @@ def test_layout_places_by_priority_and_moves_only_movable_cues() -> None:
     d = fixed({"key": 1.0, "count": 0.5, "info": 2.0, "preview": 1.0})
     placed, dropped = layout(
         [
-            _Draft(0.5, "info", Priority.INFO),  # collides with key: not movable, dropped
-            _Draft(0.0, "preview", Priority.PREVIEW, movable=True),  # moves after count
-            _Draft(0.0, "key", Priority.KEY),
-            _Draft(1.0, "count", Priority.COUNT),
+            Draft(0.5, "info", Priority.INFO),  # collides with key: not movable, dropped
+            Draft(0.0, "preview", Priority.PREVIEW, movable=True),  # moves after count
+            Draft(0.0, "key", Priority.KEY),
+            Draft(1.0, "count", Priority.COUNT),
         ],
         5.0,
         d,
@@ -271,12 +271,12 @@ def test_layout_places_by_priority_and_moves_only_movable_cues() -> None:
 
 
 def test_layout_never_runs_past_the_step() -> None:
-    placed, dropped = layout([_Draft(4.0, "x", Priority.KEY)], 4.5, fixed({"x": 1.0}))
+    placed, dropped = layout([Draft(4.0, "x", Priority.KEY)], 4.5, fixed({"x": 1.0}))
     assert placed == [] and [c.text for c in dropped] == ["x"]
 
 
 def test_untimed_steps_have_no_end() -> None:
-    placed, _ = layout([_Draft(100.0, "x", Priority.KEY)], None, fixed({"x": 1.0}))
+    placed, _ = layout([Draft(100.0, "x", Priority.KEY)], None, fixed({"x": 1.0}))
     assert placed == [Cue(100.0, "x", Priority.KEY, 1.0)]
 
 

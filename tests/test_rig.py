@@ -12,22 +12,24 @@ from coach.events import Event
 from coach.gestures import Edge, Thresholds
 from coach.hardware.button import ButtonSource, SimulatedPress
 from coach.hardware.gpio import mock_factory
-from coach.rig import ScriptedPress, SessionOptions, build_session
+from coach.rig import RunOptions, ScriptedPress, build_session
+from coach.settings import Settings
 from coach.voice import RecordingVoice
 from tests.conftest import exercise, routine
 
+#: The text voice and no tones: timings in these tests read as speech alone.
+TEXT = Settings.from_values(speech="text", tones=False)
 TINY = routine(exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0), name="Tiny")
 
 
 def test_presses_travel_through_a_gpiozero_mock_pin() -> None:
     events: list[Event] = []
-    options = SessionOptions(
-        simulate=True,
+    options = RunOptions(
         instant=True,
         presses=[ScriptedPress(8.0, "press"), ScriptedPress(12.0, "press")],
         listeners=[events.append],
     )
-    session = build_session(TINY, options)
+    session = build_session(TINY, TEXT, options)
     pin = session.button.button.pin
     assert session.run() == "finished"
     # The gestures can only have come from the pin's edges through gpiozero's callbacks.
@@ -39,18 +41,18 @@ def test_presses_travel_through_a_gpiozero_mock_pin() -> None:
 
 
 def test_session_closes_its_pin_so_the_next_can_claim_it() -> None:
-    options = SessionOptions(simulate=True, instant=True)
-    first = build_session(TINY, options)
+    options = RunOptions(instant=True)
+    first = build_session(TINY, TEXT, options)
     first.run()
     assert first.button.button.closed
-    second = build_session(TINY, options)
+    second = build_session(TINY, TEXT, options)
     assert not second.button.button.closed
     second.close()
 
 
 def test_text_voice_prints_with_session_times() -> None:
     out = io.StringIO()
-    session = build_session(TINY, SessionOptions(simulate=True, instant=True, speech_out=out))
+    session = build_session(TINY, TEXT, RunOptions(instant=True, speech_out=out))
     session.run()
     lines = out.getvalue().splitlines()
     assert lines[:3] == [
@@ -62,7 +64,7 @@ def test_text_voice_prints_with_session_times() -> None:
 
 def test_a_given_voice_is_used_and_sets_the_plan_timing() -> None:
     clock_voice = RecordingVoice(lambda: 0.0, durations={"Tiny.": 3.0})
-    session = build_session(TINY, SessionOptions(simulate=True, instant=True), voice=clock_voice)
+    session = build_session(TINY, TEXT, RunOptions(instant=True), voice=clock_voice)
     assert session.plan.steps[0].duration_seconds == 3.8  # 3.0 s of speech + the tail
     session.run()
     assert clock_voice.texts[0] == "Tiny."
@@ -95,8 +97,7 @@ def test_simulated_press_lengths_follow_the_thresholds() -> None:
 
 def test_live_session_on_the_system_clock_can_be_quit() -> None:
     """The threaded path: the engine runs in its own thread and obeys a quit."""
-    options = SessionOptions(simulate=True, instant=False)
-    session = build_session(TINY, options)
+    session = build_session(TINY, TEXT, RunOptions(simulate=True))
     assert isinstance(session.clock, SystemClock)
     session.clock.call_at(session.clock.now() + 0.05, session.rig.quit)
     assert session.run() == "stopped"
@@ -104,13 +105,12 @@ def test_live_session_on_the_system_clock_can_be_quit() -> None:
 
 def test_scripted_presses_work_on_the_system_clock_too() -> None:
     events: list[Event] = []
-    options = SessionOptions(
+    options = RunOptions(
         simulate=True,
         presses=[ScriptedPress(0.2, "press"), ScriptedPress(0.6, "stop")],
-        thresholds=Thresholds(long_seconds=0.2, stop_seconds=0.3),
         listeners=[events.append],
     )
-    session = build_session(TINY, options)
+    session = build_session(TINY, TEXT.replace(long_seconds=0.2, stop_seconds=0.3), options)
     assert session.run() == "stopped"
     seen = [(e.type, e.data.get("gesture") or e.data.get("state")) for e in events]
     assert [s for s in seen if s[0] in ("gesture", "state")] == [

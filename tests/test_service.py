@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from coach.cli import cli
+from coach.cli.common import App
 from coach.errors import CoachError, ServiceError
 from coach.service import (
     EXAMPLE_SPEC,
@@ -23,7 +25,6 @@ from coach.service import (
     UnitSpec,
     example_unit,
     render_unit,
-    service,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +72,14 @@ class FakeHost(Host):
 
 def invoke(host: FakeHost, unit_dir: Path, *args: str, sudo_user: str | None = "ana") -> Result:
     return CliRunner().invoke(
-        service,
-        list(args),
-        obj=host,
-        env={"COACH_SYSTEMD_DIR": str(unit_dir), "SUDO_USER": sudo_user},
+        cli,
+        ["service", *args],
+        obj=App(host=host),
+        env={
+            "COACH_SYSTEMD_DIR": str(unit_dir),
+            "SUDO_USER": sudo_user,
+            "COACH_CONFIG": str(unit_dir / "no-config.yaml"),
+        },
     )
 
 
@@ -303,9 +308,8 @@ def test_install_refuses_to_run_the_coach_as_root(
         host, tmp_path, "install", "--executable", str(coach_script), *args, sudo_user=sudo_user
     )
     assert result.exit_code == 1
-    assert isinstance(result.exception, ServiceError)
-    assert str(result.exception).startswith("refusing to install the service for root")
-    assert "--user NAME" in str(result.exception)
+    assert result.stderr.startswith("coach: refusing to install the service for root")
+    assert "--user NAME" in result.stderr
     assert host.commands == []
     assert list(tmp_path.glob("*.service")) == []
 
@@ -313,9 +317,9 @@ def test_install_refuses_to_run_the_coach_as_root(
 def test_install_needs_root(tmp_path: Path, coach_script: Path) -> None:
     host = FakeHost(root=False)
     result = invoke(host, tmp_path, "install", "--executable", str(coach_script))
-    assert isinstance(result.exception, ServiceError)
-    assert "needs root" in str(result.exception)
-    assert "--dry-run" in str(result.exception)
+    assert result.exit_code == 1
+    assert "needs root" in result.stderr
+    assert "--dry-run" in result.stderr
     assert host.commands == []
     assert not (tmp_path / UNIT_NAME).exists()
 
@@ -367,8 +371,8 @@ def test_install_leaves_a_unit_it_did_not_write_alone(tmp_path: Path, coach_scri
     unit.write_text("[Service]\nExecStart=/usr/bin/something-else\n")
     host = FakeHost()
     result = invoke(host, tmp_path, "install", "--executable", str(coach_script))
-    assert isinstance(result.exception, ServiceError)
-    assert "was not written by 'coach service install'" in str(result.exception)
+    assert result.exit_code == 1
+    assert "was not written by 'coach service install'" in result.stderr
     assert unit.read_text() == "[Service]\nExecStart=/usr/bin/something-else\n"
     assert host.commands == []
 
@@ -377,10 +381,9 @@ def test_install_reports_a_failing_systemctl(tmp_path: Path, coach_script: Path)
     host = FakeHost(statuses={f"enable --now {UNIT_NAME}": 1})
     result = invoke(host, tmp_path, "install", "--executable", str(coach_script))
     assert result.exit_code == 1
-    assert isinstance(result.exception, ServiceError)
-    assert str(result.exception) == (
-        f"'systemctl enable --now {UNIT_NAME}' failed with status 1; see "
-        f"'systemctl status {UNIT_NAME}' and 'journalctl -u voice-coach'"
+    assert result.stderr == (
+        f"coach: 'systemctl enable --now {UNIT_NAME}' failed with status 1; see "
+        f"'systemctl status {UNIT_NAME}' and 'journalctl -u voice-coach'\n"
     )
     assert "ran systemctl daemon-reload" in result.stdout
     assert "ran systemctl enable" not in result.stdout
@@ -389,7 +392,7 @@ def test_install_reports_a_failing_systemctl(tmp_path: Path, coach_script: Path)
 def test_install_stops_when_daemon_reload_fails(tmp_path: Path, coach_script: Path) -> None:
     host = FakeHost(statuses={"daemon-reload": 1})
     result = invoke(host, tmp_path, "install", "--executable", str(coach_script))
-    assert isinstance(result.exception, ServiceError)
+    assert result.exit_code == 1
     assert host.commands == [["systemctl", "daemon-reload"]]
 
 
@@ -496,8 +499,8 @@ def test_uninstall_dry_run_changes_nothing(tmp_path: Path) -> None:
 def test_uninstall_needs_root(tmp_path: Path) -> None:
     unit = installed(tmp_path)
     result = invoke(FakeHost(root=False), tmp_path, "uninstall")
-    assert isinstance(result.exception, ServiceError)
-    assert "needs root" in str(result.exception)
+    assert result.exit_code == 1
+    assert "needs root" in result.stderr
     assert unit.exists()
 
 
@@ -506,17 +509,17 @@ def test_uninstall_removes_only_its_own_unit(tmp_path: Path) -> None:
     unit.write_text("[Service]\nExecStart=/usr/bin/something-else\n")
     host = FakeHost()
     result = invoke(host, tmp_path, "uninstall")
-    assert isinstance(result.exception, ServiceError)
+    assert result.exit_code == 1
     assert unit.exists()
     assert host.commands == []
 
 
 def test_every_command_has_help() -> None:
     for args in ([], ["install"], ["uninstall"]):
-        result = CliRunner().invoke(service, [*args, "--help"])
+        result = CliRunner().invoke(cli, ["service", *args, "--help"])
         assert result.exit_code == 0
         assert "--unit-dir" not in result.output
-    install_help = CliRunner().invoke(service, ["install", "--help"]).output
+    install_help = CliRunner().invoke(cli, ["service", "install", "--help"]).output
     for option in ("--user", "--audio-device", "--executable", "--dry-run"):
         assert option in install_help
 

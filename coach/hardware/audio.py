@@ -89,6 +89,16 @@ class AudioPlayer:
     def playing(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The process id of the player child playing now; None when nothing plays.
+
+        Read-only, for diagnostics and tests: the player starts and stops its
+        child itself, so nothing else should signal this pid.
+        """
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
     def _stop_locked(self) -> None:
         proc = self._proc
         if proc is None:

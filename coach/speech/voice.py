@@ -17,7 +17,7 @@ from coach.hardware.audio import AudioPlayer
 from coach.phrases import Phrase
 from coach.speech.renderer import Renderer
 from coach.tones import ToneName, shown
-from coach.voice import estimate_seconds
+from coach.voice import WORDS_PER_MINUTE, estimate_seconds
 
 
 class SpeechVoice:
@@ -35,7 +35,7 @@ class SpeechVoice:
         renderer: Renderer,
         player: AudioPlayer,
         printer: Callable[[str], None] | None = None,
-        rate_wpm: float = 160.0,
+        rate_wpm: float = WORDS_PER_MINUTE,
     ) -> None:
         self.renderer = renderer
         self.player = player

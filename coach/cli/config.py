@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from coach import settings
+from coach.cli.common import App
 
 
 @click.group("config")
@@ -36,7 +37,7 @@ def show_cmd(ctx: click.Context, /, **values: Any) -> None:
     'coach run --rate 140' would use.
     """
     path = settings.config_path()
-    broken = ctx.obj.get("settings_error") if ctx.obj else None
+    broken = ctx.ensure_object(App).settings_error
     state = "broken" if broken else "found" if path.is_file() else "not found"
     click.echo(f"settings file: {path} ({state})")
     if broken is not None:

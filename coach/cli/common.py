@@ -1,0 +1,46 @@
+"""What the commands share: the app object on the context, warnings, routine look-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from coach.errors import SettingsError
+from coach.library import Library
+from coach.loader import load_routine
+from coach.routine import Routine
+from coach.service import Host
+
+
+@dataclass
+class App:
+    """The state every command shares, put on the click context by the root command.
+
+    Commands find it by type with :data:`pass_app`. A test passes its own
+    through the root command (``CliRunner().invoke(cli, args, obj=App(host=FakeHost()))``),
+    so the whole path, exit codes included, is the real one.
+
+    :param debug: show tracebacks instead of one-line messages.
+    :param host: the machine as ``coach service`` sees it.
+    :param settings_error: the settings file's problems, for the commands that
+        run without it ('config' mends it, 'doctor' reports it).
+    """
+
+    debug: bool = False
+    host: Host = field(default_factory=Host)
+    settings_error: SettingsError | None = None
+
+
+#: Passes the :class:`App` on the context to a command as its first argument.
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def warn(message: str) -> None:
+    """One line on standard error, as every coach message is."""
+    click.echo(f"coach: {message}", err=True)
+
+
+def load_routine_from(library: Library, name: str | None) -> Routine:
+    """The routine ``name`` (a library name or a path); the library's default when ``None``."""
+    return load_routine(library.resolve(name))

@@ -1,0 +1,91 @@
+"""``coach list``, ``coach validate`` and ``coach preview``: the routine library."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+from coach.cli.common import load_routine_from, warn
+from coach.errors import CoachError, RoutineError
+from coach.loader import load_routine
+from coach.plan import compile_plan
+from coach.preview import clock, render_plan, table
+from coach.settings import Settings, keys, settings_options
+from coach.speech.setup import make_voice, settle_plan
+from coach.voice import TextVoice
+
+
+@click.command("list")
+@settings_options(*keys("routines"))
+def list_cmd(settings: Settings) -> None:
+    """List the routines in the library."""
+    library = settings.library
+    voice = TextVoice()
+    rows = []
+    for entry in library.entries():
+        try:
+            routine = load_routine(entry.path)
+        except RoutineError:
+            rows.append((entry.slug, "-", "-", "invalid: run 'coach validate'"))
+            continue
+        plan = compile_plan(routine, voice.duration)
+        rows.append(
+            (entry.slug, clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
+        )
+    if not rows:
+        raise CoachError(f"no routines found in {', '.join(map(str, library.folders))}")
+    click.echo(table(("ROUTINE", "LENGTH", "EXERCISES", "TITLE"), rows))
+    click.echo(f"\ndefault: {library.default}")
+
+
+@click.command()
+@click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
+@settings_options(*keys("routines"))
+def validate(routines: Sequence[str], settings: Settings) -> None:
+    """Check routine files; all bundled routines when none are named.
+
+    ROUTINE is a name from 'coach list' or a path to a YAML file. Exits with
+    status 3 when any routine breaks a rule.
+    """
+    library = settings.library
+    paths = (
+        [library.resolve(r) for r in routines] if routines else [e.path for e in library.entries()]
+    )
+    problems: list[str] = []
+    for path in paths:
+        try:
+            routine = load_routine(path)
+        except RoutineError as exc:
+            problems.extend(exc.problems)
+            continue
+        click.echo(f"ok  {path}  ({len(routine.exercises)} exercises)")
+    if problems:
+        raise RoutineError(problems)
+
+
+@click.command()
+@click.argument("routine", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--cues/--no-cues", default=False, help="Show every cue under its step.")
+@click.option("--instant", is_flag=True, help="Preview as 'coach run --instant' would time it.")
+@settings_options(*keys("speech", "routines"))
+def preview(
+    routine: str | None, as_json: bool, cues: bool, instant: bool, settings: Settings
+) -> None:
+    """Show the plan of ROUTINE (default: the default routine) without running it.
+
+    Phrase lengths come from the same voice 'coach run' would use with the
+    same flags (rendering what is not cached yet), so the total matches.
+    """
+    loaded = load_routine_from(settings.library, routine)
+    voice = make_voice(settings, None, warn, loaded, instant=instant)
+    try:
+        plan = settle_plan(loaded, voice, settings.tones)
+    finally:
+        voice.close()
+    if as_json:
+        click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(render_plan(plan, cues))

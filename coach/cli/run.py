@@ -1,0 +1,140 @@
+"""``coach run`` and ``coach device``: the commands that run sessions."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from coach.cli.common import load_routine_from, warn
+from coach.device import Device
+from coach.gestures import GESTURES
+from coach.rig import RunOptions, ScriptedPress, build_rig, build_session, default_keys
+from coach.settings import Settings, settings_options
+from coach.transcript import TranscriptWriter
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PRESS_AT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*([a-z]+)\s*$")
+
+
+def parse_press_at(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> list[ScriptedPress]:
+    """``--press-at T:GESTURE`` values, in time order."""
+    presses = []
+    for value in values:
+        match = _PRESS_AT.match(value)
+        if not match or match.group(2) not in GESTURES:
+            raise click.BadParameter(
+                f"expected SECONDS:GESTURE with GESTURE one of {', '.join(GESTURES)}, "
+                f"got '{value}' (example: 12.5:press)"
+            )
+        presses.append(ScriptedPress(float(match.group(1)), match.group(2)))  # type: ignore[arg-type]
+    return sorted(presses, key=lambda p: p.at_seconds)
+
+
+def run_options(function: F) -> F:
+    """Every setting, plus simulation, script and transcript: ``settings`` and ``options``."""
+
+    @click.option(
+        "--simulate",
+        is_flag=True,
+        help="Simulated pins (gpiozero mock pins) for the button, LED and buzzer; "
+        "on a terminal, keys stand in for the button.",
+    )
+    @click.option(
+        "--instant",
+        is_flag=True,
+        help="Run on a virtual clock, as fast as possible (implies --simulate).",
+    )
+    @click.option(
+        "--press-at",
+        "presses",
+        multiple=True,
+        callback=parse_press_at,
+        metavar="T:GESTURE",
+        help="Press the simulated button T seconds after the start; GESTURE is "
+        "press, long or stop. Repeatable.",
+    )
+    @click.option(
+        "--transcript",
+        type=click.File("w", encoding="utf-8", lazy=True),
+        help="Write every event as a JSON line to FILE ('-' for standard output).",
+    )
+    @settings_options()
+    def wrapper(
+        *args: Any,
+        simulate: bool,
+        instant: bool,
+        presses: list[ScriptedPress],
+        transcript: TextIO | None,
+        settings: Settings,
+        **kwargs: Any,
+    ) -> Any:
+        if presses and not (simulate or instant):
+            raise click.UsageError("--press-at needs --simulate (or --instant)")
+        try:
+            settings.thresholds  # noqa: B018 -- checked here, to be a usage error
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        to_stdout = transcript is not None and getattr(transcript, "name", "") == "-"
+        kwargs["options"] = RunOptions(
+            simulate=simulate or instant,
+            instant=instant,
+            presses=presses,
+            speech_out=None if to_stdout else sys.stdout,
+            listeners=[TranscriptWriter(transcript)] if transcript is not None else [],
+            keys_in=default_keys(),
+            warn=warn,
+        )
+        try:
+            return function(*args, settings=settings, **kwargs)
+        finally:
+            if transcript is not None:
+                transcript.close()
+
+    wrapper.__doc__ = function.__doc__
+    wrapper.__name__ = function.__name__
+    return wrapper  # type: ignore[return-value]
+
+
+@click.command()
+@click.argument("routine", required=False)
+@click.option("--wait", is_flag=True, help="Wait for a press before starting, as the device does.")
+@run_options
+def run(routine: str | None, wait: bool, settings: Settings, options: RunOptions) -> None:
+    """Run a session of ROUTINE (a name from 'coach list' or a path; default routine if none).
+
+    \b
+    In a simulated session on a terminal, keys stand in for the button:
+      space or Enter  press: pause, resume, "ready" / "done"
+      n               long press: skip to the next step
+      s               stop the session
+      q               quit at once
+    """
+    options.wait_for_press = wait
+    loaded = load_routine_from(settings.library, routine)
+    state = build_session(loaded, settings, options).run()
+    if options.speech_out is not None:
+        click.echo(f"session {state}")
+
+
+@click.command()
+@run_options
+def device(settings: Settings, options: RunOptions) -> None:
+    """Run the box: a voice menu of routines, then the chosen session, then the menu again.
+
+    \b
+    In the menu:
+      press   start the routine on offer
+      long    offer the next routine in the library
+      stop    say the menu again
+    During a session the button works as in 'coach run'. The device runs until
+    it is stopped (SIGTERM, SIGINT, or q on the keyboard in simulation); with
+    --instant it ends when the scripted presses are used up.
+    """
+    Device(build_rig(settings, options), settings.library).run()

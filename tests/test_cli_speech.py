@@ -1,0 +1,59 @@
+"""The speech commands: coach voices, coach say and coach speech-cache."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def cli_run(*args: str, cache: Path) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from coach.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env={"COACH_CACHE_DIR": str(cache)})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_voices_lists_the_engine_voices(tmp_path: Path) -> None:
+    code, out, _ = cli_run("voices", cache=tmp_path)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "LANGUAGES"]
+    assert any(line.startswith("gmw/en ") for line in lines)
+    code, out, _ = cli_run("voices", "--speech", "text", cache=tmp_path)
+    assert out == "the text voice prints what it would say; it has no voices to choose\n"
+
+
+def test_coach_say_renders_and_tries_to_play(tmp_path: Path) -> None:
+    env = {"COACH_CACHE_DIR": str(tmp_path), "PATH": "/nonexistent"}
+    done = subprocess.run(
+        [sys.executable, "-m", "coach", "say", "Hello there."],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 4, done.stderr
+    assert "no audio player: 'aplay' was not found" in done.stderr
+    assert len(list(tmp_path.glob("*.wav"))) == 1
+
+
+def test_speech_cache_prerender_then_clear(tmp_path: Path) -> None:
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 0, err
+    first = out.splitlines()[0]
+    count = int(first.split()[1])
+    assert first.startswith(f"quick-demo: {count} phrases, {count} rendered now, 0 already cached")
+    assert out.splitlines()[-1] == f"cache: {tmp_path}"
+    code, out, _ = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert out.startswith(f"quick-demo: {count} phrases, 0 rendered now, {count} already cached")
+    files = len(list(tmp_path.glob("*.wav")))
+    code, out, _ = cli_run("speech-cache", "clear", cache=tmp_path)
+    assert code == 0
+    assert out.startswith(f"removed {files} files (")
+    assert not tmp_path.exists()
+
+
+def test_prerender_needs_a_speech_engine(tmp_path: Path) -> None:
+    code, _, err = cli_run("speech-cache", "prerender", "--speech", "text", cache=tmp_path)
+    assert code == 2
+    assert "the text voice has nothing to render" in err

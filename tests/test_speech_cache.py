@@ -1,0 +1,44 @@
+"""The phrase cache: keys that follow the settings, playable files, clearing."""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+import pytest
+
+from coach.speech import wavfile
+from coach.speech.cache import PhraseCache
+from coach.speech.pyttsx3_backend import Pyttsx3Backend
+from coach.tones import tone_seconds
+
+
+def test_cache_key_follows_the_settings(tmp_path: Path) -> None:
+    a = PhraseCache(tmp_path, "pyttsx3|gmw/en|160|1")
+    b = PhraseCache(tmp_path, "pyttsx3|gmw/en|200|1")
+    assert a.speech_path("Hold.") != b.speech_path("Hold.")
+    assert a.speech_path("Hold.") == PhraseCache(tmp_path, a.identity).speech_path("Hold.")
+    assert a.playable_path("Hold.", None, 1.0) == a.speech_path("Hold.")
+    assert a.playable_path("Hold.", "start", 1.0) != a.speech_path("Hold.")
+
+
+def test_playable_file_is_lead_in_then_tone_then_speech(
+    backend: Pyttsx3Backend, tmp_path: Path
+) -> None:
+    cache = PhraseCache(tmp_path, backend.identity(), lead_in_seconds=0.25)
+    backend.render("Hold.", cache.speech_path("Hold."))
+    speech = wavfile.read(cache.speech_path("Hold."))
+    played = wavfile.read(cache.build_playable("Hold.", "start", 1.0))
+    assert played.seconds == pytest.approx(0.25 + tone_seconds("start") + speech.seconds, abs=2e-3)
+    lead = array("h", played.frames[: int(0.25 * played.rate) * 2])
+    assert max(abs(s) for s in lead) == 0
+    tone = array("h", played.frames[int(0.26 * played.rate) * 2 : int(0.3 * played.rate) * 2])
+    assert max(abs(s) for s in tone) > 5000
+
+
+def test_clear_empties_the_cache(tmp_path: Path) -> None:
+    cache = PhraseCache(tmp_path / "speech", "x")
+    (tmp_path / "speech").mkdir()
+    (tmp_path / "speech" / "a.wav").write_bytes(b"RIFF....")
+    assert cache.clear().files == 1
+    assert cache.stats().files == 0
