@@ -57,3 +57,32 @@ def test_prerender_needs_a_speech_engine(tmp_path: Path) -> None:
     code, _, err = cli_run("speech-cache", "prerender", "--speech", "text", cache=tmp_path)
     assert code == 2
     assert "the text voice has nothing to render" in err
+
+
+def test_prerender_takes_the_routine_library_settings(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "name: Mine\nexercises:\n  - name: Reach\n    duration_seconds: 5\n", encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    code, out, err = cli_run(
+        "speech-cache", "prerender", "--routines-dir", str(folder), "mine", cache=cache
+    )
+    assert code == 0, err
+    assert out.startswith("mine: ")
+    # With no routine named, every routine of the library is rendered, the extra folder's too.
+    code, out, err = cli_run(
+        "speech-cache", "prerender", "--routines-dir", str(folder), cache=cache
+    )
+    assert code == 0, err
+    names = [line.split(":")[0] for line in out.splitlines()[:-1]]
+    assert names == ["hip-piriformis", "mine", "pinched-nerve-leg", "quick-demo"]
+
+
+def test_prerender_of_an_unknown_routine_names_the_library(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", "nope", cache=cache)
+    assert code == 3
+    assert "no routine named 'nope'; the library has: hip-piriformis," in err
+    assert not cache.exists()  # every name is checked before anything is rendered

@@ -1,4 +1,4 @@
-"""The engine on the virtual clock: exact transcripts, every gesture in every state."""
+"""The session mode on the virtual clock: exact transcripts, every gesture in every state."""
 
 from __future__ import annotations
 
