@@ -208,3 +208,64 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
     assert "(dropped: no room) Next: rep 2 of 2." in lines
     code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues", "--no-tones")
     assert "+  0.0  Hold." in [line.strip() for line in out.splitlines()]
+
+
+# -- every error, through the real entry point ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["validate", "BAD"], 3, "exercises[0].hold_seconds: must be a number of seconds"),
+        (["run", "no-such-routine", "--instant"], 3, "no routine named 'no-such-routine'"),
+        (["run", "quick-demo", "--instant", "--stop-seconds", "0.5"], 2, "thresholds must"),
+        (["run", "hip-piriformis", "--instant"], 2, "no more presses are scripted"),
+        (["run", "quick-demo"], 4, "no GPIO found on this machine"),
+        (["run", "quick-demo", "--simulate", "--led-pin", "17"], 4, "GPIO17 is set for both"),
+        (
+            ["speech-cache", "prerender", "quick-demo", "--speech", "pyttsx3", "--voice", "zz"],
+            1,
+            "pyttsx3 has no voice 'zz'",
+        ),
+        (["service", "install", "--user", "root", "--dry-run"], 1, "refusing to install"),
+    ],
+)
+def test_each_error_has_its_message_and_exit_status(
+    args: list[str], code: int, message: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD, encoding="utf-8")
+    env = {
+        "COACH_CONFIG": str(tmp_path / "none.yaml"),
+        "COACH_CACHE_DIR": str(tmp_path / "cache"),
+        "GPIOZERO_PIN_FACTORY": "",
+    }
+    got, out, err = invoke(*[str(bad) if a == "BAD" else a for a in args], env=env)
+    assert got == code, out + err
+    # One message, with no traceback: ours start "coach: ", click's usage errors "Error: ".
+    assert err.startswith(("coach: ", "Usage: "))
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_broken_settings_file_stops_every_command_but_config_and_doctor(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("rate: fast\n", encoding="utf-8")
+    env = {"COACH_CONFIG": str(config)}
+    code, _, err = invoke("list", env=env)
+    assert code == 3
+    assert err == f"coach: {config}:1:7: rate: must be a whole number from 80 to 400, got 'fast'\n"
+    code, out, _ = invoke("config", "show", env=env)
+    assert code == 3 and "(broken)" in out
+
+
+def test_an_interrupt_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.cli import routines
+
+    def interrupted(_path: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(routines, "load_routine", interrupted)
+    code, _, err = invoke("validate", "quick-demo")
+    assert code == 130
+    assert "Traceback" not in err
