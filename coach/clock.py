@@ -25,6 +25,12 @@ Action = Callable[[], None]
 
 
 class Clock(Protocol):
+    """How the coach tells the time and waits: :class:`SystemClock` or :class:`VirtualClock`.
+
+    Everything that needs the time (the runtime, the LED, the buzzer, simulated
+    presses) is given the same clock, so a whole run can move to virtual time.
+    """
+
     def now(self) -> float:
         """Seconds on this clock's own time line (only differences matter)."""
 
@@ -55,9 +61,11 @@ class SystemClock:
         self._closed = False
 
     def now(self) -> float:
+        """Seconds of ``time.monotonic``, which never jumps when the wall clock is set."""
         return time.monotonic()
 
     def wait(self, events: queue.Queue[T], deadline: float | None) -> T | None:
+        """Block until an item arrives or ``deadline`` passes; never :class:`ScriptEnded`."""
         try:
             if deadline is None:
                 return events.get()
@@ -69,6 +77,7 @@ class SystemClock:
             return None
 
     def call_at(self, when: float, action: Action, background: bool = False) -> None:
+        """Run ``action`` at ``when`` on the helper thread, started on first use."""
         with self._wake:
             heapq.heappush(self._actions, (when, next(self._order), action))
             if self._thread is None:
@@ -79,6 +88,7 @@ class SystemClock:
             self._wake.notify()
 
     def close(self) -> None:
+        """Stop the helper thread; actions that have not run yet never will."""
         with self._wake:
             self._closed = True
             self._wake.notify()
@@ -106,6 +116,8 @@ class VirtualClock:
     Scheduled actions run in the waiting thread, so a simulated button press
     (which drives a gpiozero mock pin, whose callbacks run synchronously) puts
     its edge on the queue before :meth:`wait` looks again.
+
+    :param start: the time the clock starts at; default 0.
     """
 
     def __init__(self, start: float = 0.0) -> None:
@@ -115,6 +127,7 @@ class VirtualClock:
         self._foreground = 0
 
     def now(self) -> float:
+        """The virtual time: where the last wait or action left it."""
         return self._now
 
     def advance(self, seconds: float) -> None:
@@ -125,6 +138,7 @@ class VirtualClock:
         self._now = max(self._now, target)
 
     def call_at(self, when: float, action: Action, background: bool = False) -> None:
+        """Schedule ``action``; it runs in the waiting thread when time reaches ``when``."""
         heapq.heappush(self._actions, (when, next(self._order), action, background))
         self._foreground += not background
 
@@ -134,6 +148,12 @@ class VirtualClock:
         return self._foreground
 
     def wait(self, events: queue.Queue[T], deadline: float | None) -> T | ScriptEnded | None:
+        """Run the actions due by ``deadline`` in turn, time jumping to each; never sleeps.
+
+        Returns the first item on ``events``; else ``None``, the time moved to
+        ``deadline``; or, with no deadline and only background actions left,
+        :class:`ScriptEnded`.
+        """
         while True:
             try:
                 return events.get_nowait()

@@ -81,7 +81,13 @@ FIX_NO_DEVICE = (
 
 @dataclass(frozen=True)
 class Check:
-    """One row of the report; ``fix`` says what to do when it is not ok."""
+    """One row of the report.
+
+    :param name: what was checked (``GPIO``, ``speech``, ...).
+    :param status: ``ok``, ``FAIL``, ``warn`` or ``skip``.
+    :param detail: what was found; may run to several lines.
+    :param fix: what to do when it is not ok; default none.
+    """
 
     name: str
     status: Status
@@ -93,6 +99,7 @@ class Check:
 
 
 def check_python() -> Check:
+    """Python is new enough and every package the coach needs is installed (with versions)."""
     versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
@@ -290,6 +297,7 @@ def check_audio(settings: Settings, player_command: Sequence[str] | None = None)
 
 
 def check_library(library: Library) -> Check:
+    """Every routine file in the library loads, and so does the default routine."""
     entries = library.entries()
     if not entries:
         folders = ", ".join(str(f) for f in library.folders)

@@ -62,6 +62,14 @@ class Edge:
 
 
 class GestureClassifier:
+    """Turns button edges into gestures, and tells when a held button crosses a threshold.
+
+    The runtime feeds it every :class:`Edge` and waits for its next crossing
+    as a deadline, so "Skip." or "Stop." is said while the button is still down.
+
+    :param thresholds: how long each gesture holds the button; default :class:`Thresholds`.
+    """
+
     def __init__(self, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
         self._down_at: float | None = None
@@ -69,6 +77,7 @@ class GestureClassifier:
 
     @property
     def is_held(self) -> bool:
+        """True while the button is down."""
         return self._down_at is not None
 
     def edge(self, edge: Edge) -> Gesture | None:

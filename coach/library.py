@@ -22,6 +22,12 @@ def bundled_dir() -> Path:
 
 @dataclass(frozen=True)
 class Entry:
+    """A routine file in the library.
+
+    :param slug: its name in the library: the file name without ``.yaml``.
+    :param path: the file.
+    """
+
     slug: str
     path: Path
 
@@ -54,17 +60,27 @@ def resolve(name_or_path: str | None, folders: list[Path] | None = None) -> Path
 
 @dataclass(frozen=True)
 class Library:
-    """The bundled routines plus any extra folders, and which routine is the default."""
+    """The bundled routines plus any extra folders, and which routine is the default.
+
+    :param extra_folders: searched before the bundled routines, in order; default none.
+    :param default: the routine used when none is named; default ``pinched-nerve-leg``.
+    """
 
     extra_folders: tuple[Path, ...] = ()
     default: str = DEFAULT_ROUTINE
 
     @property
     def folders(self) -> list[Path]:
+        """The folders searched, in order: the extra ones, then the bundled routines."""
         return [*self.extra_folders, bundled_dir()]
 
     def entries(self) -> list[Entry]:
+        """Every routine file in the folders, by name; earlier folders win on a clash."""
         return entries(self.folders)
 
     def resolve(self, name_or_path: str | None) -> Path:
+        """The file of a library name or a path, as :func:`resolve`; ``None`` is the default.
+
+        :raises RoutineNotFound: for a name that is in no folder and is not a path.
+        """
         return resolve(name_or_path or self.default, self.folders)

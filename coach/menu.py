@@ -70,23 +70,28 @@ class MenuMode(Mode):
         return self.choices[self.index]
 
     def enter(self, runtime: Runtime) -> None:
+        """Report ``idle``, and offer the routine once ``delay_seconds`` have passed."""
         super().enter(runtime)
         runtime.emit("state", state="idle")
         self._offer_at = runtime.clock.now() + self._delay
         self.time_reached(runtime.clock.now())
 
     def next_deadline(self) -> float | None:
+        """When the first offer is due; ``None`` once it is made."""
         return self._offer_at
 
     def time_reached(self, now: float) -> None:
+        """Make the first offer, greeting with "Ready.", once its time has come."""
         if self._offer_at is not None and now >= self._offer_at:
             self._offer_at = None
             self._offer(greeting=True)
 
     def held(self, crossed: Threshold) -> str:
+        """What a held button says: "Next." at the long threshold, "Menu." at the stop one."""
         return phrases.MENU_NEXT if crossed == "long" else phrases.MENU_REPEAT
 
     def gesture(self, gesture: Gesture) -> None:
+        """``press`` starts the routine on offer, ``long`` offers the next, ``stop`` repeats it."""
         if gesture == "press":
             self.runtime.voice.stop()
             self.runtime.switch(self._start(self.index))
@@ -97,6 +102,7 @@ class MenuMode(Mode):
             self._offer(greeting=True)
 
     def script_ended(self) -> None:
+        """End the loop without an error: a scripted device run finishes in the menu."""
         self.runtime.switch(None)  # the scripted presses are over: a simulation ends here
 
     def _offer(self, greeting: bool) -> None:

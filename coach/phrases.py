@@ -63,10 +63,12 @@ def sentence(text: str) -> str:
 
 
 def seconds_text(seconds: float) -> str:
+    """Seconds as a phrase says them: ``30``, not ``30.0``."""
     return f"{seconds:g}"
 
 
 def minutes_text(seconds: float) -> str:
+    """A length in whole minutes as a phrase says it: "under a minute", "1 minute", "12 minutes"."""
     minutes = round(seconds / 60)
     if minutes < 1:
         return "under a minute"

@@ -46,6 +46,15 @@ _Part = tuple[str, Priority, "ToneName | None"]
 
 @dataclass(frozen=True)
 class Cue:
+    """One phrase at its place in a step.
+
+    :param offset_seconds: when it starts, in seconds into its step.
+    :param text: the words.
+    :param priority: what it gives way to, or wins over, where cues collide.
+    :param duration_seconds: how long its tone and words take together.
+    :param tone: the tone before the words; default none.
+    """
+
     offset_seconds: float
     text: str
     priority: Priority
@@ -55,9 +64,11 @@ class Cue:
 
     @property
     def end_seconds(self) -> float:
+        """When it ends, in seconds into its step."""
         return self.offset_seconds + self.duration_seconds
 
     def to_json(self) -> dict[str, Any]:
+        """The cue as ``coach preview --json`` prints it, times to the millisecond."""
         return {
             "offset_seconds": round(self.offset_seconds, 3),
             "text": self.text,
@@ -69,6 +80,22 @@ class Cue:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a plan, with its cues laid out: an announcement, a hold, a rest, ...
+
+    :param kind: ``announce``, ``ready``, ``hold``, ``activity``, ``rest``,
+        ``wait`` or ``finish``.
+    :param duration_seconds: its length; ``None`` when it lasts until the button is pressed.
+    :param cues: what is said in it, in time order.
+    :param exercise: the name of its exercise; default none (the introduction, the summary).
+    :param side: the side being worked; default none.
+    :param rep: which repetition it is, from 1; default none.
+    :param reps: repetitions in the set; default none.
+    :param set: which set it is, from 1; default none.
+    :param sets: sets of the exercise; default none.
+    :param dropped: cues that did not fit; default none.
+    :param resume_text: said as the step goes on after a pause, if there is room; default none.
+    """
+
     kind: StepKind
     #: ``None`` means the step lasts until the button is pressed.
     duration_seconds: float | None
@@ -86,9 +113,11 @@ class Step:
 
     @property
     def until_button(self) -> bool:
+        """True when the step lasts until the button is pressed."""
         return self.duration_seconds is None
 
     def to_json(self, start_seconds: float) -> dict[str, Any]:
+        """The step as ``coach preview --json`` prints it, starting at ``start_seconds``."""
         return {
             "kind": self.kind,
             "start_seconds": round(start_seconds, 3),
@@ -108,6 +137,17 @@ class Step:
 
 @dataclass(frozen=True)
 class Plan:
+    """A routine compiled by :func:`compile_plan`: every step in order, every cue in its place.
+
+    :param routine: the routine's name.
+    :param steps: the steps, from the introduction to the summary.
+
+    ::
+
+        plan = compile_plan(load_routine("routines/quick-demo.yaml"), TextVoice().duration)
+        print(render_plan(plan))  # the table 'coach preview' prints
+    """
+
     routine: str
     steps: tuple[Step, ...]
 
@@ -118,6 +158,7 @@ class Plan:
 
     @property
     def button_steps(self) -> int:
+        """How many steps wait for the button."""
         return sum(1 for s in self.steps if s.until_button)
 
     def starts(self) -> list[float]:
@@ -137,6 +178,7 @@ class Plan:
         return list(seen)
 
     def to_json(self) -> dict[str, Any]:
+        """The plan as ``coach preview --json`` prints it; steps start as :meth:`starts` says."""
         return {
             "routine": self.routine,
             "total_seconds": round(self.total_seconds, 3),
@@ -227,6 +269,7 @@ def sequential(parts: list[_Part], durations: Durations) -> tuple[Cue, ...]:
 
 
 def speech_length(cues: tuple[Cue, ...]) -> float:
+    """How long a step that only talks lasts: to the end of its last cue, and a short tail."""
     if not cues:
         return ANNOUNCE_TAIL_SECONDS
     return round(cues[-1].end_seconds + ANNOUNCE_TAIL_SECONDS, 3)

@@ -82,6 +82,16 @@ class Rig:
 
     Built once by :func:`build_rig`; the device keeps one rig for all the
     sessions it runs, so its button, LED and speech cache stay put.
+
+    :param settings: what the box is set up with.
+    :param options: how this run goes.
+    :param clock: the clock everything runs on.
+    :param voice: says the cues.
+    :param runtime: the loop that runs the modes.
+    :param button: the button, on real or mock pins.
+    :param simulator: presses the mock button; ``None`` on real pins.
+    :param console: prints what is said and the status line; ``None`` when quiet.
+    :param indicators: the status LED and the buzzer, those that are fitted.
     """
 
     settings: Settings
@@ -195,6 +205,10 @@ class Rig:
 class Session:
     """One routine on a rig: built by :func:`build_session`, run by :meth:`run`.
 
+    :param routine: the routine to run.
+    :param rig: what it runs on; released when the session ends.
+    :param mode: the session itself, as a mode of the rig's runtime.
+
     ::
 
         session = build_session(routine, Settings.from_values(), RunOptions(instant=True))
@@ -212,10 +226,12 @@ class Session:
 
     @property
     def clock(self) -> Clock:
+        """The rig's clock, which the session's times are on."""
         return self.rig.clock
 
     @property
     def button(self) -> ButtonSource:
+        """The rig's button."""
         return self.rig.button
 
     def run(self) -> State:
@@ -361,4 +377,5 @@ def _quit_on_signals(quit_: Callable[[], None]) -> Iterator[None]:
 
 
 def default_keys() -> TextIO | None:
+    """Standard input when it is a terminal, for keys to stand in for the button; else ``None``."""
     return sys.stdin if is_interactive(sys.stdin) else None

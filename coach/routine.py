@@ -28,6 +28,17 @@ class Exercise:
     ``kind`` tells which of ``hold_seconds`` (``hold``), ``duration_seconds``
     (``activity``) or ``until: button`` (``button``) the file gave; ``seconds``
     is the hold or activity length, ``None`` for ``button``.
+
+    :param name: said as the exercise is announced.
+    :param instructions: said after the name; default none.
+    :param sides: worked in turn in every set (``left``, ``right``); default none.
+    :param sets: how many times the exercise is done, every side each time; default 1.
+    :param reps: repetitions of each side in a set; default 1.
+    :param rest_seconds: rest between repetitions; default 0 (the loader gives holds 10).
+    :param set_rest_seconds: rest between sets; default 0.
+    :param ready: a hold's lead-in before each side, in seconds, or ``button``; default 5.
+    :param after_set: said after each set; default none.
+    :param line: the line of the file the exercise starts on; default 0.
     """
 
     name: str
@@ -46,6 +57,18 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Routine:
+    """A validated routine, as :func:`~coach.loader.load_routine` builds it from a file.
+
+    :param name: said first, as the title.
+    :param exercises: the exercises in order, at least one.
+    :param description: what the routine is for; never said; default none.
+    :param safety: said after the title; default none.
+    :param source: the file it was read from; default none.
+    :param slug: its name in the library, the file name's stem; default none.
+    :param tones: tones before the start and stop words; default on.
+    :param speech: speak the cues; off plays the tones alone; default on.
+    """
+
     name: str
     exercises: tuple[Exercise, ...]
     description: str = ""

@@ -63,6 +63,15 @@ class UnitSpec:
 
 @dataclass(frozen=True)
 class Account:
+    """A user account, as :meth:`Host.account` finds it.
+
+    :param name: the login name.
+    :param uid: the user's number.
+    :param gid: the primary group's number.
+    :param group: the primary group's name.
+    :param home: the home directory.
+    """
+
     name: str
     uid: int
     gid: int
@@ -75,12 +84,18 @@ class Host:
     """The machine as install and uninstall see it. Tests pass a fake one."""
 
     def is_root(self) -> bool:
+        """True when this process runs as root."""
         return os.geteuid() == 0
 
     def current_user(self) -> str:
+        """The login name of the user running this process (root under sudo)."""
         return pwd.getpwuid(os.getuid()).pw_name
 
     def account(self, name: str) -> Account:
+        """The account called ``name``.
+
+        :raises ServiceError: when there is no such user.
+        """
         try:
             entry = pwd.getpwnam(name)
         except KeyError:

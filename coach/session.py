@@ -81,6 +81,7 @@ class SessionMode(Mode):
     # -- the mode ----------------------------------------------------------------
 
     def enter(self, runtime: Runtime) -> None:
+        """Start the first step now, or ask for a press and wait idle (``wait_for_press``)."""
         super().enter(runtime)
         if self.wait_for_press:
             self._set_state("idle")
@@ -89,6 +90,7 @@ class SessionMode(Mode):
             self._start()
 
     def next_deadline(self) -> float | None:
+        """While running, the end of the step or the next cue, whichever comes first."""
         if self.state != "running":
             return None
         times = [self._step_end, self._agenda[0][0] if self._agenda else None]
@@ -96,6 +98,7 @@ class SessionMode(Mode):
         return min(due) if due else None
 
     def time_reached(self, now: float) -> None:
+        """Say every cue that is due and start every step whose time has come, in order."""
         while self.state == "running":
             due_cue = self._agenda[0][0] if self._agenda else None
             end = self._step_end
@@ -112,11 +115,20 @@ class SessionMode(Mode):
                 return
 
     def held(self, crossed: Threshold) -> str | None:
+        """What a held button says: "Skip." at the long threshold, "Stop." at the stop one.
+
+        Before the start a long press does nothing, so it says nothing.
+        """
         if self.state == "idle" and crossed == "long":
             return None  # a long press does nothing before the start
         return phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP
 
     def gesture(self, gesture: Gesture) -> None:
+        """``stop`` ends the session; ``long`` skips the rest of the step.
+
+        ``press`` starts an idle session, ends a step that waits for the button,
+        and otherwise pauses or resumes.
+        """
         voice = self.runtime.voice
         if gesture == "stop":
             voice.stop()
@@ -139,10 +151,12 @@ class SessionMode(Mode):
             self._resume()
 
     def new_plan(self, plan: Plan) -> None:
+        """Follow ``plan`` from the next step on, if it has as many steps as this one."""
         if len(plan.steps) == len(self.plan.steps):
             self.plan = plan
 
     def quit(self) -> None:
+        """Record the session as ``stopped``; a quit does not call ``after``."""
         self._set_state("stopped")
 
     # -- steps -----------------------------------------------------------------

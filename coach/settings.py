@@ -46,6 +46,7 @@ class PinType(click.ParamType):  # type: ignore[type-arg]
     name = "pin"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The pin as an int from 0 to 27; ``None`` for ``off``, ``none`` or nothing."""
         if value is None:
             return None
         if isinstance(value, str):
@@ -60,6 +61,18 @@ class PinType(click.ParamType):  # type: ignore[type-arg]
 
 @dataclass(frozen=True)
 class Setting:
+    """One row of the settings table: a setting's flags, variable, default and help.
+
+    :param key: its name in the settings file and in :class:`Settings`.
+    :param flags: its command-line flags (``--button-pin``, ``--pin``).
+    :param type: click's type, which checks flags, variables and the file alike.
+    :param default: its value when nothing sets it.
+    :param help: the help of its flag and of its line in the settings file.
+    :param section: the group it is listed in: ``pins``, ``button``, ``speech`` or ``routines``.
+    :param is_flag_pair: an on/off pair of flags (``--tones/--no-tones``); default no.
+    :param multiple: a repeatable flag, and a list in the file; default no.
+    """
+
     key: str
     flags: tuple[str, ...]
     type: Any
@@ -71,9 +84,11 @@ class Setting:
 
     @property
     def envvar(self) -> str:
+        """The environment variable that sets it: ``COACH_`` and the key in capitals."""
         return "COACH_" + self.key.upper()
 
     def option(self) -> Callable[[F], F]:
+        """The click option for it, as a decorator for a command."""
         extra: dict[str, Any] = {}
         if self.multiple:
             extra["multiple"] = True
@@ -267,6 +282,12 @@ def load_file(path: Path) -> dict[str, Any]:
 
 
 def parse(text: str, source: str) -> dict[str, Any]:
+    """The settings that the text of a settings file sets; ``source`` names it in messages.
+
+    A file with nothing but comments sets none.
+
+    :raises SettingsError: listing every problem, as ``file:line:column: key: rule`` lines.
+    """
     try:
         tree, problems = read_tree(text)
     except TreeError as exc:
@@ -360,6 +381,7 @@ def write_default(path: Path) -> None:
 
 
 def default_text() -> str:
+    """What :func:`write_default` writes: every setting with its help, commented out."""
     out = [
         "# voice-coach settings. Every line below is commented out and shows the",
         "# default; remove the '# ' before a setting to change it. A flag on the",

@@ -29,6 +29,7 @@ AMPLITUDE = 0.5
 
 
 def tone_seconds(name: ToneName | None) -> float:
+    """How long tone ``name`` and the gap after it last; 0 for no tone."""
     if name is None:
         return 0.0
     return round(sum(d for _, d in NOTES[name]) + GAP_SECONDS, 3)

@@ -70,7 +70,7 @@ class Voice(Protocol):
         """Release whatever the voice holds (threads, child processes)."""
 
 
-class TextVoice:
+class TextVoice(Voice):
     """Prints what would be said, with a length estimated from its words.
 
     Used for instant runs, with ``--speech text``, and whenever no speech
@@ -89,6 +89,7 @@ class TextVoice:
         self._printer = printer
 
     def duration(self, text: str) -> float:
+        """Always the estimate from the words, at this voice's rate."""
         return estimate_seconds(text, self._rate)
 
     def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
@@ -101,6 +102,7 @@ class TextVoice:
         return 0
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
+        """Print the phrase, its tone (if any) in brackets before it."""
         line = shown(text, tone)
         if self._printer is not None:
             self._printer(line)
@@ -127,8 +129,10 @@ class Said:
     tone: ToneName | None = None
 
 
-class RecordingVoice:
+class RecordingVoice(Voice):
     """Keeps every phrase with the clock time it started, and every stop; for tests.
+
+    After a run, :attr:`said`, :attr:`stops` and :attr:`prepared` hold what happened.
 
     :param now: the clock to stamp phrases with.
     :param words_per_minute: the rate of the length estimate; default 160.
@@ -149,6 +153,7 @@ class RecordingVoice:
         self.prepared: list[Phrase] = []
 
     def duration(self, text: str) -> float:
+        """The exact length given for ``text`` in ``durations``, else the estimate."""
         if text in self._durations:
             return self._durations[text]
         return estimate_seconds(text, self._rate)
@@ -157,15 +162,18 @@ class RecordingVoice:
         return []
 
     def prepare(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
+        """Add the phrases to :attr:`prepared`; nothing is rendered."""
         self.prepared.extend(phrases)
 
     def render(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
         return 0
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
+        """Add the phrase to :attr:`said`, stamped with the clock's time."""
         self.said.append(Said(self._now(), text, tone))
 
     def stop(self) -> None:
+        """Add the clock's time to :attr:`stops`."""
         self.stops.append(self._now())
 
     def drain(self, timeout: float) -> None:
@@ -176,4 +184,5 @@ class RecordingVoice:
 
     @property
     def texts(self) -> list[str]:
+        """The words of every phrase said, in order."""
         return [s.text for s in self.said]

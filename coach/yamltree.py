@@ -49,6 +49,8 @@ class Scalar:
 
 @dataclass(frozen=True)
 class Seq:
+    """A list: its ``items`` in order, and the 1-based ``line`` and ``column`` it starts at."""
+
     items: tuple[Tree, ...]
     line: int
     column: int
@@ -66,6 +68,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Map:
+    """A mapping: its ``entries`` in order, and the 1-based ``line`` and ``column`` it starts at."""
+
     entries: tuple[Entry, ...]
     line: int
     column: int
@@ -96,6 +100,7 @@ def join(path: str, key: str) -> str:
 
 
 def located(path: str, message: str) -> str:
+    """``message`` after the field path it is about (``exercises[2].sides: ...``), if any."""
     return f"{path}: {message}" if path else message
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from coach.clock import VirtualClock
@@ -95,8 +97,12 @@ def test_events_are_stamped_from_the_origin() -> None:
 def test_gestures_reach_the_mode_and_the_listeners() -> None:
     rt, clock, _, events = runtime()
     mode = Beeper(every=100.0, times=1)
+
+    def edge(pressed: bool) -> Callable[[], None]:
+        return lambda: rt.post(Edge(pressed, clock.now()))
+
     for t, pressed in ((1.0, True), (1.2, False), (3.0, True), (4.5, False)):
-        clock.call_at(t, lambda p=pressed: rt.post(Edge(p, clock.now())))
+        clock.call_at(t, edge(pressed))
     rt.run(mode)
     assert mode.gestures == ["press", "long"]
     gestures = [(e.t, e.data["gesture"]) for e in events if e.type == "gesture"]

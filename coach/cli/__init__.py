@@ -32,6 +32,11 @@ class CoachGroup(click.Group):
     """Turns every :class:`CoachError` into one message and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a :class:`CoachError` becomes ``coach: ...`` lines and its exit code.
+
+        Ctrl-C exits with status 130. With ``--debug`` both are raised instead,
+        with their traceback.
+        """
         try:
             return super().invoke(ctx)
         except CoachError as exc:

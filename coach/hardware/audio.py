@@ -22,6 +22,7 @@ APLAY_HINT = "install it with: sudo apt install alsa-utils"
 
 
 def aplay_command(device: str | None) -> list[str]:
+    """The quiet ``aplay`` command line, playing to ALSA ``device`` (else the default one)."""
     command = ["aplay", "-q"]
     if device:
         command += ["-D", device]
@@ -29,6 +30,21 @@ def aplay_command(device: str | None) -> list[str]:
 
 
 class AudioPlayer:
+    """Plays one WAV file at a time in a player child process that it can stop at once.
+
+    Failing to play (no player, no sound device) is never raised: it is told
+    once through ``warn``, the session carries on in text, and every new file
+    tries again.
+
+    :param command: the player's command line before the file name; default
+        ``aplay -q [-D device]``.
+    :param device: the ALSA device of the default command; default the system's.
+    :param warn: gets a line when playing starts to fail, and when it works
+        again; default: nothing.
+    :param on_started: called with ``time.monotonic()`` as each file starts (to
+        measure latency); default none.
+    """
+
     def __init__(
         self,
         command: Sequence[str] | None = None,
@@ -70,6 +86,7 @@ class AudioPlayer:
             return True
 
     def stop(self) -> None:
+        """Stop the file playing now, if any: SIGTERM to the player, SIGKILL if it lingers."""
         with self._lock:
             self._stop_locked()
 
@@ -83,10 +100,12 @@ class AudioPlayer:
             self._collect()
 
     def close(self) -> None:
+        """Stop playing; the player holds nothing else."""
         self.stop()
 
     @property
     def playing(self) -> bool:
+        """True while a file is still playing."""
         return self._proc is not None and self._proc.poll() is None
 
     @property

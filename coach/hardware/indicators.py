@@ -36,6 +36,17 @@ def breath(t: float) -> float:
 
 
 class StatusLed:
+    """The status LED, listening to the runtime's events: its pattern shows the state.
+
+    Breathing while idle, steady while running, blinking while paused, off
+    otherwise; a short flash as a held button crosses a threshold.
+
+    :param pin: the LED's BCM pin (dimmed by PWM, to breathe).
+    :param clock: the clock its patterns are refreshed on.
+    :param pin_factory: gpiozero's pin factory; default: the one gpiozero picks.
+    :raises HardwareError: when the pin cannot be had.
+    """
+
     def __init__(self, pin: int, clock: Clock, pin_factory: Any = None) -> None:
         from gpiozero import PWMLED
 
@@ -53,6 +64,7 @@ class StatusLed:
             self.flash()
 
     def show(self, state: str) -> None:
+        """Show the pattern of session state ``state`` from now."""
         pattern = {"idle": "breathe", "running": "steady", "paused": "blink"}.get(state, "off")
         self._pattern = pattern
         self._since = self.clock.now()
@@ -60,6 +72,7 @@ class StatusLed:
         self._refresh(self._generation)
 
     def flash(self) -> None:
+        """Light fully for a moment, then go back to the pattern."""
         self._flash_until = self.clock.now() + FLASH_SECONDS
         self._generation += 1
         self._set(1.0)
@@ -67,6 +80,7 @@ class StatusLed:
         self.clock.call_at(self._flash_until, lambda: self._refresh(generation), background=True)
 
     def close(self) -> None:
+        """Turn the LED off and let go of the pin."""
         self._generation += 1
         self.led.off()
         self.led.close()
@@ -95,7 +109,18 @@ class StatusLed:
 
 
 class TonePlayer:
-    """Plays the tones of spoken cues on a buzzer: notes (passive) or beeps (active)."""
+    """Plays the tones of spoken cues on a buzzer: notes (passive) or beeps (active).
+
+    It listens to the runtime's events: a phrase with a tone plays it; a pause
+    or a stop silences it.
+
+    :param pin: the buzzer's BCM pin.
+    :param clock: the clock the notes are timed on.
+    :param passive: a piezo that plays each note's pitch; ``False``: an active
+        buzzer, which beeps at its own pitch.
+    :param pin_factory: gpiozero's pin factory; default: the one gpiozero picks.
+    :raises HardwareError: when the pin cannot be had.
+    """
 
     def __init__(self, pin: int, clock: Clock, passive: bool, pin_factory: Any = None) -> None:
         from gpiozero import Buzzer, TonalBuzzer
@@ -121,6 +146,7 @@ class TonePlayer:
             self.silence()
 
     def play(self, tone: ToneName) -> None:
+        """Play ``tone``'s notes from now, cutting off a tone still playing."""
         self._generation += 1
         generation = self._generation
         t = self.clock.now()
@@ -135,10 +161,12 @@ class TonePlayer:
         self.clock.call_at(when, lambda: self._note(generation, frequency), background=True)
 
     def silence(self) -> None:
+        """Stop the note playing, and the rest of its tone."""
         self._generation += 1
         self._note(self._generation, None)
 
     def close(self) -> None:
+        """Fall silent and let go of the pin."""
         self.silence()
         self.device.close()
 

@@ -21,6 +21,10 @@ KEY_HELP = "keys: space/Enter = press (pause, resume, done)   n = long (skip)   
 
 
 def status_text(status: Status, now: float) -> str:
+    """The status line of a session at clock time ``now``: the step under way and its time left.
+
+    An idle or ended session shows only its state; a paused one starts with ``PAUSED``.
+    """
     step = status.step
     if status.state in ("idle", "finished", "stopped") or step is None:
         return status.state
@@ -39,7 +43,12 @@ def status_text(status: Status, now: float) -> str:
 
 
 class Console:
-    """Prints lines above a status line that is redrawn in place, from any thread."""
+    """Prints lines above a status line that is redrawn in place, from any thread.
+
+    :param out: the stream to print to.
+    :param live: redraw a status line in place (on a terminal); ``False``
+        prints plain lines and no status line.
+    """
 
     def __init__(self, out: TextIO, live: bool) -> None:
         self._out = out
@@ -49,6 +58,7 @@ class Console:
         self._lock = threading.Lock()
 
     def line(self, text: str) -> None:
+        """Print ``text`` as a line of its own, the status line staying below it."""
         with self._lock:
             if self.live:
                 self._out.write("\r\x1b[K")
@@ -58,6 +68,7 @@ class Console:
             self._out.flush()
 
     def status(self, text: str) -> None:
+        """Redraw the status line as ``text``; nothing unless live."""
         if not self.live:
             return
         with self._lock:
@@ -66,6 +77,7 @@ class Console:
             self._out.flush()
 
     def close(self) -> None:
+        """When live, clear the status line, so what comes next starts on a clean line."""
         if self.live:
             with self._lock:
                 self._out.write("\r\x1b[K")
@@ -111,6 +123,7 @@ def read_keys(
 
 
 def is_interactive(stream: TextIO) -> bool:
+    """True when ``stream`` is a terminal that single keys can be read from."""
     try:
         return stream.isatty() and sys.platform != "win32"
     except (AttributeError, ValueError):

@@ -29,17 +29,32 @@ def _digest(*parts: str) -> str:
 
 @dataclass(frozen=True)
 class CacheStats:
+    """What the cache holds, or what clearing it removed.
+
+    :param files: how many WAV files.
+    :param bytes: their size in all, in bytes.
+    """
+
     files: int
     bytes: int
 
 
 class PhraseCache:
+    """Rendered phrases on disk: one speech file per text, and the playable files made of them.
+
+    :param root: the folder the files are kept in; made when the first is written.
+    :param identity: the backend's :meth:`~coach.speech.backend.SpeechBackend.identity`,
+        part of every key, so a change of voice, rate or volume renders afresh.
+    :param lead_in_seconds: silence before every playable file; default 0.
+    """
+
     def __init__(self, root: Path, identity: str, lead_in_seconds: float = 0.0) -> None:
         self.root = root
         self.identity = identity
         self.lead_in_seconds = lead_in_seconds
 
     def speech_path(self, text: str) -> Path:
+        """Where ``text`` spoken by this cache's backend is kept (whether or not it is yet)."""
         return self.root / f"{_digest(self.identity, text)}.wav"
 
     def playable_path(self, text: str | None, tone: ToneName | None, volume: float) -> Path:
@@ -70,6 +85,7 @@ class PhraseCache:
         return target
 
     def stats(self) -> CacheStats:
+        """How many WAV files the cache holds and their size, whatever their identity."""
         if not self.root.is_dir():
             return CacheStats(0, 0)
         files = [p for p in self.root.iterdir() if p.suffix == ".wav" and p.is_file()]

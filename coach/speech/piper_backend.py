@@ -62,7 +62,13 @@ class _Model:
 
 
 class PiperBackend:
-    """Renders phrases with a Piper voice model loaded once at construction."""
+    """Renders phrases with a Piper voice model loaded once at construction.
+
+    :param settings: the voice (a model's path; default the bundled joe voice),
+        rate and volume.
+    :raises SpeechUnavailable: when Piper or the model cannot be loaded; the
+        message names the fix.
+    """
 
     name = "piper"
 
@@ -99,6 +105,7 @@ class PiperBackend:
             ) from exc
 
     def identity(self) -> str:
+        """Piper's version, the model file (path, size, time), its config's hash, rate, volume."""
         stat = self._model_stat
         return (
             f"{self.name}|piper-tts={self._piper_version}"
@@ -108,6 +115,7 @@ class PiperBackend:
         )
 
     def render(self, text: str, path: Path) -> None:
+        """Write through a temporary file, synced to disk, so a power cut leaves no empty file."""
         voice = self._voice
         if voice is None:
             raise RuntimeError("the Piper backend is closed")
@@ -135,6 +143,7 @@ class PiperBackend:
             raise
 
     def voices(self) -> list[VoiceInfo]:
+        """The bundled joe voice, if installed, and the model in use when it is another."""
         found: list[VoiceInfo] = []
         bundled = _bundled_model()
         if bundled is not None:
@@ -144,6 +153,7 @@ class PiperBackend:
         return found
 
     def close(self) -> None:
+        """Drop the model; nothing can be rendered after."""
         # Dropping the voice frees the onnxruntime session and its ~60 MB of weights.
         self._voice = None
 

@@ -85,6 +85,12 @@ def _espeak() -> Any:
 
 
 class Pyttsx3Backend:
+    """Renders phrases with eSpeak NG, through the binding pyttsx3 ships, in synchronous mode.
+
+    :param settings: the voice (an eSpeak NG voice id; default English), rate and volume.
+    :raises SpeechUnavailable: when eSpeak NG cannot be loaded, or has no such voice.
+    """
+
     name = "pyttsx3"
 
     def __init__(self, settings: Settings) -> None:
@@ -113,10 +119,12 @@ class Pyttsx3Backend:
         return english[0]
 
     def identity(self) -> str:
+        """The engine, the eSpeak NG voice id, the rate and the volume."""
         s = self.settings
         return f"pyttsx3|{self.voice}|{s.rate}|{s.volume:g}"
 
     def render(self, text: str, path: Path) -> None:
+        """Synthesise under a process-wide lock (eSpeak's settings are global); write atomically."""
         espeak = self._espeak
         chunks: list[bytes] = _state["chunks"]
         with _LOCK:
@@ -140,6 +148,7 @@ class Pyttsx3Backend:
         os.replace(partial, path)
 
     def voices(self) -> list[VoiceInfo]:
+        """Every voice of eSpeak NG, with its main language."""
         found = []
         for v in self._espeak.ListVoices(None):
             # A priority byte, then the main language's name.
@@ -150,4 +159,5 @@ class Pyttsx3Backend:
         return found
 
     def close(self) -> None:
-        return None  # eSpeak stays loaded for the life of the process
+        """Nothing: eSpeak stays loaded for the life of the process."""
+        return None

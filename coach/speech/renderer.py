@@ -27,6 +27,18 @@ Done = Callable[[Phrase, Path | None], None]
 
 
 class Renderer:
+    """Renders phrases into the cache on its own thread, the only one that uses the backend.
+
+    The thread starts at once; :meth:`close` ends it.
+
+    :param backend: renders a text to a WAV file.
+    :param cache: where the speech and playable files are kept.
+    :param volume: the volume of the tones put into playable files, 0 to 1; default 1.
+    :param speech: render speech; ``False`` makes each phrase its tone alone; default ``True``.
+    :param on_error: gets a line for each phrase that cannot be rendered; default: nothing.
+    :param owns_backend: :meth:`close` closes the backend too; default ``True``.
+    """
+
     def __init__(
         self,
         backend: SpeechBackend,
@@ -66,6 +78,10 @@ class Renderer:
             self._queue.put((priority, next(self._order), phrase, None))
 
     def urgent(self, phrase: Phrase, done: Done) -> None:
+        """Render ``phrase`` next, then call ``done`` (on the renderer's thread) with its file.
+
+        The file is ``None`` when the phrase could not be rendered.
+        """
         self._queue.put((URGENT, next(self._order), phrase, done))
 
     def ready(self, phrase: Phrase) -> Path | None:

@@ -268,6 +268,7 @@ def warm_up(
 
 
 def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:
+    """Everything a session of ``plan`` may say, once each: its cues, then the runtime's words."""
     return list(dict.fromkeys([*plan.phrases(), *engine_phrases(tones)]))
 
 

@@ -55,18 +55,27 @@ class SpeechVoice:
         return round(lead_in + seconds, 3)
 
     def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
+        """Those not in the cache yet; with speech off, only phrases with a tone count."""
         return self.renderer.missing(phrases)
 
     def prepare(self, phrases: Iterable[Phrase], soon: bool = False) -> None:
+        """Queue them on the renderer's thread."""
         self.renderer.prerender(phrases, soon)
 
     def render(self, phrases: Iterable[Phrase], timeout: float = 600.0) -> int:
+        """Queue what is missing ahead of the background, and wait for the renderer."""
         return self.renderer.render_now(phrases, timeout)
 
     def drain(self, timeout: float) -> None:
+        """Wait for the player to finish the file playing now."""
         self.player.wait(timeout)
 
     def say(self, text: str, tone: ToneName | None = None) -> None:
+        """Print the phrase and play its file; one not rendered yet jumps the renderer's queue.
+
+        A late phrase plays once rendered, unless something else was said, or a
+        stop came, first; :attr:`late_renders` counts them.
+        """
         if self._printer is not None:
             self._printer(shown(text, tone))
         if not self.renderer.speech and tone is None:
@@ -89,10 +98,12 @@ class SpeechVoice:
                 self.player.play(path)
 
     def stop(self) -> None:
+        """Stop the player, and keep a late phrase still being rendered from playing."""
         with self._lock:
             self._token += 1
         self.player.stop()
 
     def close(self) -> None:
+        """Stop, then end the renderer's thread (and close its backend)."""
         self.stop()
         self.renderer.close()

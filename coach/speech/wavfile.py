@@ -14,17 +14,22 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Pcm:
-    """Mono 16-bit samples at ``rate`` Hz."""
+    """Mono 16-bit samples at ``rate`` Hz; ``frames`` holds them, little-endian."""
 
     rate: int
     frames: bytes
 
     @property
     def seconds(self) -> float:
+        """How long the samples play."""
         return len(self.frames) / 2 / self.rate
 
 
 def read(path: Path) -> Pcm:
+    """The samples of a WAV file.
+
+    :raises ValueError: unless the file is mono 16-bit PCM.
+    """
     with wave.open(str(path), "rb") as w:
         if w.getsampwidth() != 2 or w.getnchannels() != 1:
             raise ValueError(f"{path}: expected mono 16-bit PCM")
@@ -43,15 +48,21 @@ def write(path: Path, pcm: Pcm) -> None:
 
 
 def seconds(path: Path) -> float:
+    """How long the WAV file at ``path`` plays, from its header alone."""
     with wave.open(str(path), "rb") as w:
         return w.getnframes() / w.getframerate()
 
 
 def silence(rate: int, seconds: float) -> bytes:
+    """``seconds`` of silence as 16-bit samples at ``rate`` Hz."""
     return b"\x00\x00" * round(rate * seconds)
 
 
 def join(*parts: Pcm) -> Pcm:
+    """The parts one after another, as one piece of audio.
+
+    :raises ValueError: when the parts are at different rates.
+    """
     rates = {p.rate for p in parts}
     if len(rates) != 1:
         raise ValueError(f"cannot join audio at different rates: {sorted(rates)}")
