@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from coach import phrases
 from coach.errors import CoachError, RoutineError
-from coach.events import NewPlan
 from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
@@ -22,7 +21,7 @@ from coach.rig import Rig
 from coach.routine import Routine
 from coach.runtime import Mode
 from coach.session import SessionMode
-from coach.speech.setup import settle_plan, start_session, warm_up
+from coach.speech.setup import settle_plan, warm_up
 
 #: A pause between the end of a session and the menu speaking again.
 MENU_AFTER_SESSION_SECONDS = 1.0
@@ -71,15 +70,9 @@ class Device:
     def session(self, index: int) -> SessionMode:
         """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
-        rig = self.rig
         routine = self.choices[index].routine
         mode = SessionMode(self._plan(routine), after=self._after_session)
-
-        def post_plan(plan: Plan) -> None:
-            if not mode.ended:
-                rig.runtime.post(NewPlan(plan))
-
-        mode.plan = start_session(routine, rig.voice, rig.tones, rig.options.instant, post_plan)
+        self.rig.start_speech(routine, mode)
         return mode
 
     def _after_session(self, session: SessionMode) -> Mode:

@@ -121,6 +121,21 @@ class Rig:
                 self.simulator.gesture_at(origin + press.at_seconds, press.gesture)
         return origin
 
+    def start_speech(self, routine: Routine, session: SessionMode) -> None:
+        """Give ``session`` the plan to start with; the rest renders in the background.
+
+        When the rest is in, the plan laid out again with real lengths reaches
+        the session through the runtime's queue, unless it has ended by then.
+        """
+
+        def post_plan(plan: Plan) -> None:
+            if not session.ended:
+                self.runtime.post(NewPlan(plan))
+
+        session.plan = start_session(
+            routine, self.voice, self.tones, self.options.instant, post_plan
+        )
+
     def run(self, mode: Mode, status: Callable[[], str]) -> None:
         """Run ``mode`` on the runtime until no mode is left.
 
@@ -236,18 +251,10 @@ class Session:
 
     def run(self) -> State:
         """Run the session to its end and release the rig; returns how it ended."""
-        rig = self.rig
         mode = self.mode
-
-        def post_plan(plan: Plan) -> None:
-            if not mode.ended:
-                rig.runtime.post(NewPlan(plan))
-
         try:
-            mode.plan = start_session(
-                self.routine, rig.voice, rig.tones, rig.options.instant, post_plan
-            )
-            rig.run(mode, lambda: status_text(mode.status, self.clock.now()))
+            self.rig.start_speech(self.routine, mode)
+            self.rig.run(mode, lambda: status_text(mode.status, self.clock.now()))
         finally:
             self.close()
         return mode.state
