@@ -87,16 +87,19 @@ class GestureClassifier:
                 self._down_at = edge.t
                 self._announced = set()
             return None
-        if self._down_at is None:  # a release we never saw pressed (held at start-up)
+        down = self._down_at
+        if down is None:  # a release we never saw pressed (held at start-up)
             return None
-        held = edge.t - self._down_at
         self._down_at = None
         t = self.thresholds
-        if held < t.bounce_seconds:
+        # Each threshold is the moment down + limit, computed exactly as
+        # next_crossing() computes it: a release at the very moment "Skip." was
+        # said is a long press, whatever float subtraction would make of it.
+        if edge.t < down + t.bounce_seconds:
             return None
-        if held >= t.stop_seconds:
+        if edge.t >= down + t.stop_seconds:
             return "stop"
-        if held >= t.long_seconds:
+        if edge.t >= down + t.long_seconds:
             return "long"
         return "press"
 
@@ -115,13 +118,14 @@ class GestureClassifier:
         if self._down_at is None:
             return []
         crossed: list[Threshold] = []
-        held = now - self._down_at
         limits: tuple[tuple[Threshold, float], ...] = (
             ("long", self.thresholds.long_seconds),
             ("stop", self.thresholds.stop_seconds),
         )
         for name, limit in limits:
-            if held >= limit and name not in self._announced:
+            # The same sum as next_crossing(): a clock woken at that deadline
+            # must find it reached (63.1 + 1.0 - 63.1 is not 1.0 in floats).
+            if now >= self._down_at + limit and name not in self._announced:
                 self._announced.add(name)
                 crossed.append(name)
         return crossed

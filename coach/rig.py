@@ -140,15 +140,16 @@ class Rig:
         """Run ``mode`` on the runtime until no mode is left.
 
         An instant run loops in this thread; a live one loops on its own
-        thread while this one reads keys (in a simulation on a terminal) and
-        turns SIGINT and SIGTERM into a clean quit. ``status`` gives the
-        terminal's status line.
+        thread while this one reads keys (in a simulation on a terminal).
+        Either way SIGINT, SIGTERM and SIGHUP become a clean quit. ``status``
+        gives the terminal's status line.
         """
         origin = self.start_script()
-        if self.options.instant:
-            self.runtime.run(mode, origin)
-        else:
-            self._run_live(lambda: self.runtime.run(mode, origin), status)
+        with _quit_on_signals(self.quit):
+            if self.options.instant:
+                self.runtime.run(mode, origin)
+            else:
+                self._run_live(lambda: self.runtime.run(mode, origin), status)
 
     def _run_live(self, target: Callable[[], T], status: Callable[[], str]) -> T:
         result: list[T] = []
@@ -167,14 +168,13 @@ class Rig:
         interactive = self.simulator is not None and keys is not None and is_interactive(keys)
         if interactive and self.console is not None:
             self.console.line(KEY_HELP)
-        with _quit_on_signals(self.quit):
-            worker.start()
-            if interactive:
-                assert keys is not None
-                self._keyboard(keys, worker, done, status)
-            # A plain join: it wakes for nothing but the end (signal handlers
-            # still run, as lock waits are interrupted by signals).
-            worker.join()
+        worker.start()
+        if interactive:
+            assert keys is not None
+            self._keyboard(keys, worker, done, status)
+        # A plain join: it wakes for nothing but the end (signal handlers
+        # still run, as lock waits are interrupted by signals).
+        worker.join()
         done.set()
         if errors:
             raise errors[0]
@@ -364,7 +364,11 @@ def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:
 
 @contextmanager
 def _quit_on_signals(quit_: Callable[[], None]) -> Iterator[None]:
-    """SIGINT and SIGTERM end the session cleanly instead of killing it mid-phrase."""
+    """SIGINT, SIGTERM and SIGHUP end the run cleanly instead of killing it mid-phrase.
+
+    SIGHUP comes when the terminal or the ssh session that started the coach
+    closes: the player must not go on playing, and the transcript gets its end.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -373,7 +377,7 @@ def _quit_on_signals(quit_: Callable[[], None]) -> Iterator[None]:
         quit_()
 
     saved: dict[signal.Signals, Any] = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with suppress(ValueError, OSError):
             saved[sig] = signal.signal(sig, handler)
     try:

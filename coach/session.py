@@ -72,6 +72,9 @@ class SessionMode(Mode):
         self._paused_elapsed = 0.0
         self._agenda: list[tuple[float, int, str, ToneName | None]] = []
         self._order = itertools.count()
+        #: The button is held past the long threshold: the session stands still
+        #: until it is let go, which skips the step or stops the session.
+        self._held_still = False
 
     @property
     def ended(self) -> bool:
@@ -91,7 +94,7 @@ class SessionMode(Mode):
 
     def next_deadline(self) -> float | None:
         """While running, the end of the step or the next cue, whichever comes first."""
-        if self.state != "running":
+        if self.state != "running" or self._held_still:
             return None
         times = [self._step_end, self._agenda[0][0] if self._agenda else None]
         due = [t for t in times if t is not None]
@@ -99,7 +102,7 @@ class SessionMode(Mode):
 
     def time_reached(self, now: float) -> None:
         """Say every cue that is due and start every step whose time has come, in order."""
-        while self.state == "running":
+        while self.state == "running" and not self._held_still:
             due_cue = self._agenda[0][0] if self._agenda else None
             end = self._step_end
             if (
@@ -121,6 +124,12 @@ class SessionMode(Mode):
         """
         if self.state == "idle" and crossed == "long":
             return None  # a long press does nothing before the start
+        if self.state == "running":
+            # Letting go now skips or stops: nothing more is said, and no step
+            # begins, while the person decides (a countdown would cut "Skip."
+            # off, and a stop held across a step's end would start the next).
+            self._held_still = True
+            self._agenda.clear()
         return phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP
 
     def gesture(self, gesture: Gesture) -> None:
@@ -130,6 +139,7 @@ class SessionMode(Mode):
         and otherwise pauses or resumes.
         """
         voice = self.runtime.voice
+        self._held_still = False
         if gesture == "stop":
             voice.stop()
             self.runtime.say(phrases.SESSION_ENDED)

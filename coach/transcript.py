@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
-from typing import TextIO
+from collections.abc import Callable
+from contextlib import suppress
+from typing import BinaryIO, TextIO, cast
 
 from coach.events import TRANSCRIPT_TYPES, Event
 
@@ -11,8 +14,11 @@ from coach.events import TRANSCRIPT_TYPES, Event
 class TranscriptWriter:
     """A listener that writes every ``say``, ``state``, ``step`` and ``gesture`` event as JSON.
 
-    :param out: the stream to write to; flushed after every line, so a reader
-        sees each event as it happens.
+    :param out: where to write: a text stream (flushed after every line, so a
+        reader sees each event as it happens), or a file opened unbuffered in
+        binary mode, which gets each line in whole writes.
+    :param warn: told once if the transcript cannot be written (a full disk):
+        the session goes on without it, and a file keeps only whole lines.
 
     ::
 
@@ -20,11 +26,51 @@ class TranscriptWriter:
         runtime.run(SessionMode(plan))  # {"t": 0.0, "type": "state", "state": "running"} ...
     """
 
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
+    def __init__(
+        self, out: TextIO | BinaryIO, warn: Callable[[str], None] = lambda _message: None
+    ) -> None:
+        self._text: TextIO | None = cast(TextIO, out) if isinstance(out, io.TextIOBase) else None
+        self._file: BinaryIO | None = None if self._text is not None else cast(BinaryIO, out)
+        self._warn = warn
+        #: True once a write failed; nothing more is written.
+        self.failed = False
+        #: Bytes of whole lines in a binary file: where a cut line is cut back to.
+        self._size = 0
+        if self._file is not None:
+            with suppress(OSError, ValueError):
+                self._size = self._file.tell()
 
     def __call__(self, event: Event) -> None:
-        if event.type not in TRANSCRIPT_TYPES:
+        if self.failed or event.type not in TRANSCRIPT_TYPES:
             return
-        self._out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
-        self._out.flush()
+        line = json.dumps(event.to_json(), ensure_ascii=False) + "\n"
+        try:
+            if self._text is not None:
+                self._text.write(line)
+                self._text.flush()
+            else:
+                self._write_whole(line.encode("utf-8"))
+        except OSError as exc:
+            self.failed = True
+            reason = exc.strerror or str(exc)
+            self._warn(f"the transcript cannot be written ({reason}); going on without it")
+
+    def _write_whole(self, data: bytes) -> None:
+        out = self._file
+        assert out is not None
+        view = memoryview(data)
+        try:
+            while view:
+                written = out.write(view)
+                view = view[written or 0 :]
+        except OSError:
+            with suppress(OSError, ValueError):
+                out.truncate(self._size)  # no half line for a reader to choke on
+            raise
+        self._size += len(data)
+
+    def close(self) -> None:
+        """Close a file the writer was given; a standard stream stays open."""
+        if self._file is not None:
+            with suppress(OSError):
+                self._file.close()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -269,3 +273,32 @@ def test_an_interrupt_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPa
     code, _, err = invoke("validate", "quick-demo")
     assert code == 130
     assert "Traceback" not in err
+
+
+def test_a_session_closed_with_its_terminal_ends_cleanly(tmp_path: Path) -> None:
+    """SIGHUP (the terminal or the ssh session went away) is a clean stop, like SIGTERM."""
+    transcript = tmp_path / "t.jsonl"
+    env = dict(os.environ, COACH_CONFIG=str(tmp_path / "none.yaml"), PYTHONUNBUFFERED="1")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "coach", "run", "quick-demo", "--simulate", "--speech", "text",
+         "--transcript", str(transcript)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().endswith("Quick demo.\n")  # the session is under way
+    child.send_signal(signal.SIGHUP)
+    out, err = child.communicate(timeout=10)
+    assert child.returncode == 0, err
+    assert "Traceback" not in err
+    assert out.splitlines()[-1] == "session stopped"
+    last = json.loads(transcript.read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["type"], last["state"]) == ("state", "stopped")
+
+
+def test_a_full_disk_under_the_transcript_does_not_end_the_session() -> None:
+    code, out, err = invoke("run", "quick-demo", "--instant", "--transcript", "/dev/full")
+    assert code == 0
+    assert out.splitlines()[-1] == "session finished"
+    assert err == (
+        "coach: the transcript cannot be written (No space left on device); going on without it\n"
+    )

@@ -59,3 +59,25 @@ def test_thresholds_must_be_ordered() -> None:
 def test_nominal_press_lengths() -> None:
     t = Thresholds(long_seconds=1.0, stop_seconds=3.0)
     assert [t.nominal_hold_seconds(g) for g in ("press", "long", "stop")] == [0.1, 1.2, 3.2]
+
+
+@pytest.mark.parametrize("down", [63.1, 62.1, 0.1, 0.7, 1e6 + 0.3, 12345.6789])
+def test_a_threshold_is_reached_at_the_very_deadline_it_gives(down: float) -> None:
+    # 63.1 + 1.0 - 63.1 is 0.9999999999999929: the deadline must still count as reached.
+    c = GestureClassifier()
+    c.edge(Edge(True, down))
+    long_at = c.next_crossing()
+    assert long_at is not None
+    assert c.crossings(long_at) == ["long"]
+    stop_at = c.next_crossing()
+    assert stop_at is not None and stop_at > long_at
+    assert c.crossings(stop_at) == ["stop"]
+    assert c.next_crossing() is None
+
+
+@pytest.mark.parametrize("down", [63.1, 62.1, 0.7])
+def test_a_release_at_a_crossing_is_the_gesture_that_was_announced(down: float) -> None:
+    for limit, gesture in ((1.0, "long"), (3.0, "stop")):
+        c = GestureClassifier()
+        c.edge(Edge(True, down))
+        assert c.edge(Edge(False, down + limit)) == gesture

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import queue
+import signal
 
 import pytest
 
@@ -122,3 +124,30 @@ def test_scripted_presses_work_on_the_system_clock_too() -> None:
     ]
     pause = next(e for e in events if e.type == "state" and e.data["state"] == "paused")
     assert 0.3 <= pause.t < 0.6  # released 0.1 s after the press at 0.2
+
+
+STEPS = routine(
+    exercise("Reach", seconds=4.0, reps=2, rest_seconds=3.0, ready=3.0),
+    exercise("Breathe", kind="activity", seconds=4.0),
+    exercise("Squeeze", kind="button"),
+    name="Steps",
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+@pytest.mark.parametrize("kind", ["announce", "ready", "hold", "rest", "activity", "wait"])
+def test_a_signal_in_any_step_ends_the_session_cleanly(sig: signal.Signals, kind: str) -> None:
+    events: list[Event] = []
+    session = build_session(STEPS, TEXT, RunOptions(instant=True, listeners=[events.append]))
+    plan = session.plan
+    start = next(t for s, t in zip(plan.steps, plan.starts()) if s.kind == kind)
+    at = start + 0.5
+    session.clock.call_at(at, lambda: os.kill(os.getpid(), sig))
+    previous = signal.getsignal(sig)
+    assert session.run() == "stopped"
+    assert signal.getsignal(sig) == previous  # the coach's handler is gone again
+    stepped = [e.data["kind"] for e in events if e.type == "step"]
+    assert stepped[-1] == kind
+    last = events[-1]
+    assert (last.type, last.data, last.t) == ("state", {"state": "stopped"}, at)
+    assert session.button.button.closed

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from coach.gestures import Thresholds
+from coach.gestures import GESTURES, Gesture, Thresholds
 from coach.session import RESUME_LEAD_IN_SECONDS
 from coach.voice import estimate_seconds
 from tests.conftest import exercise, make_run, routine
@@ -316,6 +316,44 @@ def test_crossing_thresholds_is_announced_at_once() -> None:
     assert (9.0, "Skip.") in said
     assert (11.0, "Stop.") in said
     assert run.states()[-1] == (12.5, "stopped")
+
+
+@pytest.mark.parametrize("gesture", ["long", "stop"])
+def test_a_held_button_holds_the_session_still_until_it_is_let_go(gesture: Gesture) -> None:
+    # Held from 10.0 (inside the first hold, which runs 7.25 to 12.25): "Skip." at
+    # 11.0, then no countdown digit cuts it off and no step starts until the release.
+    run = make_run(TINY)
+    hold = run.runtime.gestures.thresholds.nominal_hold_seconds(gesture)
+    run.gesture_at(10.0, gesture)
+    run.go()
+    release = 10.0 + hold
+    said = run.said()
+    assert (11.0, "Skip.") in said
+    assert [text for t, text in said if 11.0 < t < release] == (
+        ["Stop."] if gesture == "stop" else []
+    )
+    assert [t for t, _ in run.steps() if 10.0 < t < release] == []
+    if gesture == "long":
+        assert (release, "rest") in run.steps()  # the hold it was held in is skipped
+    else:
+        assert run.states()[-1] == (release, "stopped")
+
+
+@pytest.mark.parametrize("start", [x / 10 for x in range(0, 330, 7)])
+def test_no_press_time_makes_a_scripted_run_hang(start: float) -> None:
+    # Every gesture at awkward float times: the run ends within a bounded number of turns.
+    for gesture in GESTURES:
+        run = make_run(TINY)
+        run.gesture_at(start, gesture)
+        run.gesture_at(start + 5.05, "press")
+        run.gesture_at(start + 9.15, "stop")
+        run.runtime.switch(run.session)
+        turns = 0
+        while run.runtime.mode is not None:
+            run.runtime.turn()
+            turns += 1
+            assert turns < 500, f"{gesture} at {start} s: no end after {turns} turns"
+        assert run.session.state in ("finished", "stopped")
 
 
 def test_thresholds_are_settings() -> None:

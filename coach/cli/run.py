@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -62,7 +62,8 @@ def run_options(function: F) -> F:
     )
     @click.option(
         "--transcript",
-        type=click.File("w", encoding="utf-8", lazy=True),
+        type=click.Path(dir_okay=False, allow_dash=True),
+        metavar="FILE",
         help="Write every event as a JSON line to FILE ('-' for standard output).",
     )
     @settings_options()
@@ -71,7 +72,7 @@ def run_options(function: F) -> F:
         simulate: bool,
         instant: bool,
         presses: list[ScriptedPress],
-        transcript: TextIO | None,
+        transcript: str | None,
         settings: Settings,
         **kwargs: Any,
     ) -> Any:
@@ -81,25 +82,37 @@ def run_options(function: F) -> F:
             settings.thresholds  # noqa: B018 -- checked here, to be a usage error
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        to_stdout = transcript is not None and getattr(transcript, "name", "") == "-"
+        writer = _transcript(transcript)
         kwargs["options"] = RunOptions(
             simulate=simulate or instant,
             instant=instant,
             presses=presses,
-            speech_out=None if to_stdout else sys.stdout,
-            listeners=[TranscriptWriter(transcript)] if transcript is not None else [],
+            speech_out=None if transcript == "-" else sys.stdout,
+            listeners=[writer] if writer is not None else [],
             keys_in=default_keys(),
             warn=warn,
         )
         try:
             return function(*args, settings=settings, **kwargs)
         finally:
-            if transcript is not None:
-                transcript.close()
+            if writer is not None:
+                writer.close()
 
     wrapper.__doc__ = function.__doc__
     wrapper.__name__ = function.__name__
     return wrapper  # type: ignore[return-value]
+
+
+def _transcript(path: str | None) -> TranscriptWriter | None:
+    if path is None:
+        return None
+    if path == "-":
+        return TranscriptWriter(sys.stdout, warn)
+    try:
+        # Unbuffered and binary: every line reaches the file whole, or not at all.
+        return TranscriptWriter(open(path, "wb", buffering=0), warn)
+    except OSError as exc:
+        raise click.FileError(path, exc.strerror or str(exc)) from exc
 
 
 @click.command()
