@@ -41,7 +41,7 @@ _state: dict[str, Any] = {}
 def load_espeak_library() -> str:
     """Make libespeak-ng loadable by pyttsx3's binding; returns where it came from."""
     try:
-        import espeakng_loader  # type: ignore[import-untyped]
+        import espeakng_loader
     except ImportError:
         return "system"
     if "library" not in _state:
@@ -62,7 +62,7 @@ def _espeak() -> Any:
         return _state["espeak"]
     load_espeak_library()
     try:
-        from pyttsx3.drivers import _espeak  # type: ignore[import-untyped]
+        from pyttsx3.drivers import _espeak
     except ImportError as exc:
         raise SpeechUnavailable(
             "pyttsx3 is not installed; reinstall voice-coach: pip install voice-coach"
