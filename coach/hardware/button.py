@@ -33,15 +33,21 @@ class ButtonSource:
         now: Callable[[], float],
         pin_factory: Any = None,
     ) -> None:
-        from gpiozero import Button
+        # Not gpiozero's Button: its hold thread wakes ten times a second for
+        # ever (for when_held, which the coach never uses, as gestures are
+        # timed on the runtime's clock), and its close() waits for that thread.
+        # A DigitalInputDevice has the same edges and no thread of its own.
+        from gpiozero import DigitalInputDevice
 
         self.button = claim(
             "button",
             pin,
-            lambda: Button(pin, pull_up=True, bounce_time=None, pin_factory=pin_factory),
+            lambda: DigitalInputDevice(
+                pin, pull_up=True, bounce_time=None, pin_factory=pin_factory
+            ),
         )
-        self.button.when_pressed = lambda: post(Edge(True, now()))
-        self.button.when_released = lambda: post(Edge(False, now()))
+        self.button.when_activated = lambda: post(Edge(True, now()))
+        self.button.when_deactivated = lambda: post(Edge(False, now()))
 
     def close(self) -> None:
         """Let go of the pin."""
