@@ -7,6 +7,7 @@ the one :class:`~coach.settings.Settings` object, and map every
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -15,21 +16,45 @@ import click
 
 from coach import __version__, settings
 from coach.cli.common import App
-from coach.cli.config import config
-from coach.cli.doctor import doctor
-from coach.cli.routines import list_cmd, preview, validate
-from coach.cli.run import device, run
-from coach.cli.service import service
-from coach.cli.speech import say, speech_cache, voices
 from coach.errors import CoachError, SettingsError
 
 EXIT_INTERRUPTED = 130
+#: Every command and where it lives; a command's module is imported only when
+#: it runs (or for --help), so 'coach device' never loads the doctor's or the
+#: service's imports: start-up time matters on a Pi Zero.
+COMMANDS = {
+    "list": "coach.cli.routines:list_cmd",
+    "validate": "coach.cli.routines:validate",
+    "preview": "coach.cli.routines:preview",
+    "run": "coach.cli.run:run",
+    "device": "coach.cli.run:device",
+    "voices": "coach.cli.speech:voices",
+    "say": "coach.cli.speech:say",
+    "speech-cache": "coach.cli.speech:speech_cache",
+    "config": "coach.cli.config:config",
+    "service": "coach.cli.service:service",
+    "doctor": "coach.cli.doctor:doctor",
+}
 #: Commands that run with a broken settings file: 'config' mends it, 'doctor' reports it.
 WITHOUT_SETTINGS_FILE = ("config", "doctor")
 
 
 class CoachGroup(click.Group):
-    """Turns every :class:`CoachError` into one message and its exit code."""
+    """Loads each command when it is needed, and turns every :class:`CoachError`
+    into one message and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, in order."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, imported now; ``None`` for a name that is not one."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, name = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a :class:`CoachError` becomes ``coach: ...`` lines and its exit code.
@@ -72,12 +97,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
             raise
         app.settings_error = exc
         values = {}
-    ctx.default_map = settings.default_map(cli, values)
-
-
-for _command in (list_cmd, validate, preview, run, device, voices, say, speech_cache, config,
-                 service, doctor):  # fmt: skip
-    cli.add_command(_command)
+    # The file's values reach the command about to run (and its own commands).
+    mapping = dict(values)
+    name = ctx.invoked_subcommand
+    command = cli.get_command(ctx, name) if name is not None else None
+    if name is not None and command is not None:
+        mapping[name] = settings.default_map(command, values)
+    ctx.default_map = mapping
 
 
 def main(argv: Sequence[str] | None = None) -> None:

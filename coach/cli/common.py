@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,7 +11,9 @@ from coach.errors import SettingsError
 from coach.library import Library
 from coach.loader import load_routine
 from coach.routine import Routine
-from coach.service import Host
+
+if TYPE_CHECKING:
+    from coach.service import Host
 
 
 @dataclass
@@ -22,13 +25,14 @@ class App:
     so the whole path, exit codes included, is the real one.
 
     :param debug: show tracebacks instead of one-line messages.
-    :param host: the machine as ``coach service`` sees it.
+    :param host: the machine as ``coach service`` sees it; default the real one
+        (made when first needed: only 'coach service' imports what it takes).
     :param settings_error: the settings file's problems, for the commands that
         run without it ('config' mends it, 'doctor' reports it).
     """
 
     debug: bool = False
-    host: Host = field(default_factory=Host)
+    host: Host | None = None
     settings_error: SettingsError | None = None
 
 

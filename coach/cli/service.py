@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from coach.cli.common import App, pass_app
-from coach.service import DEFAULT_UNIT_DIR, ServiceManager
+from coach.service import DEFAULT_UNIT_DIR, Host, ServiceManager
 
 
 def _warn(message: str) -> None:
@@ -15,7 +15,7 @@ def _warn(message: str) -> None:
 
 
 def _manager(app: App, unit_dir: Path) -> ServiceManager:
-    return ServiceManager(app.host, click.echo, _warn, unit_dir)
+    return ServiceManager(app.host or Host(), click.echo, _warn, unit_dir)
 
 
 _unit_dir_option = click.option(
