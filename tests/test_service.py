@@ -6,6 +6,8 @@ as the click context object and records every command.
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +19,7 @@ from coach.cli import cli
 from coach.cli.common import App
 from coach.errors import CoachError, ServiceError
 from coach.service import (
+    COMPILE,
     EXAMPLE_SPEC,
     MARKER,
     UNIT_NAME,
@@ -68,6 +71,12 @@ class FakeHost(Host):
     def run(self, argv: Sequence[str]) -> int:
         self.commands.append(list(argv))
         return self.statuses.get(" ".join(argv[1:]), 0)
+
+
+def compiling(coach_script: Path, user: str = "ana") -> list[str]:
+    """The command that compiles the coach's modules in the venv of ``coach_script``."""
+    python = str(coach_script.parent / "python")
+    return ["runuser", "-u", user, "--", python, "-c", COMPILE]
 
 
 def invoke(host: FakeHost, unit_dir: Path, *args: str, sudo_user: str | None = "ana") -> Result:
@@ -240,11 +249,13 @@ def test_install_writes_the_unit_and_enables_it(tmp_path: Path, coach_script: Pa
     assert unit.read_text(encoding="utf-8") == expected
     assert unit.stat().st_mode & 0o777 == 0o644
     assert host.commands == [
+        compiling(coach_script),
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", UNIT_NAME],
     ]
     assert result.stdout.splitlines() == [
         f"wrote {unit}",
+        f"ran {shlex.join(compiling(coach_script))}",
         "ran systemctl daemon-reload",
         f"ran systemctl enable --now {UNIT_NAME}",
         "voice-coach runs as ana now and at every boot; listen for 'Ready'. "
@@ -342,7 +353,8 @@ def test_install_dry_run_prints_the_unit_and_writes_nothing(
     assert result.stdout == (
         f"would write {unit}:\n\n"
         + render_unit(spec(coach_executable=coach_script))
-        + "\nwould run systemctl daemon-reload\n"
+        + f"\nwould run {shlex.join(compiling(coach_script))}\n"
+        + "would run systemctl daemon-reload\n"
         + f"would run systemctl enable --now {UNIT_NAME}\n"
     )
     assert not unit.exists()
@@ -360,6 +372,7 @@ def test_install_again_replaces_the_unit_and_restarts(tmp_path: Path, coach_scri
     assert "Environment=COACH_AUDIO_DEVICE=hw:2\n" in (tmp_path / UNIT_NAME).read_text()
     assert f"wrote {tmp_path / UNIT_NAME} (replacing the previous unit)" in result.stdout
     assert host.commands == [
+        compiling(coach_script),
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", UNIT_NAME],
         ["systemctl", "restart", UNIT_NAME],
@@ -393,7 +406,31 @@ def test_install_stops_when_daemon_reload_fails(tmp_path: Path, coach_script: Pa
     host = FakeHost(statuses={"daemon-reload": 1})
     result = invoke(host, tmp_path, "install", "--executable", str(coach_script))
     assert result.exit_code == 1
-    assert host.commands == [["systemctl", "daemon-reload"]]
+    assert host.commands == [compiling(coach_script), ["systemctl", "daemon-reload"]]
+
+
+def test_install_goes_on_when_the_modules_cannot_be_compiled(
+    tmp_path: Path, coach_script: Path
+) -> None:
+    host = FakeHost(statuses={" ".join(compiling(coach_script)[1:]): 1})
+    result = invoke(host, tmp_path, "install", "--executable", str(coach_script))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "coach: warning: could not compile the coach's modules ahead (status 1); it starts slower\n"
+    )
+    assert host.commands[-1] == ["systemctl", "enable", "--now", UNIT_NAME]
+
+
+def test_the_compile_command_compiles_the_package_of_that_python() -> None:
+    done = subprocess.run(
+        # The real command, with compileall's compile_dir reporting its folder instead.
+        [sys.executable, "-c", COMPILE.replace(
+            "compileall.compile_dir(", "(lambda folder, quiet: print(folder) or True)("
+        )],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.split()[0]) == ROOT / "coach"
 
 
 def test_install_prints_the_usermod_fix_for_missing_groups(
