@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def cli_run(*args: str, cache: Path) -> tuple[int, str, str]:
     from click.testing import CliRunner
@@ -86,3 +88,21 @@ def test_prerender_of_an_unknown_routine_names_the_library(tmp_path: Path) -> No
     assert code == 3
     assert "no routine named 'nope'; the library has: hip-piriformis," in err
     assert not cache.exists()  # every name is checked before anything is rendered
+
+
+def test_without_an_english_voice_prerender_and_doctor_say_what_is_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.speech.backend import VoiceInfo
+    from coach.speech.pyttsx3_backend import Pyttsx3Backend
+
+    monkeypatch.setattr(Pyttsx3Backend, "voices", lambda self: [VoiceInfo("roa/fr", "French")])
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path / "c")
+    assert code == 1
+    assert err.startswith("coach: eSpeak NG is installed but has no English voice (1 other voices)")
+    assert "espeak-ng-data" in err
+    assert "text voice" not in err
+    code, out, _ = cli_run("doctor", "--simulate", "--player-command", "true", cache=tmp_path / "c")
+    assert code == 1
+    assert "pyttsx3 cannot be loaded" in out
+    assert "sudo apt install --reinstall espeak-ng-data" in " ".join(out.split())

@@ -32,6 +32,12 @@ INSTALL_HINT = (
     "on Raspberry Pi OS or Debian: sudo apt install espeak-ng "
     "(on x86_64 and aarch64, reinstalling voice-coach brings it with espeakng-loader)"
 )
+#: eSpeak NG is there but its voice data is not (a trimmed install, a wrong
+#: ESPEAK_DATA_PATH): installing espeak-ng again would change nothing.
+DATA_HINT = (
+    "its voice data is missing or incomplete: on Raspberry Pi OS or Debian, "
+    "sudo apt install --reinstall espeak-ng-data; check ESPEAK_DATA_PATH if you set it"
+)
 
 #: eSpeak is one library with global state: one synthesis at a time per process.
 _LOCK = threading.Lock()
@@ -71,7 +77,7 @@ def _espeak() -> Any:
         raise SpeechUnavailable(f"the eSpeak NG library cannot be loaded; {INSTALL_HINT}") from exc
     sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
     if sample_rate <= 0:
-        raise SpeechUnavailable(f"eSpeak NG did not start (no voice data?); {INSTALL_HINT}")
+        raise SpeechUnavailable(f"eSpeak NG is installed but did not start: {DATA_HINT}")
     chunks: list[bytes] = []
 
     def collect(wav: Any, count: int, events: Any) -> int:
@@ -115,7 +121,11 @@ class Pyttsx3Backend:
                 return by_folded[candidate]
         english = [v for v in known if v.rsplit("/", 1)[-1].startswith("en")]
         if not english:
-            raise SpeechUnavailable(f"eSpeak NG has no English voice; {INSTALL_HINT}")
+            found = len(known)
+            raise SpeechUnavailable(
+                f"eSpeak NG is installed but has no English voice ({found} other voices); "
+                f"{DATA_HINT}"
+            )
         return english[0]
 
     def identity(self) -> str:
