@@ -315,7 +315,7 @@ def check_library(library: Library) -> Check:
             load_routine(default)
     except RoutineNotFound:
         names = ", ".join(e.slug for e in entries)
-        problems.append(f"the default routine '{library.default}' is not in the library")
+        problems.append(f"the default routine {library.default!r} is not in the library")
         fix = f"set default_routine to one of: {names}"
     except RoutineError as exc:
         problems.append(exc.problems[0] if exc.problems else f"{library.default}: invalid")

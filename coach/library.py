@@ -55,7 +55,7 @@ def resolve(name_or_path: str | None, folders: list[Path] | None = None) -> Path
     if path.suffix in ROUTINE_SUFFIXES or path.exists() or "/" in name:
         return path  # the loader reports a missing or unreadable file with its name
     names = ", ".join(e.slug for e in library) or "none"
-    raise RoutineNotFound(f"no routine named '{name}'; the library has: {names}")
+    raise RoutineNotFound(f"no routine named {name!r}; the library has: {names}")
 
 
 @dataclass(frozen=True)

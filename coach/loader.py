@@ -38,6 +38,7 @@ from coach.yamltree import (
     TreeError,
     join,
     read_tree,
+    shown,
 )
 from coach.yamltree import located as _located
 
@@ -174,11 +175,11 @@ def _describe(tree: Tree) -> str:
     if isinstance(tree, Broken):  # pragma: no cover - never described; reported already
         return "an invalid value"
     if tree.tag == "str":
-        text = str(tree.value)
-        return repr(text if len(text) <= 60 else text[:57] + "...")
+        return shown(str(tree.value))
     if tree.tag == "null" and not tree.text:
         return "nothing"
-    return tree.text
+    # As written; escaped when an explicit tag (``!!null "..."``) hides odd text.
+    return tree.text if tree.text.isprintable() else shown(tree.text)
 
 
 @dataclasses.dataclass

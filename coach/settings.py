@@ -32,7 +32,19 @@ from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
 from coach.voice import WORDS_PER_MINUTE
-from coach.yamltree import Broken, Map, Problem, Scalar, Seq, Tree, TreeError, read_tree
+from coach.yamltree import (
+    Broken,
+    Map,
+    Problem,
+    Scalar,
+    Seq,
+    Tree,
+    TreeError,
+    join,
+    read_tree,
+    shown,
+    text_problem,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +69,25 @@ class PinType(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, int) and not isinstance(value, bool) and value in GPIO_PINS:
             return value
         self.fail(f"must be a GPIO number from 0 to 27 or 'off', got {value!r}", param, ctx)
+
+
+class TextType(click.ParamType):  # type: ignore[type-arg]
+    """Text that can be printed and spoken: see :func:`coach.yamltree.text_problem`."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The text as it is, unless it cannot be encoded as UTF-8 or has control characters."""
+        if not isinstance(value, str):
+            self.fail(f"must be a string, got {value!r}", param, ctx)
+        problem = text_problem(value)
+        if problem is not None:
+            rule, at = problem
+            self.fail(f"{rule}, got {shown(value, at)}", param, ctx)
+        return value
+
+
+TEXT = TextType()
 
 
 @dataclass(frozen=True)
@@ -121,14 +152,14 @@ SETTINGS: tuple[Setting, ...] = (
             f"Speech engine: {DEFAULT_ENGINE} (default), "
             f"{', '.join(e for e in ENGINES if e not in (DEFAULT_ENGINE, 'text'))} or text "
             "(text for --instant runs).", "speech"),
-    Setting("voice", ("--voice",), str, None,
+    Setting("voice", ("--voice",), TEXT, None,
             "A voice of the engine ('coach voices' lists them); for piper, a model file.",
             "speech"),
     Setting("rate", ("--rate",), click.IntRange(80, 400), int(WORDS_PER_MINUTE),
             "Speaking rate in words per minute.", "speech"),
     Setting("volume", ("--volume",), click.FloatRange(0.0, 1.0), 1.0,
             "Volume of speech and tones, 0 to 1.", "speech"),
-    Setting("audio_device", ("--audio-device",), str, None,
+    Setting("audio_device", ("--audio-device",), TEXT, None,
             "ALSA device to play to, e.g. plughw:CARD=Headphones (default: the system's).",
             "speech"),
     Setting("lead_in", ("--lead-in",), click.FloatRange(0.0, 2.0), 0.0,
@@ -139,7 +170,7 @@ SETTINGS: tuple[Setting, ...] = (
             is_flag_pair=True),
     Setting("speak", ("--speak/--no-speak",), bool, True,
             "Speak the cues; --no-speak plays only the tones.", "speech", is_flag_pair=True),
-    Setting("default_routine", ("--default-routine",), str, DEFAULT_ROUTINE,
+    Setting("default_routine", ("--default-routine",), TEXT, DEFAULT_ROUTINE,
             "The routine used when none is named, and the first one in the device menu.",
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
@@ -303,13 +334,14 @@ def parse(text: str, source: str) -> dict[str, Any]:
                 close = difflib.get_close_matches(entry.key, list(BY_KEY), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "see 'coach config init'"
                 lines.append(
-                    f"{source}:{entry.line}:{entry.column}: {entry.key}: unknown setting; {hint}"
+                    f"{source}:{entry.line}:{entry.column}: {join('', entry.key)}: "
+                    f"unknown setting; {hint}"
                 )
                 continue
             value, rule = _convert(setting, entry.value)
             if rule is None:
                 values[setting.key] = value
-            elif not isinstance(entry.value, Broken):
+            elif not _reported(entry.value):
                 at = entry.value
                 got = _shown(at)
                 lines.append(f"{source}:{at.line}:{at.column}: {setting.key}: {rule}, got {got}")
@@ -327,9 +359,16 @@ def _line(source: str, problem: Problem) -> str:
     return f"{source}: {problem.message}"
 
 
+def _reported(tree: Tree) -> bool:
+    """Whether ``tree``, or an item of it, was reported already as it was read."""
+    return isinstance(tree, Broken) or (
+        isinstance(tree, Seq) and any(isinstance(i, Broken) for i in tree.items)
+    )
+
+
 def _shown(tree: Tree) -> str:
     if isinstance(tree, Scalar):
-        return repr(tree.value) if isinstance(tree.value, str) else str(tree.value).lower()
+        return shown(tree.value) if isinstance(tree.value, str) else str(tree.value).lower()
     return "a list" if isinstance(tree, Seq) else "a mapping"
 
 
@@ -352,11 +391,10 @@ def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
     if value is None:
         return (None, None) if setting.default is None or isinstance(setting.type, PinType) else (
             None, _rule(setting))  # fmt: skip
-    if isinstance(value, bool) or (setting.type is str and not isinstance(value, str)):
+    if isinstance(value, bool) or (setting.type is TEXT and not isinstance(value, str)):
         return None, _rule(setting)
     try:
-        converted = click.STRING.convert(value, None, None) if setting.type is str else (
-            setting.type.convert(value, None, None))  # fmt: skip
+        converted = setting.type.convert(value, None, None)
     except click.BadParameter:
         return None, _rule(setting)
     return converted, None

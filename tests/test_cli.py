@@ -269,3 +269,35 @@ def test_an_interrupt_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPa
     code, _, err = invoke("validate", "quick-demo")
     assert code == 130
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("\\ud800", "must be text that can be encoded as UTF-8 (no lone surrogates), "
+         "got '\\ud800'"),
+        ("\\e[2J\\e]0;owned\\a", "must not contain control characters (other than newline and "
+         "tab), got '\\x1b[2J\\x1b]0;owned\\x07'"),
+    ],
+)  # fmt: skip
+def test_unprintable_routine_text_is_refused_by_every_command(
+    name: str, rule: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    bad = folder / "odd.yaml"
+    bad.write_text(f'name: "{name}"\nexercises:\n  - {{name: E, hold_seconds: 5}}\n')
+    env = {"COACH_CONFIG": str(tmp_path / "none.yaml")}
+    message = f"coach: {bad}:1:7: name: {rule}\n"
+    for command in (["validate"], ["preview", "--speech", "text"], ["run", "--instant"]):
+        code, out, err = invoke(*command, str(bad), env=env)
+        assert (code, err) == (3, message), command
+    code, out, err = invoke("list", "--routines-dir", str(folder), env=env)
+    assert code == 0, err
+    assert ["odd", "-", "-", "invalid:", "run", "'coach", "validate'"] in [
+        line.split() for line in out.splitlines()
+    ]
+    code, out, err = invoke("device", "--instant", "--routines-dir", str(folder), env=env)
+    assert code == 0, err
+    for text in (out, err):
+        assert all(line.isprintable() for line in text.splitlines())

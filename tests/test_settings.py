@@ -68,6 +68,8 @@ def test_extra_routine_folders(tmp_path: Path) -> None:
 
 
 PIN_RULE = "must be a GPIO number from 0 to 27 or off"
+UTF8 = "must be text that can be encoded as UTF-8 (no lone surrogates)"
+CONTROL = "must not contain control characters (other than newline and tab)"
 
 
 @pytest.mark.parametrize(
@@ -84,6 +86,12 @@ PIN_RULE = "must be a GPIO number from 0 to 27 or off"
         ("voice: 3", "1:8: voice: must be a string, got 3"),
         ("routines_dirs: here", "1:16: routines_dirs: must be a list of folder paths, got 'here'"),
         ("- rate", "1:1: the settings file must be a mapping of 'setting: value' lines"),
+        ('voice: "\\ud800"', f"1:8: voice: {UTF8}, got '\\ud800'"),
+        ('audio_device: "hw\\e]0;x\\a"', f"1:15: audio_device: {CONTROL}, got 'hw\\x1b]0;x\\x07'"),
+        ('default_routine: "\\udcff"', f"1:18: default_routine: {UTF8}, got '\\udcff'"),
+        ('routines_dirs: [a, "\\ud800"]', f"1:20: routines_dirs[1]: {UTF8}, got '\\ud800'"),
+        ('"\\e[2J": 1', f"1:1: a key {CONTROL}, got '\\x1b[2J'"),
+        ('"ra\\tte": 1', "1:1: 'ra\\tte': unknown setting; did you mean 'rate'?"),
     ],
 )
 def test_bad_settings_get_file_line_column_and_the_rule(text: str, message: str) -> None:
@@ -153,3 +161,20 @@ def test_config_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.delenv("COACH_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert settings.config_path() == tmp_path / "voice-coach" / "config.yaml"
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--voice", "\x1b[2J"], {}),
+        ([], {"COACH_AUDIO_DEVICE": "\x1b[2J"}),
+        (["--default-routine", "\udcff"], {}),  # what Python makes of the byte 0xff in argv
+    ],
+)
+def test_text_settings_from_flags_and_the_environment_are_checked_too(
+    args: list[str], env: dict[str, str], tmp_path: Path
+) -> None:
+    code, _, err = run("config", "show", *args, config=tmp_path / "none.yaml", **env)
+    assert code == 2
+    assert "must not contain control characters" in err or "encoded as UTF-8" in err
+    assert all(line.isprintable() for line in err.splitlines())
