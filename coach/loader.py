@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import difflib
+import math
 import os
 import string
 from collections.abc import Callable, Mapping
@@ -374,7 +375,8 @@ class _Checker:
         if isinstance(tree, Scalar) and tree.tag in ("int", "float"):
             value = tree.value
             assert isinstance(value, (int, float))
-            if low <= value <= MAX_SECONDS:  # False for NaN; infinity is out of range
+            # The range first: a huge whole number is out of it, and too big for isfinite.
+            if low <= value <= MAX_SECONDS and math.isfinite(value):
                 return float(value)
         self._reject(tree, path, rule)
         return None

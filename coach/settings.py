@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -69,6 +70,26 @@ class PinType(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, int) and not isinstance(value, bool) and value in GPIO_PINS:
             return value
         self.fail(f"must be a GPIO number from 0 to 27 or 'off', got {value!r}", param, ctx)
+
+
+class NumberRange(click.FloatRange):
+    """A finite number from ``low`` to ``high``.
+
+    click's ``FloatRange`` lets NaN through, since every comparison with it is
+    false; a NaN lead-in or volume would break every phrase.
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(low, high)
+        self.low = low
+        self.high = high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number as a float; NaN, infinities and numbers out of range fail."""
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a number from {self.low:g} to {self.high:g}", param, ctx)
+        return super().convert(number, param, ctx)
 
 
 class TextType(click.ParamType):  # type: ignore[type-arg]
@@ -144,9 +165,9 @@ SETTINGS: tuple[Setting, ...] = (
             "BCM number of the buzzer's pin (22 in the wiring diagram), or off.", "pins"),
     Setting("buzzer_type", ("--buzzer-type",), click.Choice(["active", "passive"]), "active",
             "active: a buzzer that beeps by itself; passive: a piezo that plays notes.", "pins"),
-    Setting("long_seconds", ("--long-seconds",), click.FloatRange(0.1, 10.0), LONG_SECONDS,
+    Setting("long_seconds", ("--long-seconds",), NumberRange(0.1, 10.0), LONG_SECONDS,
             "Hold the button this long for a long press (skip; next routine).", "button"),
-    Setting("stop_seconds", ("--stop-seconds",), click.FloatRange(0.2, 20.0), STOP_SECONDS,
+    Setting("stop_seconds", ("--stop-seconds",), NumberRange(0.2, 20.0), STOP_SECONDS,
             "Hold the button this long to stop.", "button"),
     Setting("speech", ("--speech",), click.Choice(ENGINES), None,
             f"Speech engine: {DEFAULT_ENGINE} (default), "
@@ -157,12 +178,12 @@ SETTINGS: tuple[Setting, ...] = (
             "speech"),
     Setting("rate", ("--rate",), click.IntRange(80, 400), int(WORDS_PER_MINUTE),
             "Speaking rate in words per minute.", "speech"),
-    Setting("volume", ("--volume",), click.FloatRange(0.0, 1.0), 1.0,
+    Setting("volume", ("--volume",), NumberRange(0.0, 1.0), 1.0,
             "Volume of speech and tones, 0 to 1.", "speech"),
     Setting("audio_device", ("--audio-device",), TEXT, None,
             "ALSA device to play to, e.g. plughw:CARD=Headphones (default: the system's).",
             "speech"),
-    Setting("lead_in", ("--lead-in",), click.FloatRange(0.0, 2.0), 0.0,
+    Setting("lead_in", ("--lead-in",), NumberRange(0.0, 2.0), 0.0,
             "Seconds of silence before each phrase, for sinks that swallow the first "
             "syllable (some HDMI and Bluetooth speakers).", "speech"),
     Setting("tones", ("--tones/--no-tones",), bool, True,
@@ -395,7 +416,7 @@ def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
         return None, _rule(setting)
     try:
         converted = setting.type.convert(value, None, None)
-    except click.BadParameter:
+    except (click.BadParameter, OverflowError):  # OverflowError: an infinite whole number
         return None, _rule(setting)
     return converted, None
 

@@ -157,7 +157,7 @@ def test_button_step_without_a_scripted_press_is_a_clear_error() -> None:
     assert "waits for the button, but no more presses are scripted" in err
 
 
-@pytest.mark.parametrize("value", ["12", "x:press", "5:tap", "-1:press"])
+@pytest.mark.parametrize("value", ["12", "x:press", "5:tap", "-1:press", "9" * 400 + ":press"])
 def test_bad_press_at_is_a_usage_error(value: str) -> None:
     code, _, err = invoke("run", "--instant", "--press-at", value)
     assert code == 2

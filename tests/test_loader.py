@@ -296,6 +296,18 @@ ONE_PROBLEM = {
         exercise("duration_seconds: .inf"),
         f"r.yaml:4:23: exercises[0].duration_seconds: {SECONDS_1}, got .inf",
     ),
+    "minus inf": (
+        exercise("hold_seconds: 5", "rest_seconds: -.inf"),
+        f"r.yaml:5:19: exercises[0].rest_seconds: {SECONDS_0}, got -.inf",
+    ),
+    "nan for ready": (
+        exercise("hold_seconds: 5", "ready: .NaN"),
+        f"r.yaml:5:12: exercises[0].ready: {READY}, got .NaN",
+    ),
+    "nan in defaults": (
+        "name: R\ndefaults: {set_rest_seconds: .NAN}\nexercises: [{name: E, until: button}]\n",
+        f"r.yaml:2:30: defaults.set_rest_seconds: {SECONDS_0}, got .NAN",
+    ),
     "null": (
         exercise("hold_seconds: ~"),
         f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got ~",

@@ -86,6 +86,12 @@ CONTROL = "must not contain control characters (other than newline and tab)"
         ("voice: 3", "1:8: voice: must be a string, got 3"),
         ("routines_dirs: here", "1:16: routines_dirs: must be a list of folder paths, got 'here'"),
         ("- rate", "1:1: the settings file must be a mapping of 'setting: value' lines"),
+        ("lead_in: .nan", "1:10: lead_in: must be a number from 0 to 2, got nan"),
+        ("volume: .NaN", "1:9: volume: must be a number from 0 to 1, got nan"),
+        ("long_seconds: -.inf", "1:15: long_seconds: must be a number from 0.1 to 10, got -inf"),
+        ("stop_seconds: .inf", "1:15: stop_seconds: must be a number from 0.2 to 20, got inf"),
+        ("rate: .inf", "1:7: rate: must be a whole number from 80 to 400, got inf"),
+        ("rate: .nan", "1:7: rate: must be a whole number from 80 to 400, got nan"),
         ('voice: "\\ud800"', f"1:8: voice: {UTF8}, got '\\ud800'"),
         ('audio_device: "hw\\e]0;x\\a"', f"1:15: audio_device: {CONTROL}, got 'hw\\x1b]0;x\\x07'"),
         ('default_routine: "\\udcff"', f"1:18: default_routine: {UTF8}, got '\\udcff'"),
@@ -178,3 +184,21 @@ def test_text_settings_from_flags_and_the_environment_are_checked_too(
     assert code == 2
     assert "must not contain control characters" in err or "encoded as UTF-8" in err
     assert all(line.isprintable() for line in err.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--lead-in", "nan"], {}, "'--lead-in': nan is not a number from 0 to 2"),
+        (["--volume", "-inf"], {}, "'--volume': -inf is not a number from 0 to 1"),
+        ([], {"COACH_VOLUME": "nan"}, "Invalid value for '--volume': nan is not a number"),
+        ([], {"COACH_LONG_SECONDS": "NaN"}, "Invalid value for '--long-seconds': nan is not"),
+        (["--stop-seconds", "inf"], {}, "Invalid value for '--stop-seconds': inf is not"),
+    ],
+)
+def test_nan_and_infinity_from_flags_and_the_environment_are_usage_errors(
+    args: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    code, _, err = run("run", "--instant", *args, config=tmp_path / "none.yaml", **env)
+    assert code == 2
+    assert message in err

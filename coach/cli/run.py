@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -28,7 +29,8 @@ def parse_press_at(
     presses = []
     for value in values:
         match = _PRESS_AT.match(value)
-        if not match or match.group(2) not in GESTURES:
+        # Hundreds of digits make an infinite float, a moment that never comes.
+        if not match or match.group(2) not in GESTURES or not math.isfinite(float(match.group(1))):
             raise click.BadParameter(
                 f"expected SECONDS:GESTURE with GESTURE one of {', '.join(GESTURES)}, "
                 f"got '{value}' (example: 12.5:press)"
