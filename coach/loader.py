@@ -20,6 +20,7 @@ from pathlib import PurePath
 from typing import Any
 
 from coach.errors import RoutineError
+from coach.plan import plan_size
 from coach.routine import (
     HOLD_REST_DEFAULT_SECONDS,
     PLACEHOLDERS,
@@ -250,7 +251,7 @@ class _Checker:
             exercises = self._exercises(fields.entries["exercises"].value, defaults)
         if exercises is None or "name" not in fields.values:
             return None
-        return Routine(
+        routine = Routine(
             name=fields.values["name"],
             exercises=exercises,
             description=fields.values.get("description", ""),
@@ -258,6 +259,11 @@ class _Checker:
             tones=fields.values.get("tones", True),
             speech=fields.values.get("speech", True),
         )
+        # Counted from the numbers, so a routine of years is refused in a moment.
+        too_big = plan_size(routine).problem
+        if too_big is not None:
+            self._fail(fields.entries["exercises"], "exercises", too_big)
+        return routine
 
     def _fields(
         self,

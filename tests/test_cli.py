@@ -301,3 +301,16 @@ def test_unprintable_routine_text_is_refused_by_every_command(
     assert code == 0, err
     for text in (out, err):
         assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_validate_refuses_a_routine_too_long_to_run(tmp_path: Path) -> None:
+    long = tmp_path / "long.yaml"
+    long.write_text(
+        "name: Long\nexercises:\n  - {name: E, hold_seconds: 3600, sets: 5, ready: 0}\n"
+    )
+    code, out, err = invoke("validate", str(long))
+    assert (code, out) == (3, "")
+    assert err == (
+        f"coach: {long}:2:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
+        "got 5:00:00 and 12 steps\n"
+    )

@@ -156,7 +156,12 @@ def test_an_exercise_kind_replaces_every_kind_field_of_the_defaults() -> None:
 )
 def test_bounds_are_inclusive(line: str) -> None:
     parse_routine(exercise(line, "rest_seconds: 0", "set_rest_seconds: 3600", "ready: 0"), "r")
-    parse_routine(exercise(line, "sets: 100", "reps: 1", "ready: 3600", "rest_seconds: 3600"), "r")
+    parse_routine(exercise(line, "reps: 1", "ready: 3600", "rest_seconds: 3600"), "r")
+
+
+def test_the_largest_counts_are_allowed_within_the_plan_limits() -> None:
+    parse_routine(exercise("hold_seconds: 1", "sets: 100", "ready: 0"), "r")
+    parse_routine(exercise("hold_seconds: 1", "reps: 100", "rest_seconds: 0", "ready: 0"), "r")
 
 
 def test_two_hundred_exercises_are_allowed() -> None:
@@ -824,4 +829,18 @@ def test_tones_and_speech_switches() -> None:
     assert (plain.tones, plain.speech) == (True, True)
     assert problems("name: Q\ntones: 'no'\nexercises:\n  - name: A\n    hold_seconds: 5\n") == [
         "r.yaml:2:8: tones: must be true or false, got 'no'"
+    ]
+
+
+def test_a_routine_too_big_to_run_is_refused_with_its_length_and_steps() -> None:
+    # 200 exercises of 100 sets of 100 reps on two sides: about 915 years.
+    text = (
+        "name: Years\n"
+        "defaults: {hold_seconds: 3600, sets: 100, reps: 100, sides: [left, right],\n"
+        "           rest_seconds: 3600, set_rest_seconds: 3600, ready: 3600}\n"
+        "exercises:\n" + "".join(f"  - name: E{n}\n" for n in range(200))
+    )
+    assert problems(text) == [
+        "r.yaml:4:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
+        "got 8,019,800:00:00 and 8,040,002 steps"
     ]
