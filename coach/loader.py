@@ -33,12 +33,14 @@ from coach.yamltree import (
     Broken,
     Entry,
     Map,
+    NotRegularFile,
     Problem,
     Scalar,
     Seq,
     Tree,
     TreeError,
     join,
+    open_regular,
     read_tree,
     shown,
 )
@@ -117,16 +119,16 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
     """Read and validate the routine file at ``path``; see :func:`parse_routine`."""
     source = os.fspath(path)
     try:
-        with open(source, "rb") as file:
+        with open_regular(source) as file:
             size = os.fstat(file.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise RoutineError([_too_big(source, f"{size} bytes")])
-            # Read one byte past the cap: files such as pipes report no size.
+            # Read one byte past the cap: some files (in /proc, say) report no size.
             data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise RoutineError([f"{source}: file not found"]) from None
-    except IsADirectoryError:
-        raise RoutineError([f"{source}: is a directory, not a routine file"]) from None
+    except NotRegularFile as error:
+        raise RoutineError([f"{source}: is {error.kind}, not a routine file"]) from None
     except OSError as error:
         raise RoutineError([f"{source}: cannot read the file: {error.strerror or error}"]) from None
     if len(data) > MAX_FILE_BYTES:

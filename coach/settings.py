@@ -36,12 +36,14 @@ from coach.voice import WORDS_PER_MINUTE
 from coach.yamltree import (
     Broken,
     Map,
+    NotRegularFile,
     Problem,
     Scalar,
     Seq,
     Tree,
     TreeError,
     join,
+    open_regular,
     read_tree,
     shown,
     text_problem,
@@ -317,11 +319,16 @@ def config_path() -> Path:
 
 
 def load_file(path: Path) -> dict[str, Any]:
-    """The settings the file sets; an absent file sets none."""
+    """The settings the file sets; an absent file sets none, and so does ``/dev/null``."""
+    if str(path) == os.devnull:
+        return {}  # COACH_CONFIG=/dev/null: no settings file, as it always meant
     try:
-        data = path.read_bytes()
+        with open_regular(str(path)) as file:
+            data = file.read(MAX_SETTINGS_BYTES + 1)
     except FileNotFoundError:
         return {}
+    except NotRegularFile as exc:
+        raise SettingsError([f"{path}: is {exc.kind}, not a settings file"]) from None
     except OSError as exc:
         raise SettingsError([f"{path}: cannot read the settings file: {exc.strerror}"]) from exc
     if len(data) > MAX_SETTINGS_BYTES:

@@ -9,8 +9,11 @@ cannot be printed or spoken are refused before anything is interpreted.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import yaml
 
@@ -102,6 +105,55 @@ class TreeError(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
+
+
+class NotRegularFile(OSError):
+    """The path names a folder, a pipe, a device or a socket, not a file to read.
+
+    :param path: the path, as given.
+    :param kind: what it is instead, for messages: ``a directory``, ``a named pipe``, ...
+    """
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(f"{path}: is {kind}, not a regular file")
+        self.path = path
+        self.kind = kind
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _require_regular(mode: int, path: str) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise NotRegularFile(path, kind)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """Open the regular file at ``path`` for reading; refuse anything else before opening it.
+
+    Opening a named pipe blocks until a writer comes, and a device such as
+    ``/dev/zero`` never ends, so what ``path`` names is checked first; the
+    file is then opened without blocking and checked again, in case it was
+    swapped in between.
+
+    :raises NotRegularFile: when ``path`` names a folder, a pipe, a device or a socket.
+    :raises OSError: when it cannot be found or read.
+    """
+    _require_regular(os.stat(path).st_mode, path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        _require_regular(os.fstat(fd).st_mode, path)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def text_problem(text: str) -> tuple[str, int] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -313,4 +314,15 @@ def test_validate_refuses_a_routine_too_long_to_run(tmp_path: Path) -> None:
     assert err == (
         f"coach: {long}:2:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
         "got 5:00:00 and 12 steps\n"
+    )
+
+
+def test_validate_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    code, out, err = invoke("validate", str(fifo), str(tmp_path))
+    assert (code, out) == (3, "")
+    assert err == (
+        f"coach: {fifo}: is a named pipe, not a routine file\n"
+        f"coach: {tmp_path}: is a directory, not a routine file\n"
     )

@@ -813,6 +813,20 @@ def test_directory(tmp_path: Path) -> None:
     assert load_problems(tmp_path) == [f"{tmp_path}: is a directory, not a routine file"]
 
 
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert load_problems(fifo) == [f"{fifo}: is a named pipe, not a routine file"]
+    link = tmp_path / "link.yaml"
+    link.symlink_to(fifo)
+    assert load_problems(link) == [f"{link}: is a named pipe, not a routine file"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_before_it_is_read() -> None:
+    assert load_problems("/dev/zero") == ["/dev/zero: is a character device, not a routine file"]
+
+
 def test_messages_from_a_file_name_the_path_as_given(tmp_path: Path) -> None:
     path = tmp_path / "legs.yaml"
     path.write_bytes(b"name: R\xff\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,13 @@ def test_nan_and_infinity_from_flags_and_the_environment_are_usage_errors(
     code, _, err = run("run", "--instant", *args, config=tmp_path / "none.yaml", **env)
     assert code == 2
     assert message in err
+
+
+def test_a_settings_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "config.yaml"
+    os.mkfifo(fifo)
+    code, _, err = run("list", config=fifo)
+    assert (code, err) == (3, f"coach: {fifo}: is a named pipe, not a settings file\n")
+    code, _, err = run("list", config=tmp_path)
+    assert (code, err) == (3, f"coach: {tmp_path}: is a directory, not a settings file\n")
+    assert settings.load_file(Path(os.devnull)) == {}  # COACH_CONFIG=/dev/null: no file
