@@ -14,11 +14,14 @@ doctor unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
+import errno
 import functools
 import math
 import os
+import secrets
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -441,9 +444,40 @@ def _rule(setting: Setting) -> str:
 
 
 def write_default(path: Path) -> None:
-    """A commented settings file with every setting at its default, ready to edit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(default_text(), encoding="utf-8")
+    """A commented settings file with every setting at its default, ready to edit.
+
+    The text goes to a new file in the same folder, which then takes the
+    place of ``path`` in one step: a failure leaves the old file, or none,
+    never half a file. A symbolic link is followed, so the file it points
+    to is replaced. A file that cannot be written (read-only) is left alone.
+
+    :raises OSError: when the folder cannot be made or the file cannot be
+        written; its ``filename`` is the file or folder at fault.
+    """
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if target.exists() and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    temporary = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        # 0o666 less the umask, as any new file gets.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        exc.filename = str(folder)
+        raise
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(default_text())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def default_text() -> str:

@@ -213,3 +213,71 @@ def test_a_settings_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -
     code, _, err = run("list", config=tmp_path)
     assert (code, err) == (3, f"coach: {tmp_path}: is a directory, not a settings file\n")
     assert settings.load_file(Path(os.devnull)) == {}  # COACH_CONFIG=/dev/null: no file
+
+
+def test_config_init_where_it_cannot_write_says_so_in_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "config.yaml"
+    folder.mkdir()
+    code, out, err = run("config", "init", "--force", config=folder)
+    assert (code, out) == (1, "")
+    assert err == f"coach: cannot write the settings file {folder}: Is a directory\n"
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    config = blocked / "voice-coach" / "config.yaml"
+    code, out, err = run("config", "init", config=config)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"coach: cannot write the settings file {config}: Not a directory: {config.parent}\n"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write read-only files and folders")
+def test_config_init_leaves_read_only_files_and_folders_alone(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("rate: 140\n")
+    config.chmod(0o444)
+    code, _, err = run("config", "init", "--force", config=config)
+    assert code == 1
+    assert err == f"coach: cannot write the settings file {config}: Permission denied\n"
+    assert config.read_text() == "rate: 140\n"
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        code, _, err = run("config", "init", config=folder / "config.yaml")
+        assert code == 1
+        assert err == (
+            f"coach: cannot write the settings file {folder / 'config.yaml'}: "
+            f"Permission denied: {folder}\n"
+        )
+    finally:
+        folder.chmod(0o755)
+
+
+def test_config_init_writes_nothing_partial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("rate: 140\n")
+
+    def full_disk() -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(settings, "default_text", full_disk)
+    code, _, err = run("config", "init", "--force", config=config)
+    assert code == 1
+    assert err == f"coach: cannot write the settings file {config}: No space left on device\n"
+    assert config.read_text() == "rate: 140\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]
+
+
+def test_config_init_replaces_the_file_a_link_points_to(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "coach.yaml"
+    real.parent.mkdir()
+    real.write_text("rate: 140\n")
+    link = tmp_path / "config.yaml"
+    link.symlink_to(real)
+    code, _, err = run("config", "init", "--force", config=link)
+    assert code == 0, err
+    assert link.is_symlink()
+    assert real.read_text() == settings.default_text()
