@@ -147,7 +147,7 @@ def check_gpio(settings: Settings, simulate: bool, press_seconds: float = 0.0) -
     unchecked = [_unchecked(name, pin) for name, pin in parts.items()]
     try:
         check_pins(settings.pins)
-    except HardwareError as exc:
+    except SettingsError as exc:
         fix = "set button_pin, led_pin and buzzer_pin to different GPIOs ('coach config show')"
         return [Check("GPIO", "FAIL", str(exc), fix), *unchecked]
     if settings.button_pin is None:

@@ -32,6 +32,7 @@ import click
 
 from coach.errors import SettingsError
 from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
+from coach.hardware.gpio import check_pins
 from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
@@ -204,6 +205,10 @@ SETTINGS: tuple[Setting, ...] = (
 )  # fmt: skip
 
 BY_KEY = {s.key: s for s in SETTINGS}
+#: Each part of the box and the setting that gives its pin.
+PIN_SETTINGS = {"button": "button_pin", "status LED": "led_pin", "buzzer": "buzzer_pin"}
+#: The gesture thresholds, which must be in order (see :class:`Thresholds`).
+THRESHOLD_SETTINGS = ("long_seconds", "stop_seconds")
 
 
 def keys(*sections: str) -> tuple[str, ...]:
@@ -279,7 +284,7 @@ class Settings:
     @property
     def pins(self) -> dict[str, int | None]:
         """Each part of the box and its BCM pin (``None``: not fitted)."""
-        return {"button": self.button_pin, "status LED": self.led_pin, "buzzer": self.buzzer_pin}
+        return {part: getattr(self, key) for part, key in PIN_SETTINGS.items()}
 
 
 def setting_options(*keys: str) -> Callable[[F], F]:
@@ -316,20 +321,51 @@ def settings_options(*keys: str) -> Callable[[F], F]:
 # -- the file ----------------------------------------------------------------------
 
 
+#: The environment variable that names the settings file.
+CONFIG_VARIABLE = "COACH_CONFIG"
+
+
 def config_path() -> Path:
     """``$COACH_CONFIG``, else ``$XDG_CONFIG_HOME/voice-coach/config.yaml``, else ~/.config."""
-    return user_path("COACH_CONFIG", "XDG_CONFIG_HOME", ".config", "config.yaml")
+    return user_path(CONFIG_VARIABLE, "XDG_CONFIG_HOME", ".config", "config.yaml")
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """The settings the file sets; an absent file sets none, and so does ``/dev/null``."""
-    if str(path) == os.devnull:
-        return {}  # COACH_CONFIG=/dev/null: no settings file, as it always meant
+@dataclass(frozen=True)
+class SettingsFile:
+    """What a settings file sets, and where in it each setting is written.
+
+    :param source: the file, as messages name it.
+    :param values: the settings it sets, by key.
+    :param places: the line and column of each value, by key.
+    :param found: whether there is a file at all; default yes.
+    """
+
+    source: str
+    values: dict[str, Any]
+    places: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    found: bool = True
+
+    def where(self, key: str) -> str:
+        """``file:line:column`` of the value of ``key``; the file alone if it is not there."""
+        if key not in self.places:
+            return self.source
+        line, column = self.places[key]
+        return f"{self.source}:{line}:{column}"
+
+
+def read_file(path: Path) -> SettingsFile:
+    """The settings file at ``path``: an absent file sets nothing, and so does ``/dev/null``.
+
+    :raises SettingsError: when the file cannot be read or breaks a rule.
+    """
+    source = str(path)
+    if source == os.devnull:
+        return SettingsFile(source, {})  # COACH_CONFIG=/dev/null: no settings, and say nothing
     try:
-        with open_regular(str(path)) as file:
+        with open_regular(source) as file:
             data = file.read(MAX_SETTINGS_BYTES + 1)
     except FileNotFoundError:
-        return {}
+        return SettingsFile(source, {}, found=False)
     except NotRegularFile as exc:
         raise SettingsError([f"{path}: is {exc.kind}, not a settings file"]) from None
     except OSError as exc:
@@ -340,7 +376,12 @@ def load_file(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SettingsError([f"{path}: the settings file is not UTF-8 text"]) from exc
-    return parse(text, str(path))
+    return parse_file(text, source)
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """The settings the file sets; an absent file sets none. See :func:`read_file`."""
+    return read_file(path).values
 
 
 def parse(text: str, source: str) -> dict[str, Any]:
@@ -350,14 +391,20 @@ def parse(text: str, source: str) -> dict[str, Any]:
 
     :raises SettingsError: listing every problem, as ``file:line:column: key: rule`` lines.
     """
+    return parse_file(text, source).values
+
+
+def parse_file(text: str, source: str) -> SettingsFile:
+    """The text of a settings file as a :class:`SettingsFile`; see :func:`parse`."""
     try:
         tree, problems = read_tree(text)
     except TreeError as exc:
         if exc.problem.line is None and exc.problem.message == "file is empty":
-            return {}  # only comments, as 'coach config init' writes it
+            return SettingsFile(source, {})  # only comments, as 'coach config init' writes it
         raise SettingsError([_line(source, exc.problem)]) from None
     lines = [_line(source, p) for p in problems]
     values: dict[str, Any] = {}
+    places: dict[str, tuple[int, int]] = {}
     if isinstance(tree, Map):
         for entry in tree.entries:
             setting = BY_KEY.get(entry.key)
@@ -372,6 +419,7 @@ def parse(text: str, source: str) -> dict[str, Any]:
             value, rule = _convert(setting, entry.value)
             if rule is None:
                 values[setting.key] = value
+                places[setting.key] = (entry.value.line, entry.value.column)
             elif not _reported(entry.value):
                 at = entry.value
                 got = _shown(at)
@@ -381,7 +429,7 @@ def parse(text: str, source: str) -> dict[str, Any]:
         lines.append(f"{where}: the settings file must be a mapping of 'setting: value' lines")
     if lines:
         raise SettingsError(lines)
-    return values
+    return SettingsFile(source, values, places)
 
 
 def _line(source: str, problem: Problem) -> str:
@@ -527,3 +575,46 @@ def sources(ctx: click.Context, keys: Sequence[str]) -> dict[str, str]:
         click.core.ParameterSource.DEFAULT: "default",
     }
     return {k: names.get(ctx.get_parameter_source(k), "default") for k in keys}  # type: ignore[arg-type]
+
+
+def origins(ctx: click.Context, keys: Sequence[str], file: SettingsFile | None) -> dict[str, str]:
+    """Where each value came from, as a message names it.
+
+    Its flag (``--led-pin``), its variable (``COACH_LED_PIN``), its place in
+    the settings file (``config.yaml:3:10``), or ``default``.
+    """
+    found = sources(ctx, keys)
+    named = {}
+    for key in keys:
+        if found[key] == "flag":
+            named[key] = BY_KEY[key].flags[0]
+        elif found[key] == "environment":
+            named[key] = BY_KEY[key].envvar
+        elif found[key] == "file":
+            named[key] = file.where(key) if file is not None else "the settings file"
+        else:
+            named[key] = "default"
+    return named
+
+
+def check_together(ctx: click.Context, settings: Settings, file: SettingsFile | None) -> None:
+    """The rules that tie settings together, each broken rule blamed where its values came from.
+
+    :raises click.UsageError: for gesture thresholds out of order when a flag
+        or variable set one of them.
+    :raises SettingsError: for thresholds out of order that come from the
+        settings file (at the line of the one written last), and for two parts
+        on one pin, naming where each pin came from.
+    """
+    try:
+        settings.thresholds  # noqa: B018 -- builds the thresholds, which checks their order
+    except ValueError as exc:
+        found = sources(ctx, THRESHOLD_SETTINGS)
+        in_file = [key for key in THRESHOLD_SETTINGS if found[key] == "file"]
+        by_hand = any(found[key] in ("flag", "environment") for key in THRESHOLD_SETTINGS)
+        if by_hand or not in_file or file is None:
+            raise click.UsageError(str(exc)) from exc
+        key = max(in_file, key=lambda k: file.places.get(k, (0, 0)))
+        raise SettingsError([f"{file.where(key)}: {key}: {exc}"]) from exc
+    where = origins(ctx, list(PIN_SETTINGS.values()), file)
+    check_pins(settings.pins, {part: where[key] for part, key in PIN_SETTINGS.items()})

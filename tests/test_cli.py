@@ -222,7 +222,7 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
         (["run", "quick-demo", "--instant", "--stop-seconds", "0.5"], 2, "thresholds must"),
         (["run", "hip-piriformis", "--instant"], 2, "no more presses are scripted"),
         (["run", "quick-demo"], 4, "no GPIO found on this machine"),
-        (["run", "quick-demo", "--simulate", "--led-pin", "17"], 4, "GPIO17 is set for both"),
+        (["run", "quick-demo", "--simulate", "--led-pin", "17"], 3, "GPIO17 is set for both"),
         (
             ["speech-cache", "prerender", "quick-demo", "--speech", "pyttsx3", "--voice", "zz"],
             1,
@@ -237,7 +237,7 @@ def test_each_error_has_its_message_and_exit_status(
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD, encoding="utf-8")
     env = {
-        "COACH_CONFIG": str(tmp_path / "none.yaml"),
+        "COACH_CONFIG": os.devnull,  # no settings file
         "COACH_CACHE_DIR": str(tmp_path / "cache"),
         "GPIOZERO_PIN_FACTORY": "",
     }
@@ -288,7 +288,7 @@ def test_unprintable_routine_text_is_refused_by_every_command(
     folder.mkdir()
     bad = folder / "odd.yaml"
     bad.write_text(f'name: "{name}"\nexercises:\n  - {{name: E, hold_seconds: 5}}\n')
-    env = {"COACH_CONFIG": str(tmp_path / "none.yaml")}
+    env = {"COACH_CONFIG": os.devnull}
     message = f"coach: {bad}:1:7: name: {rule}\n"
     for command in (["validate"], ["preview", "--speech", "text"], ["run", "--instant"]):
         code, out, err = invoke(*command, str(bad), env=env)

@@ -281,3 +281,92 @@ def test_config_init_replaces_the_file_a_link_points_to(tmp_path: Path) -> None:
     assert code == 0, err
     assert link.is_symlink()
     assert real.read_text() == settings.default_text()
+
+
+# -- rules between settings, blamed where the values came from ----------------------------
+
+THRESHOLDS = "gesture thresholds must satisfy 0 <= bounce < long < stop"
+
+
+def test_thresholds_out_of_order_in_the_file_are_a_settings_file_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("stop_seconds: 3\nlong_seconds: 4\n")
+    code, _, err = run("run", "--instant", config=config)
+    assert code == 3
+    assert err == (
+        f"coach: {config}:2:15: long_seconds: {THRESHOLDS}, got bounce=0.03, long=4.0, stop=3.0\n"
+    )
+    config.write_text("stop_seconds: 0.5\n")  # the default long press is 1 s
+    code, _, err = run("device", "--instant", config=config)
+    assert code == 3
+    assert err.startswith(f"coach: {config}:1:15: stop_seconds: {THRESHOLDS}")
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--long-seconds", "4"], {}),  # a flag against the file
+        ([], {"COACH_LONG_SECONDS": "4"}),  # the environment against the file
+    ],
+)
+def test_thresholds_put_out_of_order_by_a_flag_stay_a_usage_error(
+    args: list[str], env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("stop_seconds: 3\n")
+    code, _, err = run("run", "--instant", *args, config=config, **env)
+    assert code == 2
+    assert THRESHOLDS in err and str(config) not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "text", "clash"),
+    [
+        (["--led-pin", "17"], {}, "",
+         "GPIO17 is set for both the button (default) and the status LED (--led-pin)"),
+        ([], {"COACH_BUZZER_PIN": "27"}, "led_pin: 27\n",
+         "GPIO27 is set for both the status LED (CONFIG:1:10) and the buzzer (COACH_BUZZER_PIN)"),
+        (["--pin", "22"], {}, "buzzer_pin: 22\n",
+         "GPIO22 is set for both the button (--button-pin) and the buzzer (CONFIG:1:13)"),
+        ([], {}, "button_pin: 5\nled_pin: 5\n",
+         "GPIO5 is set for both the button (CONFIG:1:13) and the status LED (CONFIG:2:10)"),
+    ],
+)  # fmt: skip
+def test_two_parts_on_one_pin_are_a_settings_error_naming_where_each_pin_came_from(
+    args: list[str], env: dict[str, str], text: str, clash: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    code, _, err = run("run", "--instant", *args, config=config, **env)
+    assert code == 3
+    assert err == (
+        f"coach: {clash.replace('CONFIG', str(config))}; "
+        "give each its own pin (coach config show lists them)\n"
+    )
+
+
+# -- COACH_CONFIG ---------------------------------------------------------------------------
+
+
+def test_a_missing_file_named_by_coach_config_is_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"  # a slip of the hand: the file is config.yaml
+    code, out, err = run("list", config=config)
+    assert code == 0
+    assert err == (
+        f"coach: warning: COACH_CONFIG names {config}, which does not exist; "
+        "going on with the default settings\n"
+    )
+    assert "default: pinched-nerve-leg" in out
+    # 'config' and 'doctor' show the settings file themselves.
+    assert run("config", "show", config=config)[2] == ""
+
+
+def test_a_missing_file_in_the_default_place_is_no_news(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COACH_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli, ["list"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    code, _, err = run("list", config=Path(os.devnull))  # no settings file, on purpose
+    assert (code, err) == (0, "")

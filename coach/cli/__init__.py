@@ -7,6 +7,7 @@ the one :class:`~coach.settings.Settings` object, and map every
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from coach import __version__, settings
-from coach.cli.common import App
+from coach.cli.common import App, warn
 from coach.cli.config import config
 from coach.cli.doctor import doctor
 from coach.cli.routines import list_cmd, preview, validate
@@ -25,6 +26,7 @@ from coach.errors import CoachError, SettingsError
 
 EXIT_INTERRUPTED = 130
 #: Commands that run with a broken settings file: 'config' mends it, 'doctor' reports it.
+#: Both show a missing one too, so they are not warned about it.
 WITHOUT_SETTINGS_FILE = ("config", "doctor")
 
 
@@ -65,14 +67,23 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     app = ctx.ensure_object(App)
     app.debug = app.debug or debug
+    path = settings.config_path()
+    reports_file = ctx.invoked_subcommand in WITHOUT_SETTINGS_FILE
     try:
-        values = settings.load_file(settings.config_path())
+        file = settings.read_file(path)
     except SettingsError as exc:
-        if ctx.invoked_subcommand not in WITHOUT_SETTINGS_FILE:
+        if not reports_file:
             raise
         app.settings_error = exc
-        values = {}
-    ctx.default_map = settings.default_map(cli, values)
+        file = settings.SettingsFile(str(path), {})
+    if not file.found and os.environ.get(settings.CONFIG_VARIABLE) and not reports_file:
+        # A missing file in the default place is no news; one named on purpose is.
+        warn(
+            f"warning: {settings.CONFIG_VARIABLE} names {path}, which does not exist; "
+            "going on with the default settings"
+        )
+    app.settings_file = file
+    ctx.default_map = settings.default_map(cli, file.values)
 
 
 for _command in (list_cmd, validate, preview, run, device, voices, say, speech_cache, config,

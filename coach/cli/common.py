@@ -11,6 +11,7 @@ from coach.library import Library
 from coach.loader import load_routine
 from coach.routine import Routine
 from coach.service import Host
+from coach.settings import SettingsFile
 
 
 @dataclass
@@ -25,11 +26,14 @@ class App:
     :param host: the machine as ``coach service`` sees it.
     :param settings_error: the settings file's problems, for the commands that
         run without it ('config' mends it, 'doctor' reports it).
+    :param settings_file: the settings file as read, with where each value is
+        written in it; ``None`` until the root command has read it.
     """
 
     debug: bool = False
     host: Host = field(default_factory=Host)
     settings_error: SettingsError | None = None
+    settings_file: SettingsFile | None = None
 
 
 #: Passes the :class:`App` on the context to a command as its first argument.

@@ -10,11 +10,11 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from coach.cli.common import load_routine_from, warn
+from coach.cli.common import App, load_routine_from, warn
 from coach.device import Device
 from coach.gestures import GESTURES
 from coach.rig import RunOptions, ScriptedPress, build_rig, build_session, default_keys
-from coach.settings import Settings, settings_options
+from coach.settings import Settings, check_together, settings_options
 from coach.transcript import TranscriptWriter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,10 +79,10 @@ def run_options(function: F) -> F:
     ) -> Any:
         if presses and not (simulate or instant):
             raise click.UsageError("--press-at needs --simulate (or --instant)")
-        try:
-            settings.thresholds  # noqa: B018 -- checked here, to be a usage error
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from exc
+        # Here, where it is known which flag, variable or line set each value.
+        ctx = click.get_current_context()
+        app = ctx.find_object(App)
+        check_together(ctx, settings, app.settings_file if app is not None else None)
         to_stdout = transcript is not None and getattr(transcript, "name", "") == "-"
         kwargs["options"] = RunOptions(
             simulate=simulate or instant,
