@@ -41,6 +41,7 @@ from coach.yamltree import (
     TreeError,
     join,
     open_regular,
+    printable,
     read_tree,
     shown,
 )
@@ -126,11 +127,13 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
             # Read one byte past the cap: some files (in /proc, say) report no size.
             data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise RoutineError([f"{source}: file not found"]) from None
+        raise RoutineError([f"{printable(source)}: file not found"]) from None
     except NotRegularFile as error:
-        raise RoutineError([f"{source}: is {error.kind}, not a routine file"]) from None
+        raise RoutineError([f"{printable(source)}: is {error.kind}, not a routine file"]) from None
     except OSError as error:
-        raise RoutineError([f"{source}: cannot read the file: {error.strerror or error}"]) from None
+        raise RoutineError(
+            [f"{printable(source)}: cannot read the file: {error.strerror or error}"]
+        ) from None
     if len(data) > MAX_FILE_BYTES:
         raise RoutineError([_too_big(source, f"more than {MAX_FILE_BYTES} bytes")])
     return parse_routine(data, source)
@@ -138,13 +141,13 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
 
 def _too_big(source: str, got: str) -> str:
     limit = f"{MAX_FILE_BYTES} bytes ({MAX_FILE_BYTES // 1024} KiB)"
-    return f"{source}: the file must be at most {limit}, got {got}"
+    return f"{printable(source)}: the file must be at most {limit}, got {got}"
 
 
 def _format(source: str, problem: Problem) -> str:
     if problem.line is None:
-        return f"{source}: {problem.message}"
-    return f"{source}:{problem.line}:{problem.column}: {problem.message}"
+        return f"{printable(source)}: {problem.message}"
+    return f"{printable(source)}:{problem.line}:{problem.column}: {problem.message}"
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -155,7 +158,7 @@ def _decode(data: bytes, source: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise RoutineError(
-                [f"{source}: the file must be UTF-8 text, got broken UTF-16"]
+                [f"{printable(source)}: the file must be UTF-8 text, got broken UTF-16"]
             ) from None
     body = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -166,7 +169,7 @@ def _decode(data: bytes, source: str) -> str:
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
         got = f"byte 0x{body[error.start]:02x}"
         raise RoutineError(
-            [f"{source}:{line}:{column}: the file must be UTF-8 text, got {got}"]
+            [f"{printable(source)}:{line}:{column}: the file must be UTF-8 text, got {got}"]
         ) from None
 
 

@@ -48,6 +48,7 @@ from coach.yamltree import (
     TreeError,
     join,
     open_regular,
+    printable,
     read_tree,
     shown,
     text_problem,
@@ -358,24 +359,24 @@ def read_file(path: Path) -> SettingsFile:
 
     :raises SettingsError: when the file cannot be read or breaks a rule.
     """
-    source = str(path)
-    if source == os.devnull:
+    source = printable(str(path))
+    if str(path) == os.devnull:
         return SettingsFile(source, {})  # COACH_CONFIG=/dev/null: no settings, and say nothing
     try:
-        with open_regular(source) as file:
+        with open_regular(str(path)) as file:
             data = file.read(MAX_SETTINGS_BYTES + 1)
     except FileNotFoundError:
         return SettingsFile(source, {}, found=False)
     except NotRegularFile as exc:
-        raise SettingsError([f"{path}: is {exc.kind}, not a settings file"]) from None
+        raise SettingsError([f"{source}: is {exc.kind}, not a settings file"]) from None
     except OSError as exc:
-        raise SettingsError([f"{path}: cannot read the settings file: {exc.strerror}"]) from exc
+        raise SettingsError([f"{source}: cannot read the settings file: {exc.strerror}"]) from exc
     if len(data) > MAX_SETTINGS_BYTES:
-        raise SettingsError([f"{path}: the settings file is larger than 64 KiB"])
+        raise SettingsError([f"{source}: the settings file is larger than 64 KiB"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SettingsError([f"{path}: the settings file is not UTF-8 text"]) from exc
+        raise SettingsError([f"{source}: the settings file is not UTF-8 text"]) from exc
     return parse_file(text, source)
 
 

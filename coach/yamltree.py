@@ -187,6 +187,13 @@ def shown(text: str, around: int = 0) -> str:
     return repr("..." + text[start:end] + ("..." if end < len(text) else ""))
 
 
+def printable(name: str) -> str:
+    """A file or routine name as messages show it: as it is, or escaped like :func:`shown`
+    (but never cut) when it holds anything a terminal would not print as it is.
+    """
+    return name if name.isprintable() else repr(name)
+
+
 def join(path: str, key: str) -> str:
     """Extend a field path (``exercises[2]`` + ``sides``) the way messages spell it.
 

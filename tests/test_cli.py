@@ -326,3 +326,22 @@ def test_validate_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
         f"coach: {fifo}: is a named pipe, not a routine file\n"
         f"coach: {tmp_path}: is a directory, not a routine file\n"
     )
+
+
+def test_file_names_are_shown_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    good = "name: Fine\nexercises:\n  - {name: E, hold_seconds: 5}\n"
+    (folder / "clear\x1b[2J.yaml").write_text(good)
+    with open(os.fsencode(folder) + b"/latin\xe9.yaml", "w") as file:  # not UTF-8
+        file.write("name: [\n")
+    env = {"COACH_CONFIG": os.devnull}
+    code, out, err = invoke("list", "--routines-dir", str(folder), env=env)
+    assert code == 0, err
+    rows = [line.split()[0] for line in out.splitlines()[1:] if line]
+    assert "'clear\\x1b[2J'" in rows and "'latin\\udce9'" in rows
+    code, out, err = invoke("validate", "--routines-dir", str(folder), env=env)
+    assert code == 3
+    assert f"ok  '{folder}/clear\\x1b[2J.yaml'  (1 exercises)" in out.splitlines()
+    assert err.startswith(f"coach: '{folder}/latin\\udce9.yaml':2:1: YAML syntax error")
+    assert "\x1b" not in out + err
