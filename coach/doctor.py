@@ -42,6 +42,7 @@ from coach.speech import wavfile
 from coach.speech.cache import default_cache_dir
 from coach.speech.setup import time_render
 from coach.tones import synthesize
+from coach.yamltree import printable
 
 Status = Literal["ok", "FAIL", "warn", "skip"]
 
@@ -314,7 +315,7 @@ def check_library(library: Library) -> Check:
         if default not in {e.path for e in entries}:  # a path, not a name in the library
             load_routine(default)
     except RoutineNotFound:
-        names = ", ".join(e.slug for e in entries)
+        names = ", ".join(printable(e.slug) for e in entries)
         problems.append(f"the default routine {library.default!r} is not in the library")
         fix = f"set default_routine to one of: {names}"
     except RoutineError as exc:
