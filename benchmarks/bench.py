@@ -328,7 +328,7 @@ def device_metrics() -> dict[str, Any]:
     coach = [sys.executable, "-m", "coach"]
     with tempfile.TemporaryDirectory() as folder:
         env_note = os.environ.get("COACH_CONFIG")
-        os.environ["COACH_CONFIG"] = str(Path(folder) / "none.yaml")  # defaults only
+        os.environ["COACH_CONFIG"] = os.devnull  # no settings file: defaults only
         try:
             hold = Path(folder) / "hold.yaml"
             hold.write_text(

@@ -42,6 +42,7 @@ from coach.speech import wavfile
 from coach.speech.cache import default_cache_dir
 from coach.speech.setup import time_render
 from coach.tones import synthesize
+from coach.yamltree import printable
 
 Status = Literal["ok", "FAIL", "warn", "skip"]
 
@@ -147,7 +148,7 @@ def check_gpio(settings: Settings, simulate: bool, press_seconds: float = 0.0) -
     unchecked = [_unchecked(name, pin) for name, pin in parts.items()]
     try:
         check_pins(settings.pins)
-    except HardwareError as exc:
+    except SettingsError as exc:
         fix = "set button_pin, led_pin and buzzer_pin to different GPIOs ('coach config show')"
         return [Check("GPIO", "FAIL", str(exc), fix), *unchecked]
     if settings.button_pin is None:
@@ -314,8 +315,8 @@ def check_library(library: Library) -> Check:
         if default not in {e.path for e in entries}:  # a path, not a name in the library
             load_routine(default)
     except RoutineNotFound:
-        names = ", ".join(e.slug for e in entries)
-        problems.append(f"the default routine '{library.default}' is not in the library")
+        names = ", ".join(printable(e.slug) for e in entries)
+        problems.append(f"the default routine {library.default!r} is not in the library")
         fix = f"set default_routine to one of: {names}"
     except RoutineError as exc:
         problems.append(exc.problems[0] if exc.problems else f"{library.default}: invalid")

@@ -38,7 +38,11 @@ class RoutineNotFound(CoachError, LookupError):
 
 
 class SettingsError(CoachError, ValueError):
-    """The settings file broke a rule; one ``file:line:column: key: rule`` line per problem."""
+    """The settings broke a rule: one line per problem.
+
+    A problem in the settings file reads ``file:line:column: key: rule``; one
+    between settings (two parts on one pin) names where each value came from.
+    """
 
     exit_code = 3
 

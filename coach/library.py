@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.errors import RoutineNotFound
+from coach.yamltree import printable
 
 DEFAULT_ROUTINE = "pinched-nerve-leg"
 ROUTINE_SUFFIXES = (".yaml", ".yml")
@@ -54,8 +55,8 @@ def resolve(name_or_path: str | None, folders: list[Path] | None = None) -> Path
     path = Path(name)
     if path.suffix in ROUTINE_SUFFIXES or path.exists() or "/" in name:
         return path  # the loader reports a missing or unreadable file with its name
-    names = ", ".join(e.slug for e in library) or "none"
-    raise RoutineNotFound(f"no routine named '{name}'; the library has: {names}")
+    names = ", ".join(printable(e.slug) for e in library) or "none"
+    raise RoutineNotFound(f"no routine named {name!r}; the library has: {names}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import difflib
+import math
 import os
 import string
 from collections.abc import Callable, Mapping
@@ -19,6 +20,7 @@ from pathlib import PurePath
 from typing import Any
 
 from coach.errors import RoutineError
+from coach.plan import plan_size
 from coach.routine import (
     HOLD_REST_DEFAULT_SECONDS,
     PLACEHOLDERS,
@@ -31,13 +33,17 @@ from coach.yamltree import (
     Broken,
     Entry,
     Map,
+    NotRegularFile,
     Problem,
     Scalar,
     Seq,
     Tree,
     TreeError,
     join,
+    open_regular,
+    printable,
     read_tree,
+    shown,
 )
 from coach.yamltree import located as _located
 
@@ -114,18 +120,20 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
     """Read and validate the routine file at ``path``; see :func:`parse_routine`."""
     source = os.fspath(path)
     try:
-        with open(source, "rb") as file:
+        with open_regular(source) as file:
             size = os.fstat(file.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise RoutineError([_too_big(source, f"{size} bytes")])
-            # Read one byte past the cap: files such as pipes report no size.
+            # Read one byte past the cap: some files (in /proc, say) report no size.
             data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise RoutineError([f"{source}: file not found"]) from None
-    except IsADirectoryError:
-        raise RoutineError([f"{source}: is a directory, not a routine file"]) from None
+        raise RoutineError([f"{printable(source)}: file not found"]) from None
+    except NotRegularFile as error:
+        raise RoutineError([f"{printable(source)}: is {error.kind}, not a routine file"]) from None
     except OSError as error:
-        raise RoutineError([f"{source}: cannot read the file: {error.strerror or error}"]) from None
+        raise RoutineError(
+            [f"{printable(source)}: cannot read the file: {error.strerror or error}"]
+        ) from None
     if len(data) > MAX_FILE_BYTES:
         raise RoutineError([_too_big(source, f"more than {MAX_FILE_BYTES} bytes")])
     return parse_routine(data, source)
@@ -133,13 +141,13 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
 
 def _too_big(source: str, got: str) -> str:
     limit = f"{MAX_FILE_BYTES} bytes ({MAX_FILE_BYTES // 1024} KiB)"
-    return f"{source}: the file must be at most {limit}, got {got}"
+    return f"{printable(source)}: the file must be at most {limit}, got {got}"
 
 
 def _format(source: str, problem: Problem) -> str:
     if problem.line is None:
-        return f"{source}: {problem.message}"
-    return f"{source}:{problem.line}:{problem.column}: {problem.message}"
+        return f"{printable(source)}: {problem.message}"
+    return f"{printable(source)}:{problem.line}:{problem.column}: {problem.message}"
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -150,7 +158,7 @@ def _decode(data: bytes, source: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise RoutineError(
-                [f"{source}: the file must be UTF-8 text, got broken UTF-16"]
+                [f"{printable(source)}: the file must be UTF-8 text, got broken UTF-16"]
             ) from None
     body = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -161,7 +169,7 @@ def _decode(data: bytes, source: str) -> str:
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
         got = f"byte 0x{body[error.start]:02x}"
         raise RoutineError(
-            [f"{source}:{line}:{column}: the file must be UTF-8 text, got {got}"]
+            [f"{printable(source)}:{line}:{column}: the file must be UTF-8 text, got {got}"]
         ) from None
 
 
@@ -174,11 +182,11 @@ def _describe(tree: Tree) -> str:
     if isinstance(tree, Broken):  # pragma: no cover - never described; reported already
         return "an invalid value"
     if tree.tag == "str":
-        text = str(tree.value)
-        return repr(text if len(text) <= 60 else text[:57] + "...")
+        return shown(str(tree.value))
     if tree.tag == "null" and not tree.text:
         return "nothing"
-    return tree.text
+    # As written; escaped when an explicit tag (``!!null "..."``) hides odd text.
+    return tree.text if tree.text.isprintable() else shown(tree.text)
 
 
 @dataclasses.dataclass
@@ -248,7 +256,7 @@ class _Checker:
             exercises = self._exercises(fields.entries["exercises"].value, defaults)
         if exercises is None or "name" not in fields.values:
             return None
-        return Routine(
+        routine = Routine(
             name=fields.values["name"],
             exercises=exercises,
             description=fields.values.get("description", ""),
@@ -256,6 +264,11 @@ class _Checker:
             tones=fields.values.get("tones", True),
             speech=fields.values.get("speech", True),
         )
+        # Counted from the numbers, so a routine of years is refused in a moment.
+        too_big = plan_size(routine).problem
+        if too_big is not None:
+            self._fail(fields.entries["exercises"], "exercises", too_big)
+        return routine
 
     def _fields(
         self,
@@ -373,7 +386,8 @@ class _Checker:
         if isinstance(tree, Scalar) and tree.tag in ("int", "float"):
             value = tree.value
             assert isinstance(value, (int, float))
-            if low <= value <= MAX_SECONDS:  # False for NaN; infinity is out of range
+            # The range first: a huge whole number is out of it, and too big for isfinite.
+            if low <= value <= MAX_SECONDS and math.isfinite(value):
                 return float(value)
         self._reject(tree, path, rule)
         return None

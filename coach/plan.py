@@ -16,6 +16,7 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from coach import phrases
+from coach.errors import RoutineError
 from coach.phrases import Phrase
 from coach.routine import Exercise, Routine
 from coach.tones import ToneName, tone_seconds
@@ -30,6 +31,12 @@ ANNOUNCE_TAIL_SECONDS = 0.8
 MOVED_CUE_GAP_SECONDS = 0.2
 #: Float slack when comparing cue edges (offsets are sums of decimals).
 EPSILON = 1e-9
+#: The most a routine may plan: four hours of holds, activities, rests and
+#: lead-ins, and 5,000 steps. A Raspberry Pi Zero 2 W lays such a plan out
+#: and runs it comfortably; a routine far past it (the format allows years)
+#: would take a gigabyte and a minute to start.
+MAX_PLAN_SECONDS = 4 * 3600
+MAX_PLAN_STEPS = 5000
 
 
 class Priority(IntEnum):
@@ -185,6 +192,59 @@ class Plan:
             "button_steps": self.button_steps,
             "steps": [s.to_json(t) for s, t in zip(self.steps, self.starts())],
         }
+
+
+@dataclass(frozen=True)
+class PlanSize:
+    """How big a routine's plan will be, counted by :func:`plan_size` without compiling it.
+
+    :param steps: how many steps the plan has.
+    :param timed_seconds: the length of its holds, activities, rests and lead-ins;
+        the speech around them and the steps that wait for the button are not counted.
+    """
+
+    steps: int
+    timed_seconds: float
+
+    @property
+    def problem(self) -> str | None:
+        """The rule the plan breaks, past :data:`MAX_PLAN_SECONDS` or :data:`MAX_PLAN_STEPS`."""
+        if self.timed_seconds <= MAX_PLAN_SECONDS and self.steps <= MAX_PLAN_STEPS:
+            return None
+        return (
+            f"must plan at most {_hours(MAX_PLAN_SECONDS)} (h:mm:ss) and "
+            f"{MAX_PLAN_STEPS:,} steps, got {_hours(self.timed_seconds)} and {self.steps:,} steps"
+        )
+
+
+def _hours(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:,}:{minutes:02d}:{rest:02d}"
+
+
+def plan_size(routine: Routine) -> PlanSize:
+    """The size of the plan :func:`compile_plan` would make, from the routine's numbers alone.
+
+    It takes a moment whatever the numbers, so a routine too big to run is
+    refused before millions of steps are built.
+    """
+    steps = 2  # the introduction and the summary
+    seconds = 0.0
+    for ex in routine.exercises:
+        sides = len(ex.sides) or 1
+        # One side of one set: its lead-in, the reps, and a rest between reps.
+        side_steps = ex.reps + (ex.reps - 1 if ex.rest_seconds > 0 else 0)
+        side_seconds = (ex.seconds or 0.0) * ex.reps + (ex.reps - 1) * ex.rest_seconds
+        if ex.kind == "hold" and ex.ready != 0:
+            side_steps += 1
+            side_seconds += 0.0 if ex.ready == "button" else float(ex.ready)
+        # The announcement; every side of every set with "switch sides" between
+        # them; a set rest or an announcement between sets, after_set after the last.
+        set_steps = sides * side_steps + sides - 1
+        steps += 1 + ex.sets * set_steps + ex.sets - 1 + (1 if _after_set_text(ex) else 0)
+        seconds += ex.sets * sides * side_seconds + (ex.sets - 1) * ex.set_rest_seconds
+    return PlanSize(steps, seconds)
 
 
 @dataclass
@@ -426,11 +486,7 @@ class _Compiler:
         self._timed("rest", seconds, phrases.REST, drafts, ex, resume_text=phrases.REST, **where)
 
     def _after_set(self, ex: Exercise, set_no: int, first_side: str | None) -> None:
-        after = (
-            _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no, side=first_side))
-            if ex.after_set
-            else ""
-        )
+        after = _after_set_text(ex, set_no)
         last = set_no == ex.sets
         where: dict[str, Any] = {"set": set_no, "sets": ex.sets}
         if not last and ex.set_rest_seconds > 0:
@@ -489,6 +545,14 @@ def _time_left(duration: float) -> list[Draft]:
     return drafts
 
 
+def _after_set_text(ex: Exercise, set_no: int | None = None) -> str:
+    """What is said after set ``set_no`` (default the last); empty when nothing is."""
+    if not ex.after_set:
+        return ""
+    first_side = ex.sides[0] if ex.sides else None
+    return _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no or ex.sets, side=first_side))
+
+
 def _next_text(side: str | None, rep: int, reps: int) -> str:
     if side is None:
         return f"Next: rep {rep} of {reps}."
@@ -522,7 +586,13 @@ def compile_plan(routine: Routine, durations: Durations, tones: bool = True) -> 
 
     ``tones`` adds a tone before the start and stop words of holds and
     activities (a distinct one at the end of a set); a routine can turn them off.
+
+    :raises RoutineError: for a routine past the limits (see :class:`PlanSize`),
+        which the loader refuses already.
     """
+    problem = plan_size(routine).problem
+    if problem is not None:
+        raise RoutineError([f"{routine.source or routine.name}: exercises: {problem}"])
     return _Compiler(routine, durations, tones=tones and routine.tones).run()
 
 

@@ -280,6 +280,7 @@ def build_rig(
     :param clock: a clock to use; default a virtual clock for instant runs,
         else the system clock.
     :raises HardwareError: when a pin cannot be had.
+    :raises SettingsError: when two parts are set to one pin.
     :raises ValueError: when the thresholds are out of order.
     """
     options = options or RunOptions()

@@ -14,10 +14,14 @@ doctor unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
+import errno
 import functools
+import math
 import os
+import secrets
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,11 +32,27 @@ import click
 
 from coach.errors import SettingsError
 from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
+from coach.hardware.gpio import check_pins
 from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
 from coach.voice import WORDS_PER_MINUTE
-from coach.yamltree import Broken, Map, Problem, Scalar, Seq, Tree, TreeError, read_tree
+from coach.yamltree import (
+    Broken,
+    Map,
+    NotRegularFile,
+    Problem,
+    Scalar,
+    Seq,
+    Tree,
+    TreeError,
+    join,
+    open_regular,
+    printable,
+    read_tree,
+    shown,
+    text_problem,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +77,45 @@ class PinType(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, int) and not isinstance(value, bool) and value in GPIO_PINS:
             return value
         self.fail(f"must be a GPIO number from 0 to 27 or 'off', got {value!r}", param, ctx)
+
+
+class NumberRange(click.FloatRange):
+    """A finite number from ``low`` to ``high``.
+
+    click's ``FloatRange`` lets NaN through, since every comparison with it is
+    false; a NaN lead-in or volume would break every phrase.
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(low, high)
+        self.low = low
+        self.high = high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number as a float; NaN, infinities and numbers out of range fail."""
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a number from {self.low:g} to {self.high:g}", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+class TextType(click.ParamType):  # type: ignore[type-arg]
+    """Text that can be printed and spoken: see :func:`coach.yamltree.text_problem`."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The text as it is, unless it cannot be encoded as UTF-8 or has control characters."""
+        if not isinstance(value, str):
+            self.fail(f"must be a string, got {value!r}", param, ctx)
+        problem = text_problem(value)
+        if problem is not None:
+            rule, at = problem
+            self.fail(f"{rule}, got {shown(value, at)}", param, ctx)
+        return value
+
+
+TEXT = TextType()
 
 
 @dataclass(frozen=True)
@@ -113,25 +172,25 @@ SETTINGS: tuple[Setting, ...] = (
             "BCM number of the buzzer's pin (22 in the wiring diagram), or off.", "pins"),
     Setting("buzzer_type", ("--buzzer-type",), click.Choice(["active", "passive"]), "active",
             "active: a buzzer that beeps by itself; passive: a piezo that plays notes.", "pins"),
-    Setting("long_seconds", ("--long-seconds",), click.FloatRange(0.1, 10.0), LONG_SECONDS,
+    Setting("long_seconds", ("--long-seconds",), NumberRange(0.1, 10.0), LONG_SECONDS,
             "Hold the button this long for a long press (skip; next routine).", "button"),
-    Setting("stop_seconds", ("--stop-seconds",), click.FloatRange(0.2, 20.0), STOP_SECONDS,
+    Setting("stop_seconds", ("--stop-seconds",), NumberRange(0.2, 20.0), STOP_SECONDS,
             "Hold the button this long to stop.", "button"),
     Setting("speech", ("--speech",), click.Choice(ENGINES), None,
             f"Speech engine: {DEFAULT_ENGINE} (default), "
             f"{', '.join(e for e in ENGINES if e not in (DEFAULT_ENGINE, 'text'))} or text "
             "(text for --instant runs).", "speech"),
-    Setting("voice", ("--voice",), str, None,
+    Setting("voice", ("--voice",), TEXT, None,
             "A voice of the engine ('coach voices' lists them); for piper, a model file.",
             "speech"),
     Setting("rate", ("--rate",), click.IntRange(80, 400), int(WORDS_PER_MINUTE),
             "Speaking rate in words per minute.", "speech"),
-    Setting("volume", ("--volume",), click.FloatRange(0.0, 1.0), 1.0,
+    Setting("volume", ("--volume",), NumberRange(0.0, 1.0), 1.0,
             "Volume of speech and tones, 0 to 1.", "speech"),
-    Setting("audio_device", ("--audio-device",), str, None,
+    Setting("audio_device", ("--audio-device",), TEXT, None,
             "ALSA device to play to, e.g. plughw:CARD=Headphones (default: the system's).",
             "speech"),
-    Setting("lead_in", ("--lead-in",), click.FloatRange(0.0, 2.0), 0.0,
+    Setting("lead_in", ("--lead-in",), NumberRange(0.0, 2.0), 0.0,
             "Seconds of silence before each phrase, for sinks that swallow the first "
             "syllable (some HDMI and Bluetooth speakers).", "speech"),
     Setting("tones", ("--tones/--no-tones",), bool, True,
@@ -139,7 +198,7 @@ SETTINGS: tuple[Setting, ...] = (
             is_flag_pair=True),
     Setting("speak", ("--speak/--no-speak",), bool, True,
             "Speak the cues; --no-speak plays only the tones.", "speech", is_flag_pair=True),
-    Setting("default_routine", ("--default-routine",), str, DEFAULT_ROUTINE,
+    Setting("default_routine", ("--default-routine",), TEXT, DEFAULT_ROUTINE,
             "The routine used when none is named, and the first one in the device menu.",
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
@@ -147,6 +206,10 @@ SETTINGS: tuple[Setting, ...] = (
 )  # fmt: skip
 
 BY_KEY = {s.key: s for s in SETTINGS}
+#: Each part of the box and the setting that gives its pin.
+PIN_SETTINGS = {"button": "button_pin", "status LED": "led_pin", "buzzer": "buzzer_pin"}
+#: The gesture thresholds, which must be in order (see :class:`Thresholds`).
+THRESHOLD_SETTINGS = ("long_seconds", "stop_seconds")
 
 
 def keys(*sections: str) -> tuple[str, ...]:
@@ -222,7 +285,7 @@ class Settings:
     @property
     def pins(self) -> dict[str, int | None]:
         """Each part of the box and its BCM pin (``None``: not fitted)."""
-        return {"button": self.button_pin, "status LED": self.led_pin, "buzzer": self.buzzer_pin}
+        return {part: getattr(self, key) for part, key in PIN_SETTINGS.items()}
 
 
 def setting_options(*keys: str) -> Callable[[F], F]:
@@ -259,26 +322,67 @@ def settings_options(*keys: str) -> Callable[[F], F]:
 # -- the file ----------------------------------------------------------------------
 
 
+#: The environment variable that names the settings file.
+CONFIG_VARIABLE = "COACH_CONFIG"
+
+
 def config_path() -> Path:
     """``$COACH_CONFIG``, else ``$XDG_CONFIG_HOME/voice-coach/config.yaml``, else ~/.config."""
-    return user_path("COACH_CONFIG", "XDG_CONFIG_HOME", ".config", "config.yaml")
+    return user_path(CONFIG_VARIABLE, "XDG_CONFIG_HOME", ".config", "config.yaml")
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """The settings the file sets; an absent file sets none."""
+@dataclass(frozen=True)
+class SettingsFile:
+    """What a settings file sets, and where in it each setting is written.
+
+    :param source: the file, as messages name it.
+    :param values: the settings it sets, by key.
+    :param places: the line and column of each value, by key.
+    :param found: whether there is a file at all; default yes.
+    """
+
+    source: str
+    values: dict[str, Any]
+    places: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    found: bool = True
+
+    def where(self, key: str) -> str:
+        """``file:line:column`` of the value of ``key``; the file alone if it is not there."""
+        if key not in self.places:
+            return self.source
+        line, column = self.places[key]
+        return f"{self.source}:{line}:{column}"
+
+
+def read_file(path: Path) -> SettingsFile:
+    """The settings file at ``path``: an absent file sets nothing, and so does ``/dev/null``.
+
+    :raises SettingsError: when the file cannot be read or breaks a rule.
+    """
+    source = printable(str(path))
+    if str(path) == os.devnull:
+        return SettingsFile(source, {})  # COACH_CONFIG=/dev/null: no settings, and say nothing
     try:
-        data = path.read_bytes()
+        with open_regular(str(path)) as file:
+            data = file.read(MAX_SETTINGS_BYTES + 1)
     except FileNotFoundError:
-        return {}
+        return SettingsFile(source, {}, found=False)
+    except NotRegularFile as exc:
+        raise SettingsError([f"{source}: is {exc.kind}, not a settings file"]) from None
     except OSError as exc:
-        raise SettingsError([f"{path}: cannot read the settings file: {exc.strerror}"]) from exc
+        raise SettingsError([f"{source}: cannot read the settings file: {exc.strerror}"]) from exc
     if len(data) > MAX_SETTINGS_BYTES:
-        raise SettingsError([f"{path}: the settings file is larger than 64 KiB"])
+        raise SettingsError([f"{source}: the settings file is larger than 64 KiB"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SettingsError([f"{path}: the settings file is not UTF-8 text"]) from exc
-    return parse(text, str(path))
+        raise SettingsError([f"{source}: the settings file is not UTF-8 text"]) from exc
+    return parse_file(text, source)
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """The settings the file sets; an absent file sets none. See :func:`read_file`."""
+    return read_file(path).values
 
 
 def parse(text: str, source: str) -> dict[str, Any]:
@@ -288,14 +392,20 @@ def parse(text: str, source: str) -> dict[str, Any]:
 
     :raises SettingsError: listing every problem, as ``file:line:column: key: rule`` lines.
     """
+    return parse_file(text, source).values
+
+
+def parse_file(text: str, source: str) -> SettingsFile:
+    """The text of a settings file as a :class:`SettingsFile`; see :func:`parse`."""
     try:
         tree, problems = read_tree(text)
     except TreeError as exc:
         if exc.problem.line is None and exc.problem.message == "file is empty":
-            return {}  # only comments, as 'coach config init' writes it
+            return SettingsFile(source, {})  # only comments, as 'coach config init' writes it
         raise SettingsError([_line(source, exc.problem)]) from None
     lines = [_line(source, p) for p in problems]
     values: dict[str, Any] = {}
+    places: dict[str, tuple[int, int]] = {}
     if isinstance(tree, Map):
         for entry in tree.entries:
             setting = BY_KEY.get(entry.key)
@@ -303,13 +413,15 @@ def parse(text: str, source: str) -> dict[str, Any]:
                 close = difflib.get_close_matches(entry.key, list(BY_KEY), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "see 'coach config init'"
                 lines.append(
-                    f"{source}:{entry.line}:{entry.column}: {entry.key}: unknown setting; {hint}"
+                    f"{source}:{entry.line}:{entry.column}: {join('', entry.key)}: "
+                    f"unknown setting; {hint}"
                 )
                 continue
             value, rule = _convert(setting, entry.value)
             if rule is None:
                 values[setting.key] = value
-            elif not isinstance(entry.value, Broken):
+                places[setting.key] = (entry.value.line, entry.value.column)
+            elif not _reported(entry.value):
                 at = entry.value
                 got = _shown(at)
                 lines.append(f"{source}:{at.line}:{at.column}: {setting.key}: {rule}, got {got}")
@@ -318,7 +430,7 @@ def parse(text: str, source: str) -> dict[str, Any]:
         lines.append(f"{where}: the settings file must be a mapping of 'setting: value' lines")
     if lines:
         raise SettingsError(lines)
-    return values
+    return SettingsFile(source, values, places)
 
 
 def _line(source: str, problem: Problem) -> str:
@@ -327,9 +439,16 @@ def _line(source: str, problem: Problem) -> str:
     return f"{source}: {problem.message}"
 
 
+def _reported(tree: Tree) -> bool:
+    """Whether ``tree``, or an item of it, was reported already as it was read."""
+    return isinstance(tree, Broken) or (
+        isinstance(tree, Seq) and any(isinstance(i, Broken) for i in tree.items)
+    )
+
+
 def _shown(tree: Tree) -> str:
     if isinstance(tree, Scalar):
-        return repr(tree.value) if isinstance(tree.value, str) else str(tree.value).lower()
+        return shown(tree.value) if isinstance(tree.value, str) else str(tree.value).lower()
     return "a list" if isinstance(tree, Seq) else "a mapping"
 
 
@@ -352,12 +471,11 @@ def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
     if value is None:
         return (None, None) if setting.default is None or isinstance(setting.type, PinType) else (
             None, _rule(setting))  # fmt: skip
-    if isinstance(value, bool) or (setting.type is str and not isinstance(value, str)):
+    if isinstance(value, bool) or (setting.type is TEXT and not isinstance(value, str)):
         return None, _rule(setting)
     try:
-        converted = click.STRING.convert(value, None, None) if setting.type is str else (
-            setting.type.convert(value, None, None))  # fmt: skip
-    except click.BadParameter:
+        converted = setting.type.convert(value, None, None)
+    except (click.BadParameter, OverflowError):  # OverflowError: an infinite whole number
         return None, _rule(setting)
     return converted, None
 
@@ -375,9 +493,40 @@ def _rule(setting: Setting) -> str:
 
 
 def write_default(path: Path) -> None:
-    """A commented settings file with every setting at its default, ready to edit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(default_text(), encoding="utf-8")
+    """A commented settings file with every setting at its default, ready to edit.
+
+    The text goes to a new file in the same folder, which then takes the
+    place of ``path`` in one step: a failure leaves the old file, or none,
+    never half a file. A symbolic link is followed, so the file it points
+    to is replaced. A file that cannot be written (read-only) is left alone.
+
+    :raises OSError: when the folder cannot be made or the file cannot be
+        written; its ``filename`` is the file or folder at fault.
+    """
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if target.exists() and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    temporary = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        # 0o666 less the umask, as any new file gets.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        exc.filename = str(folder)
+        raise
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(default_text())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def default_text() -> str:
@@ -427,3 +576,46 @@ def sources(ctx: click.Context, keys: Sequence[str]) -> dict[str, str]:
         click.core.ParameterSource.DEFAULT: "default",
     }
     return {k: names.get(ctx.get_parameter_source(k), "default") for k in keys}  # type: ignore[arg-type]
+
+
+def origins(ctx: click.Context, keys: Sequence[str], file: SettingsFile | None) -> dict[str, str]:
+    """Where each value came from, as a message names it.
+
+    Its flag (``--led-pin``), its variable (``COACH_LED_PIN``), its place in
+    the settings file (``config.yaml:3:10``), or ``default``.
+    """
+    found = sources(ctx, keys)
+    named = {}
+    for key in keys:
+        if found[key] == "flag":
+            named[key] = BY_KEY[key].flags[0]
+        elif found[key] == "environment":
+            named[key] = BY_KEY[key].envvar
+        elif found[key] == "file":
+            named[key] = file.where(key) if file is not None else "the settings file"
+        else:
+            named[key] = "default"
+    return named
+
+
+def check_together(ctx: click.Context, settings: Settings, file: SettingsFile | None) -> None:
+    """The rules that tie settings together, each broken rule blamed where its values came from.
+
+    :raises click.UsageError: for gesture thresholds out of order when a flag
+        or variable set one of them.
+    :raises SettingsError: for thresholds out of order that come from the
+        settings file (at the line of the one written last), and for two parts
+        on one pin, naming where each pin came from.
+    """
+    try:
+        settings.thresholds  # noqa: B018 -- builds the thresholds, which checks their order
+    except ValueError as exc:
+        found = sources(ctx, THRESHOLD_SETTINGS)
+        in_file = [key for key in THRESHOLD_SETTINGS if found[key] == "file"]
+        by_hand = any(found[key] in ("flag", "environment") for key in THRESHOLD_SETTINGS)
+        if by_hand or not in_file or file is None:
+            raise click.UsageError(str(exc)) from exc
+        key = max(in_file, key=lambda k: file.places.get(k, (0, 0)))
+        raise SettingsError([f"{file.where(key)}: {key}: {exc}"]) from exc
+    where = origins(ctx, list(PIN_SETTINGS.values()), file)
+    check_pins(settings.pins, {part: where[key] for part, key in PIN_SETTINGS.items()})

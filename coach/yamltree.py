@@ -3,13 +3,17 @@
 PyYAML's constructors throw positions away and will build whatever Python object
 a tag asks for. The routine loader instead lets the safe loader *compose* the
 node graph and walks it here, so that every later message can name a line and a
-column, and so that foreign tags, duplicate keys and alias tricks are refused
-before anything is interpreted.
+column, and so that foreign tags, duplicate keys, alias tricks and text that
+cannot be printed or spoken are refused before anything is interpreted.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import yaml
 
@@ -25,6 +29,15 @@ _SCALAR_TAGS = frozenset({"str", "int", "float", "bool", "null"})
 # ``2024-05-01`` resolves to a timestamp without any tag being written, so it is
 # kept (as its text) and left for the field rules to refuse in their own words.
 _TEXT_ONLY_TAGS = frozenset({"timestamp"})
+
+#: Longest text a message shows of a value; longer text is cut, with "...".
+SHOWN_CHARS = 60
+# A lone surrogate (``"\ud800"`` in a double-quoted string) is no character at
+# all: UTF-8 cannot encode it, so printing or speaking it fails.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Control characters (Unicode category Cc) other than newline and tab: escape
+# codes drive a terminal, and spoken text has no use for any of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -94,8 +107,100 @@ class TreeError(Exception):
         self.problem = problem
 
 
+class NotRegularFile(OSError):
+    """The path names a folder, a pipe, a device or a socket, not a file to read.
+
+    :param path: the path, as given.
+    :param kind: what it is instead, for messages: ``a directory``, ``a named pipe``, ...
+    """
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(f"{path}: is {kind}, not a regular file")
+        self.path = path
+        self.kind = kind
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _require_regular(mode: int, path: str) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise NotRegularFile(path, kind)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """Open the regular file at ``path`` for reading; refuse anything else before opening it.
+
+    Opening a named pipe blocks until a writer comes, and a device such as
+    ``/dev/zero`` never ends, so what ``path`` names is checked first; the
+    file is then opened without blocking and checked again, in case it was
+    swapped in between.
+
+    :raises NotRegularFile: when ``path`` names a folder, a pipe, a device or a socket.
+    :raises OSError: when it cannot be found or read.
+    """
+    _require_regular(os.stat(path).st_mode, path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        _require_regular(os.fstat(fd).st_mode, path)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def text_problem(text: str) -> tuple[str, int] | None:
+    """The rule ``text`` breaks as text from a file, and where in it; ``None`` when it is sound.
+
+    Every string in a routine or settings file, keys too, must be encodable as
+    UTF-8 and free of control characters other than newline and tab.
+    """
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        return "must be text that can be encoded as UTF-8 (no lone surrogates)", surrogate.start()
+    control = _CONTROL.search(text)
+    if control:
+        return "must not contain control characters (other than newline and tab)", control.start()
+    return None
+
+
+def shown(text: str, around: int = 0) -> str:
+    """Text from a file as a message shows it: quoted, escaped, short.
+
+    Escaped as ``repr`` does, so that nothing in it can drive a terminal, and
+    cut to :data:`SHOWN_CHARS` characters around the one at ``around``.
+    """
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    room = SHOWN_CHARS - 3
+    start = 0 if around < room - 10 else min(around - 10, len(text) - room + 3)
+    if start == 0:
+        return repr(text[:room] + "...")
+    end = start + room - 3
+    return repr("..." + text[start:end] + ("..." if end < len(text) else ""))
+
+
+def printable(name: str) -> str:
+    """A file or routine name as messages show it: as it is, or escaped like :func:`shown`
+    (but never cut) when it holds anything a terminal would not print as it is.
+    """
+    return name if name.isprintable() else repr(name)
+
+
 def join(path: str, key: str) -> str:
-    """Extend a field path (``exercises[2]`` + ``sides``) the way messages spell it."""
+    """Extend a field path (``exercises[2]`` + ``sides``) the way messages spell it.
+
+    A key that is not plain printable text is shown escaped, as :func:`shown` does.
+    """
+    if not key.isprintable():
+        key = shown(key)
     return f"{path}.{key}" if path else key
 
 
@@ -228,7 +333,7 @@ class _Walker:
         return self._report(
             node,
             path,
-            f"unsupported YAML tag '{_short_tag(node.tag)}'; only strings, numbers, "
+            f"unsupported YAML tag {_short_tag(node.tag)!r}; only strings, numbers, "
             "true/false, null, lists and mappings are allowed",
         )
 
@@ -262,6 +367,10 @@ class _Walker:
     def _scalar(self, node: yaml.ScalarNode, path: str) -> Scalar | Broken:
         tag = _tag_name(node.tag)
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        problem = text_problem(node.value)
+        if problem is not None:
+            rule, at = problem
+            return self._report(node, path, f"{rule}, got {shown(node.value, at)}")
         if tag in _TEXT_ONLY_TAGS:
             return Scalar(tag, node.value, node.value, line, column)
         if tag not in _SCALAR_TAGS:
@@ -271,7 +380,7 @@ class _Walker:
         except (yaml.YAMLError, ArithmeticError, LookupError, ValueError, TypeError):
             # An explicit tag on text that does not fit it, such as ``!!int ten``.
             return self._report(
-                node, path, f"does not fit the tag {_short_tag(node.tag)}, got {node.value!r}"
+                node, path, f"does not fit the tag {_short_tag(node.tag)}, got {shown(node.value)}"
             )
         return Scalar(tag, value, node.value, line, column)
 
@@ -290,6 +399,11 @@ class _Walker:
             # Keys are compared as written: a routine's field names are all text,
             # and ``on:`` or ``1:`` would be unknown fields whatever YAML makes of them.
             key = key_node.value
+            problem = text_problem(key)
+            if problem is not None:
+                rule, at = problem
+                self._report(key_node, path, f"a key {rule}, got {shown(key, at)}")
+                continue
             line = key_node.start_mark.line + 1
             if key in first_line:
                 self._report(

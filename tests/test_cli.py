@@ -161,7 +161,7 @@ def test_button_step_without_a_scripted_press_is_a_clear_error() -> None:
     assert "waits for the button, but no more presses are scripted" in err
 
 
-@pytest.mark.parametrize("value", ["12", "x:press", "5:tap", "-1:press"])
+@pytest.mark.parametrize("value", ["12", "x:press", "5:tap", "-1:press", "9" * 400 + ":press"])
 def test_bad_press_at_is_a_usage_error(value: str) -> None:
     code, _, err = invoke("run", "--instant", "--press-at", value)
     assert code == 2
@@ -225,7 +225,7 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
         (["run", "quick-demo", "--instant", "--stop-seconds", "0.5"], 2, "thresholds must"),
         (["run", "hip-piriformis", "--instant"], 2, "no more presses are scripted"),
         (["run", "quick-demo"], 4, "no GPIO found on this machine"),
-        (["run", "quick-demo", "--simulate", "--led-pin", "17"], 4, "GPIO17 is set for both"),
+        (["run", "quick-demo", "--simulate", "--led-pin", "17"], 3, "GPIO17 is set for both"),
         (
             ["speech-cache", "prerender", "quick-demo", "--speech", "pyttsx3", "--voice", "zz"],
             1,
@@ -240,7 +240,7 @@ def test_each_error_has_its_message_and_exit_status(
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD, encoding="utf-8")
     env = {
-        "COACH_CONFIG": str(tmp_path / "none.yaml"),
+        "COACH_CONFIG": os.devnull,  # no settings file
         "COACH_CACHE_DIR": str(tmp_path / "cache"),
         "GPIOZERO_PIN_FACTORY": "",
     }
@@ -302,3 +302,78 @@ def test_a_full_disk_under_the_transcript_does_not_end_the_session() -> None:
     assert err == (
         "coach: the transcript cannot be written (No space left on device); going on without it\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("\\ud800", "must be text that can be encoded as UTF-8 (no lone surrogates), "
+         "got '\\ud800'"),
+        ("\\e[2J\\e]0;owned\\a", "must not contain control characters (other than newline and "
+         "tab), got '\\x1b[2J\\x1b]0;owned\\x07'"),
+    ],
+)  # fmt: skip
+def test_unprintable_routine_text_is_refused_by_every_command(
+    name: str, rule: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    bad = folder / "odd.yaml"
+    bad.write_text(f'name: "{name}"\nexercises:\n  - {{name: E, hold_seconds: 5}}\n')
+    env = {"COACH_CONFIG": os.devnull}
+    message = f"coach: {bad}:1:7: name: {rule}\n"
+    for command in (["validate"], ["preview", "--speech", "text"], ["run", "--instant"]):
+        code, out, err = invoke(*command, str(bad), env=env)
+        assert (code, err) == (3, message), command
+    code, out, err = invoke("list", "--routines-dir", str(folder), env=env)
+    assert code == 0, err
+    assert ["odd", "-", "-", "invalid:", "run", "'coach", "validate'"] in [
+        line.split() for line in out.splitlines()
+    ]
+    code, out, err = invoke("device", "--instant", "--routines-dir", str(folder), env=env)
+    assert code == 0, err
+    for text in (out, err):
+        assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_validate_refuses_a_routine_too_long_to_run(tmp_path: Path) -> None:
+    long = tmp_path / "long.yaml"
+    long.write_text(
+        "name: Long\nexercises:\n  - {name: E, hold_seconds: 3600, sets: 5, ready: 0}\n"
+    )
+    code, out, err = invoke("validate", str(long))
+    assert (code, out) == (3, "")
+    assert err == (
+        f"coach: {long}:2:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
+        "got 5:00:00 and 12 steps\n"
+    )
+
+
+def test_validate_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    code, out, err = invoke("validate", str(fifo), str(tmp_path))
+    assert (code, out) == (3, "")
+    assert err == (
+        f"coach: {fifo}: is a named pipe, not a routine file\n"
+        f"coach: {tmp_path}: is a directory, not a routine file\n"
+    )
+
+
+def test_file_names_are_shown_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    good = "name: Fine\nexercises:\n  - {name: E, hold_seconds: 5}\n"
+    (folder / "clear\x1b[2J.yaml").write_text(good)
+    with open(os.fsencode(folder) + b"/latin\xe9.yaml", "w") as file:  # not UTF-8
+        file.write("name: [\n")
+    env = {"COACH_CONFIG": os.devnull}
+    code, out, err = invoke("list", "--routines-dir", str(folder), env=env)
+    assert code == 0, err
+    rows = [line.split()[0] for line in out.splitlines()[1:] if line]
+    assert "'clear\\x1b[2J'" in rows and "'latin\\udce9'" in rows
+    code, out, err = invoke("validate", "--routines-dir", str(folder), env=env)
+    assert code == 3
+    assert f"ok  '{folder}/clear\\x1b[2J.yaml'  (1 exercises)" in out.splitlines()
+    assert err.startswith(f"coach: '{folder}/latin\\udce9.yaml':2:1: YAML syntax error")
+    assert "\x1b" not in out + err

@@ -170,9 +170,9 @@ def test_the_buzzer_plays_the_tones_of_the_session() -> None:
 
 
 def test_pins_for_two_roles_are_refused_before_anything_is_claimed() -> None:
-    from coach.errors import HardwareError
+    from coach.errors import SettingsError
 
-    with pytest.raises(HardwareError, match="GPIO17 is set for both the button and the status LED"):
+    with pytest.raises(SettingsError, match="GPIO17 is set for both the button and the status LED"):
         build_rig(settings(led_pin=17), RunOptions(instant=True))
 
 

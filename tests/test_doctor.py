@@ -318,3 +318,12 @@ def test_press_test_without_a_press_names_the_wiring() -> None:
     edges.put(Edge(True, 1.0))
     stuck = press_test(edges, 17, 0.05)
     assert (stuck.status, stuck.detail) == ("FAIL", "pressed but not let go within 0.05 s")
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf"])
+def test_press_test_wants_a_number_of_seconds(seconds: str) -> None:
+    result = CliRunner().invoke(cli, ["doctor", "--simulate", "--press-test", seconds])
+    assert result.exit_code == 2
+    assert f"Invalid value for '--press-test': {seconds} is not a number from 0 to 120" in (
+        result.stderr
+    )

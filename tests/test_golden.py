@@ -118,7 +118,7 @@ def transcript(args: list[str], presses: list[str], cache: Path) -> str:
     for press in presses:
         argv += ["--press-at", press]
     env = {
-        "COACH_CONFIG": str(cache / "absent-config.yaml"),
+        "COACH_CONFIG": os.devnull,  # no settings file
         "COACH_CACHE_DIR": str(cache),
         "COACH_DEFAULT_ROUTINE": "pinched-nerve-leg",
     }

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from coach.clock import VirtualClock
-from coach.errors import HardwareError
+from coach.errors import HardwareError, SettingsError
 from coach.events import Event
 from coach.hardware.button import ButtonSource
 from coach.hardware.gpio import check_pins, mock_factory
@@ -87,7 +87,7 @@ def test_a_pause_silences_the_buzzer() -> None:
 
 
 def test_pin_conflicts_and_pins_in_use_are_clear() -> None:
-    with pytest.raises(HardwareError, match="GPIO22 is set for both the status LED and the buzzer"):
+    with pytest.raises(SettingsError, match="GPIO22 is set for both the status LED and the buzzer"):
         check_pins({"button": 17, "status LED": 22, "buzzer": 22})
     check_pins({"button": 17, "status LED": None, "buzzer": None})
     clock, factory = VirtualClock(), mock_factory()

@@ -156,7 +156,12 @@ def test_an_exercise_kind_replaces_every_kind_field_of_the_defaults() -> None:
 )
 def test_bounds_are_inclusive(line: str) -> None:
     parse_routine(exercise(line, "rest_seconds: 0", "set_rest_seconds: 3600", "ready: 0"), "r")
-    parse_routine(exercise(line, "sets: 100", "reps: 1", "ready: 3600", "rest_seconds: 3600"), "r")
+    parse_routine(exercise(line, "reps: 1", "ready: 3600", "rest_seconds: 3600"), "r")
+
+
+def test_the_largest_counts_are_allowed_within_the_plan_limits() -> None:
+    parse_routine(exercise("hold_seconds: 1", "sets: 100", "ready: 0"), "r")
+    parse_routine(exercise("hold_seconds: 1", "reps: 100", "rest_seconds: 0", "ready: 0"), "r")
 
 
 def test_two_hundred_exercises_are_allowed() -> None:
@@ -196,6 +201,8 @@ WHOLE = "must be a whole number from 1 to 100"
 SIDES = "must be a list of 1 to 4 different non-empty strings"
 KIND_CLASH = "only one of hold_seconds, duration_seconds or until may be set"
 ALLOWED_PLACEHOLDERS = "{rep}, {reps}, {set}, {sets}, {side}, {seconds}, {exercise}"
+UTF8 = "must be text that can be encoded as UTF-8 (no lone surrogates)"
+CONTROL = "must not contain control characters (other than newline and tab)"
 
 #: (yaml, the one line expected). Lines 1-3 are HEAD; a field on line 4 is
 #: indented four spaces, so ``hold_seconds: x`` has its value at column 19.
@@ -293,6 +300,18 @@ ONE_PROBLEM = {
     "inf": (
         exercise("duration_seconds: .inf"),
         f"r.yaml:4:23: exercises[0].duration_seconds: {SECONDS_1}, got .inf",
+    ),
+    "minus inf": (
+        exercise("hold_seconds: 5", "rest_seconds: -.inf"),
+        f"r.yaml:5:19: exercises[0].rest_seconds: {SECONDS_0}, got -.inf",
+    ),
+    "nan for ready": (
+        exercise("hold_seconds: 5", "ready: .NaN"),
+        f"r.yaml:5:12: exercises[0].ready: {READY}, got .NaN",
+    ),
+    "nan in defaults": (
+        "name: R\ndefaults: {set_rest_seconds: .NAN}\nexercises: [{name: E, until: button}]\n",
+        f"r.yaml:2:30: defaults.set_rest_seconds: {SECONDS_0}, got .NAN",
     ),
     "null": (
         exercise("hold_seconds: ~"),
@@ -544,6 +563,66 @@ ONE_PROBLEM = {
         "r.yaml:1:8: YAML syntax error: unacceptable character #x0007: "
         "special characters are not allowed",
     ),
+    # text that cannot be printed or spoken, written as escapes in double quotes
+    "lone surrogate in the name": (
+        'name: "\\ud800"\nexercises:\n  - {name: E, until: button}\n',
+        f"r.yaml:1:7: name: {UTF8}, got '\\ud800'",
+    ),
+    "lone surrogate in a side": (
+        exercise("hold_seconds: 5", 'sides: [left, "\\udfff"]'),
+        f"r.yaml:5:19: exercises[0].sides[1]: {UTF8}, got '\\udfff'",
+    ),
+    "lone surrogate in defaults": (
+        'name: R\ndefaults: {after_set: "ok \\ud83d"}\nexercises: [{name: E, until: button}]\n',
+        f"r.yaml:2:23: defaults.after_set: {UTF8}, got 'ok \\ud83d'",
+    ),
+    "escape code in the name": (
+        'name: "\\e[2JHi"\nexercises:\n  - {name: E, until: button}\n',
+        f"r.yaml:1:7: name: {CONTROL}, got '\\x1b[2JHi'",
+    ),
+    "bell in instructions": (
+        exercise("until: button", 'instructions: "Ding\\a"'),
+        f"r.yaml:5:19: exercises[0].instructions: {CONTROL}, got 'Ding\\x07'",
+    ),
+    "carriage return in a side": (
+        exercise("hold_seconds: 5", 'sides: ["left\\rright"]'),
+        f"r.yaml:5:13: exercises[0].sides[0]: {CONTROL}, got 'left\\rright'",
+    ),
+    "C1 control in safety": (
+        'name: R\nsafety: "\\x9b2J"\nexercises: [{name: E, until: button}]\n',
+        f"r.yaml:2:9: safety: {CONTROL}, got '\\x9b2J'",
+    ),
+    "delete in after_set": (
+        exercise("until: button", 'after_set: "x\\x7f"'),
+        f"r.yaml:5:16: exercises[0].after_set: {CONTROL}, got 'x\\x7f'",
+    ),
+    "escape code far into long text is shown": (
+        exercise("until: button", 'instructions: "' + "a" * 100 + '\\e[2J"'),
+        f"r.yaml:5:19: exercises[0].instructions: {CONTROL}, got '...{'a' * 50}\\x1b[2J'",
+    ),
+    "escape code in a key": (
+        exercise("until: button", '"\\e[2J": 1'),
+        f"r.yaml:5:5: exercises[0]: a key {CONTROL}, got '\\x1b[2J'",
+    ),
+    "tab in an unknown key is escaped": (
+        exercise("until: button", '"a\\tb": 1'),
+        "r.yaml:5:5: exercises[0].'a\\tb': unknown field; allowed: name, instructions, sides, "
+        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
+        "ready, after_set",
+    ),
+    "escape code in a tag": (
+        exercise("hold_seconds: !%1B[2J x"),
+        "r.yaml:4:19: exercises[0].hold_seconds: unsupported YAML tag '!\\x1b[2J'; only "
+        "strings, numbers, true/false, null, lists and mappings are allowed",
+    ),
+    "odd text under an explicit tag is escaped": (
+        exercise('hold_seconds: !!null "x\\u202e"'),
+        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 'x\\u202e'",
+    ),
+    "newline and tab are text": (
+        exercise("until: button", 'instructions: "Sit.\\n\\tBreathe."'),
+        None,
+    ),
     "empty file": ("", "r.yaml: file is empty"),
     "only comments": ("# nothing yet\n\n   # really\n", "r.yaml: file is empty"),
     "only a document marker": ("---\n# nothing\n", "r.yaml: file is empty"),
@@ -564,6 +643,18 @@ def test_one_rule_one_exact_message(text: str | bytes, expected: str | None) -> 
         parse_routine(text, "r.yaml")
     else:
         assert problems(text) == [expected]
+        # One line that is safe to print: nothing from the file can drive a terminal.
+        assert expected.isprintable()
+        expected.encode("utf-8")
+
+
+def test_text_is_checked_anywhere_in_the_file_even_under_an_unknown_field() -> None:
+    assert problems(exercise("until: button", 'notes: ["\\ud800"]')) == [
+        "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
+        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
+        "ready, after_set",
+        f"r.yaml:5:13: exercises[0].notes[0]: {UTF8}, got '\\ud800'",
+    ]
 
 
 def test_all_problems_are_reported_in_file_order() -> None:
@@ -722,6 +813,20 @@ def test_directory(tmp_path: Path) -> None:
     assert load_problems(tmp_path) == [f"{tmp_path}: is a directory, not a routine file"]
 
 
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert load_problems(fifo) == [f"{fifo}: is a named pipe, not a routine file"]
+    link = tmp_path / "link.yaml"
+    link.symlink_to(fifo)
+    assert load_problems(link) == [f"{link}: is a named pipe, not a routine file"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_before_it_is_read() -> None:
+    assert load_problems("/dev/zero") == ["/dev/zero: is a character device, not a routine file"]
+
+
 def test_messages_from_a_file_name_the_path_as_given(tmp_path: Path) -> None:
     path = tmp_path / "legs.yaml"
     path.write_bytes(b"name: R\xff\n")
@@ -738,4 +843,18 @@ def test_tones_and_speech_switches() -> None:
     assert (plain.tones, plain.speech) == (True, True)
     assert problems("name: Q\ntones: 'no'\nexercises:\n  - name: A\n    hold_seconds: 5\n") == [
         "r.yaml:2:8: tones: must be true or false, got 'no'"
+    ]
+
+
+def test_a_routine_too_big_to_run_is_refused_with_its_length_and_steps() -> None:
+    # 200 exercises of 100 sets of 100 reps on two sides: about 915 years.
+    text = (
+        "name: Years\n"
+        "defaults: {hold_seconds: 3600, sets: 100, reps: 100, sides: [left, right],\n"
+        "           rest_seconds: 3600, set_rest_seconds: 3600, ready: 3600}\n"
+        "exercises:\n" + "".join(f"  - name: E{n}\n" for n in range(200))
+    )
+    assert problems(text) == [
+        "r.yaml:4:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
+        "got 8,019,800:00:00 and 8,040,002 steps"
     ]

@@ -9,7 +9,22 @@ from dataclasses import replace
 
 import pytest
 
-from coach.plan import Cue, Draft, Plan, Priority, Step, compile_plan, iter_cues, layout
+from coach.errors import RoutineError
+from coach.plan import (
+    MAX_PLAN_SECONDS,
+    MAX_PLAN_STEPS,
+    Cue,
+    Draft,
+    Plan,
+    PlanSize,
+    Priority,
+    Step,
+    compile_plan,
+    iter_cues,
+    layout,
+    plan_size,
+)
+from coach.routine import Exercise, Routine
 from coach.tones import tone_seconds
 from coach.voice import estimate_seconds
 from tests.conftest import exercise, routine
@@ -377,3 +392,82 @@ def test_a_routine_can_turn_tones_off() -> None:
     quiet = replace(routine(exercise("A", seconds=5.0)), tones=False)
     plan = compile_plan(quiet, estimate_seconds, tones=True)
     assert all(c.tone is None for s in plan.steps for c in s.cues)
+
+
+# -- the size of a plan -------------------------------------------------------------------
+
+TIMED = ("ready", "hold", "activity", "rest")
+
+
+def _variants() -> list[Exercise]:
+    shapes = itertools.product(
+        (("hold", 6.0), ("activity", 30.0), ("button", None)),
+        ((), ("right",), ("right", "left", "middle")),
+        (1, 3),  # sets
+        (1, 2),  # reps
+        (0.0, 4.0),  # rest between reps
+        (0.0, 20.0),  # rest between sets
+        (0.0, 5.0, "button"),  # ready
+        ("", "Set {set} done.", "{side}"),  # after_set: "{side}" says nothing without sides
+    )
+    return [
+        exercise(kind=kind, seconds=seconds, sides=sides, sets=sets, reps=reps,
+                 rest_seconds=rest, set_rest_seconds=set_rest, ready=ready, after_set=after)
+        for (kind, seconds), sides, sets, reps, rest, set_rest, ready, after in shapes
+    ]  # fmt: skip
+
+
+def test_plan_size_counts_exactly_what_compile_plan_builds() -> None:
+    variants = _variants()
+    # A few exercises to a routine: the count must hold across exercises too.
+    for start in range(0, len(variants), 6):
+        r = routine(*variants[start : start + 6])
+        plan = compile_plan(r, estimate_seconds)
+        size = plan_size(r)
+        assert size.steps == len(plan.steps), r
+        timed = sum(s.duration_seconds or 0.0 for s in plan.steps if s.kind in TIMED)
+        assert size.timed_seconds == pytest.approx(timed), r
+
+
+def _button_reps(*reps: int) -> Routine:
+    return routine(*(exercise(kind="button", seconds=None, reps=n) for n in reps))
+
+
+def test_a_plan_of_four_hours_and_5000_steps_is_allowed_and_no_more() -> None:
+    assert (MAX_PLAN_SECONDS, MAX_PLAN_STEPS) == (4 * 3600, 5000)
+    four_hours = routine(exercise(seconds=3600.0, sets=4, ready=0.0))
+    assert plan_size(four_hours) == PlanSize(steps=2 + 1 + 4 + 3, timed_seconds=14400.0)
+    compile_plan(four_hours, estimate_seconds)
+    # 2 + 49 * (1 + 100) + (1 + 48): the introduction, summary and 49 and one exercises
+    steps = _button_reps(*[100] * 49, 48)
+    assert plan_size(steps).steps == 5000 and plan_size(steps).problem is None
+    compile_plan(steps, estimate_seconds)
+
+    longer = routine(exercise(seconds=3600.0, sets=4, ready=1.0))
+    assert plan_size(longer).problem == (
+        "must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, got 4:00:04 and 14 steps"
+    )
+    more = _button_reps(*[100] * 49, 49)
+    assert plan_size(more).problem == (
+        "must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, got 0:00:00 and 5,001 steps"
+    )
+
+
+def test_a_routine_of_years_is_refused_before_a_step_is_built() -> None:
+    years = replace(
+        routine(
+            *[
+                exercise(f"E{n}", seconds=3600.0, sides=("left", "right"), sets=100, reps=100,
+                         rest_seconds=3600.0, set_rest_seconds=3600.0, ready=3600.0)
+                for n in range(200)
+            ]
+        ),
+        source="years.yaml",
+    )  # fmt: skip
+    assert plan_size(years).steps == 2 + 200 * (1 + 100 * (2 * (1 + 100 + 99) + 1) + 99)
+    with pytest.raises(RoutineError) as caught:
+        compile_plan(years, estimate_seconds)
+    assert caught.value.problems == [
+        "years.yaml: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
+        "got 8,019,800:00:00 and 8,040,002 steps"
+    ]

@@ -171,7 +171,8 @@ GOOD = {
     "kind from defaults": "name: R\ndefaults: {hold_seconds: 5}\nexercises: [{name: E}]\n",
     "exercise kind beats defaults": ("name: R\ndefaults: {hold_seconds: 5}\n" + EXERCISES),
     "literal braces": exercise("until: button", "instructions: 'Say {{hi}} {rep}}}'"),
-    "bounds": exercise("hold_seconds: 3600", "rest_seconds: 0", "ready: 0", "sets: 100", "reps: 1"),
+    "bounds": exercise("hold_seconds: 3600", "rest_seconds: 0", "ready: 0", "sets: 4", "reps: 1"),
+    "count bounds": exercise("hold_seconds: 1", "rest_seconds: 0", "ready: 0", "sets: 100"),
 }
 
 

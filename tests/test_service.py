@@ -6,6 +6,7 @@ as the click context object and records every command.
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def invoke(host: FakeHost, unit_dir: Path, *args: str, sudo_user: str | None = "
         env={
             "COACH_SYSTEMD_DIR": str(unit_dir),
             "SUDO_USER": sudo_user,
-            "COACH_CONFIG": str(unit_dir / "no-config.yaml"),
+            "COACH_CONFIG": os.devnull,  # no settings file
         },
     )
 

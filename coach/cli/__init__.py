@@ -8,6 +8,7 @@ the one :class:`~coach.settings.Settings` object, and map every
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import click
 
 from coach import __version__, settings
-from coach.cli.common import App
+from coach.cli.common import App, warn
 from coach.errors import CoachError, SettingsError
 
 EXIT_INTERRUPTED = 130
@@ -36,6 +37,7 @@ COMMANDS = {
     "doctor": "coach.cli.doctor:doctor",
 }
 #: Commands that run with a broken settings file: 'config' mends it, 'doctor' reports it.
+#: Both show a missing one too, so they are not warned about it.
 WITHOUT_SETTINGS_FILE = ("config", "doctor")
 
 
@@ -90,19 +92,28 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     app = ctx.ensure_object(App)
     app.debug = app.debug or debug
+    path = settings.config_path()
+    reports_file = ctx.invoked_subcommand in WITHOUT_SETTINGS_FILE
     try:
-        values = settings.load_file(settings.config_path())
+        file = settings.read_file(path)
     except SettingsError as exc:
-        if ctx.invoked_subcommand not in WITHOUT_SETTINGS_FILE:
+        if not reports_file:
             raise
         app.settings_error = exc
-        values = {}
+        file = settings.SettingsFile(str(path), {})
+    if not file.found and os.environ.get(settings.CONFIG_VARIABLE) and not reports_file:
+        # A missing file in the default place is no news; one named on purpose is.
+        warn(
+            f"warning: {settings.CONFIG_VARIABLE} names {path}, which does not exist; "
+            "going on with the default settings"
+        )
+    app.settings_file = file
     # The file's values reach the command about to run (and its own commands).
-    mapping = dict(values)
+    mapping = dict(file.values)
     name = ctx.invoked_subcommand
     command = cli.get_command(ctx, name) if name is not None else None
     if name is not None and command is not None:
-        mapping[name] = settings.default_map(command, values)
+        mapping[name] = settings.default_map(command, file.values)
     ctx.default_map = mapping
 
 

@@ -11,6 +11,7 @@ from coach.errors import SettingsError
 from coach.library import Library
 from coach.loader import load_routine
 from coach.routine import Routine
+from coach.settings import SettingsFile
 
 if TYPE_CHECKING:
     from coach.service import Host
@@ -29,11 +30,14 @@ class App:
         (made when first needed: only 'coach service' imports what it takes).
     :param settings_error: the settings file's problems, for the commands that
         run without it ('config' mends it, 'doctor' reports it).
+    :param settings_file: the settings file as read, with where each value is
+        written in it; ``None`` until the root command has read it.
     """
 
     debug: bool = False
     host: Host | None = None
     settings_error: SettingsError | None = None
+    settings_file: SettingsFile | None = None
 
 
 #: Passes the :class:`App` on the context to a command as its first argument.

@@ -9,7 +9,7 @@ import click
 from coach import settings as settings_file
 from coach.cli.common import App, pass_app
 from coach.doctor import format_report, run_checks
-from coach.settings import Settings, settings_options
+from coach.settings import NumberRange, Settings, settings_options
 
 
 @click.command()
@@ -17,7 +17,7 @@ from coach.settings import Settings, settings_options
 @click.option(
     "--press-test",
     "press_seconds",
-    type=click.FloatRange(0, 120),
+    type=NumberRange(0, 120),
     default=0,
     help="Also wait up to SECONDS for a press of the button, to check its wiring.",
     metavar="SECONDS",

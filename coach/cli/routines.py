@@ -15,6 +15,7 @@ from coach.preview import clock, render_plan, table
 from coach.settings import Settings, keys, settings_options
 from coach.speech.setup import make_voice, settle_plan
 from coach.voice import TextVoice
+from coach.yamltree import printable
 
 
 @click.command("list")
@@ -25,15 +26,14 @@ def list_cmd(settings: Settings) -> None:
     voice = TextVoice()
     rows = []
     for entry in library.entries():
+        slug = printable(entry.slug)  # a file name, which may hold anything
         try:
             routine = load_routine(entry.path)
         except RoutineError:
-            rows.append((entry.slug, "-", "-", "invalid: run 'coach validate'"))
+            rows.append((slug, "-", "-", "invalid: run 'coach validate'"))
             continue
         plan = compile_plan(routine, voice.duration)
-        rows.append(
-            (entry.slug, clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
-        )
+        rows.append((slug, clock(plan.total_seconds), str(len(routine.exercises)), routine.name))
     if not rows:
         raise CoachError(f"no routines found in {', '.join(map(str, library.folders))}")
     click.echo(table(("ROUTINE", "LENGTH", "EXERCISES", "TITLE"), rows))
@@ -60,7 +60,7 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
         except RoutineError as exc:
             problems.extend(exc.problems)
             continue
-        click.echo(f"ok  {path}  ({len(routine.exercises)} exercises)")
+        click.echo(f"ok  {printable(str(path))}  ({len(routine.exercises)} exercises)")
     if problems:
         raise RoutineError(problems)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -9,11 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
-from coach.cli.common import load_routine_from, warn
+from coach.cli.common import App, load_routine_from, warn
 from coach.device import Device
 from coach.gestures import GESTURES
 from coach.rig import RunOptions, ScriptedPress, build_rig, build_session, default_keys
-from coach.settings import Settings, settings_options
+from coach.settings import Settings, check_together, settings_options
 from coach.transcript import TranscriptWriter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +29,8 @@ def parse_press_at(
     presses = []
     for value in values:
         match = _PRESS_AT.match(value)
-        if not match or match.group(2) not in GESTURES:
+        # Hundreds of digits make an infinite float, a moment that never comes.
+        if not match or match.group(2) not in GESTURES or not math.isfinite(float(match.group(1))):
             raise click.BadParameter(
                 f"expected SECONDS:GESTURE with GESTURE one of {', '.join(GESTURES)}, "
                 f"got '{value}' (example: 12.5:press)"
@@ -78,10 +80,10 @@ def run_options(function: F) -> F:
     ) -> Any:
         if presses and not (simulate or instant):
             raise click.UsageError("--press-at needs --simulate (or --instant)")
-        try:
-            settings.thresholds  # noqa: B018 -- checked here, to be a usage error
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from exc
+        # Here, where it is known which flag, variable or line set each value.
+        ctx = click.get_current_context()
+        app = ctx.find_object(App)
+        check_together(ctx, settings, app.settings_file if app is not None else None)
         writer = _transcript(transcript)
         kwargs["options"] = RunOptions(
             simulate=simulate or instant,

@@ -11,6 +11,7 @@ from coach.cli.common import load_routine_from, warn
 from coach.settings import Settings, keys, settings_options
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.setup import load_backend, prerender, say_once, speaking_voice
+from coach.yamltree import printable
 
 
 @click.command()
@@ -69,7 +70,7 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
             count, rendered = prerender([routine], voice, settings.tones)
             took = time.perf_counter() - started
             click.echo(
-                f"{name}: {count} phrases, {rendered} rendered now, "
+                f"{printable(name)}: {count} phrases, {rendered} rendered now, "
                 f"{count - rendered} already cached ({took:.1f} s)"
             )
     finally:

@@ -8,10 +8,10 @@ reads the same whichever part hit it.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from coach.errors import HardwareError
+from coach.errors import HardwareError, SettingsError
 
 D = TypeVar("D")
 
@@ -26,23 +26,31 @@ def mock_factory() -> Any:
     return MockFactory(pin_class=MockPWMPin)
 
 
-def check_pins(pins: dict[str, int | None]) -> None:
-    """One role per pin: the same GPIO for two roles is a mistake to catch at start-up.
+def check_pins(pins: Mapping[str, int | None], origins: Mapping[str, str] | None = None) -> None:
+    """One part per pin: the same GPIO for two parts is a mistake in the settings.
 
-    :param pins: each role ("button", "status LED", ...) and its BCM pin, or
+    :param pins: each part ("button", "status LED", ...) and its BCM pin, or
         ``None`` for a part that is not fitted.
-    :raises HardwareError: when two roles share a pin.
+    :param origins: where each part's pin was set (``--led-pin``,
+        ``COACH_LED_PIN``, ``config.yaml:3:10``, ``default``), for the message.
+    :raises SettingsError: when two parts share a pin.
     """
     seen: dict[int, str] = {}
-    for role, pin in pins.items():
+
+    def named(part: str) -> str:
+        return f"the {part} ({origins[part]})" if origins and part in origins else f"the {part}"
+
+    for part, pin in pins.items():
         if pin is None:
             continue
         if pin in seen:
-            raise HardwareError(
-                f"GPIO{pin} is set for both the {seen[pin]} and the {role}; "
-                "give each its own pin (coach config show lists them)"
+            raise SettingsError(
+                [
+                    f"GPIO{pin} is set for both {named(seen[pin])} and {named(part)}; "
+                    "give each its own pin (coach config show lists them)"
+                ]
             )
-        seen[pin] = role
+        seen[pin] = part
 
 
 def claim(role: str, pin: int, make: Callable[[], D]) -> D:
