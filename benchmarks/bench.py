@@ -4,11 +4,20 @@
     python benchmarks/bench.py --json     # one JSON object
     python benchmarks/bench.py --quick    # only the instant runs (the rest takes minutes)
 
+Every measurement runs with the benchmark's own settings (none: the
+defaults), speech cache and data folders, in a temporary folder.
+
 Metrics:
   instant_run_wall_seconds  median of 5 whole-process runs of
                             `coach run pinched-nerve-leg --simulate --instant`
-  sim_speedup               routine seconds per wall second for that run
-  peak_rss_mb               peak resident memory of that process (largest of the 5)
+                            (start-up included: mostly Python's and the imports')
+  instant_session_seconds   the session alone, in-process: the runtime's loop
+                            over the whole default routine on the virtual clock
+  sim_speedup               routine seconds per second of that loop
+  peak_rss_mb               peak resident memory of that run with pyttsx3 speech
+                            on (a warm cache), as a whole process
+  peak_rss_mb_text          the same with the text voice (largest of the 5 runs)
+  peak_rss_mb_piper         the same with Piper (when the piper extra is installed)
   timing_error_ms_max/p50   on the system clock, a routine of at least 60 s with
                             short holds and rests: |actual - planned| step start
   timing_error_ms_first/last  mean error of the first and last quarter of steps
@@ -23,6 +32,12 @@ Metrics:
   button_reaction_ms_p95    system clock, mock pins: from the release edge of a
                             press during a hold to the engine paused and the
                             player stopped, over 200 presses
+  first_word_seconds        from starting `coach device --simulate` (pyttsx3, a
+                            warm cache) to its first phrase handed to the player
+  first_word_seconds_eighth_core  the same under a CPU quota of one eighth of a
+                            core, about a Pi Zero 2 W (where a cgroup can be made)
+  idle_wakeups_per_second   `coach device --simulate` waiting in its menu, no LED:
+                            context switches of all its threads, from /proc
   idle_cpu_percent          `coach device --simulate` waiting in its menu for 30 s:
                             CPU time over wall time (after start-up)
   idle_cpu_percent_led      the same with the status LED breathing
@@ -36,6 +51,8 @@ renderer keeps its real pace while the session runs faster. The player is
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import io
 import json
 import os
 import queue
@@ -49,8 +66,9 @@ import time
 from pathlib import Path
 from typing import Any, TypeVar
 
+import box
 from coach import library
-from coach.clock import SystemClock
+from coach.clock import SystemClock, VirtualClock
 from coach.errors import SpeechUnavailable
 from coach.events import Event
 from coach.hardware.audio import AudioPlayer
@@ -66,6 +84,7 @@ from coach.speech.cache import PhraseCache
 from coach.speech.renderer import Renderer
 from coach.speech.setup import load_backend, settle_plan
 from coach.speech.voice import SpeechVoice
+from coach.transcript import TranscriptWriter
 from coach.voice import TextVoice, estimate_seconds
 
 T = TypeVar("T")
@@ -78,7 +97,7 @@ DEFAULT = "pinched-nerve-leg"
 def instant_runs(count: int = 5) -> dict[str, float]:
     walls: list[float] = []
     peaks: list[float] = []
-    command = [sys.executable, "-m", "coach", "run", DEFAULT, "--simulate", "--instant"]
+    command = [*box.COACH, "run", DEFAULT, "--simulate", "--instant"]
     for _ in range(count):
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -87,15 +106,41 @@ def instant_runs(count: int = 5) -> dict[str, float]:
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"benchmark run failed: {' '.join(command)}")
         peaks.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
-    wall = statistics.median(walls)
-    routine_seconds = compile_plan(
-        load_routine(library.resolve(DEFAULT)), estimate_seconds
-    ).total_seconds
+    routine = load_routine(library.resolve(DEFAULT))
+    sessions = [instant_session_seconds(routine) for _ in range(count)]
+    session = statistics.median(sessions)
+    routine_seconds = compile_plan(routine, estimate_seconds).total_seconds
     return {
-        "instant_run_wall_seconds": round(wall, 3),
-        "sim_speedup": round(routine_seconds / wall, 1),
-        "peak_rss_mb": round(max(peaks), 1),
+        "instant_run_wall_seconds": round(statistics.median(walls), 3),
+        "instant_session_seconds": round(session, 4),
+        "sim_speedup": round(routine_seconds / session, 1),
+        "peak_rss_mb_text": round(max(peaks), 1),
     }
+
+
+def instant_session_seconds(routine: Routine) -> float:
+    """The runtime's loop alone over ``routine`` on the virtual clock, as the CLI runs it."""
+    clock = VirtualClock()
+    printed = io.StringIO()
+    voice = TextVoice(printer=lambda line: print(line, file=printed))
+    plan = compile_plan(routine, voice.duration, tones=True)
+    runtime = Runtime(clock, voice, listeners=[TranscriptWriter(io.StringIO())])
+    started = time.perf_counter()
+    runtime.run(SessionMode(plan))
+    return time.perf_counter() - started
+
+
+def speech_memory() -> dict[str, float | None]:
+    """Peak memory of an instant run with real speech (a warm cache), as a whole process."""
+    command = [*box.COACH, "run", DEFAULT, "--simulate", "--instant"]
+    results: dict[str, float | None] = {
+        "peak_rss_mb": box.peak_rss_mb([*command, "--speech", "pyttsx3"])
+    }
+    piper = importlib.util.find_spec("piper") is not None
+    results["peak_rss_mb_piper"] = (
+        box.peak_rss_mb([*command, "--speech", "piper"]) if piper else None
+    )
+    return results
 
 
 def timing_routine() -> Routine:
@@ -325,29 +370,25 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def device_metrics() -> dict[str, Any]:
-    coach = [sys.executable, "-m", "coach"]
+    coach = list(box.COACH)
+    results: dict[str, Any] = {"first_word_seconds": box.first_word_seconds()}
+    with box.eighth_core() as prefix:
+        results["first_word_seconds_eighth_core"] = (
+            box.first_word_seconds(prefix) if prefix is not None else None
+        )
+    results["idle_wakeups_per_second"] = box.idle_wakeups_per_second()
     with tempfile.TemporaryDirectory() as folder:
-        env_note = os.environ.get("COACH_CONFIG")
-        os.environ["COACH_CONFIG"] = os.devnull  # no settings file: defaults only
-        try:
-            hold = Path(folder) / "hold.yaml"
-            hold.write_text(
-                "name: Hold\nexercises:\n  - name: Hold\n    hold_seconds: 100\n    ready: 0\n"
-            )
-            device = [*coach, "device", "--simulate"]
-            results = {
-                "idle_cpu_percent": cpu_percent(device, 8.0, 30.0),
-                "idle_cpu_percent_led": cpu_percent([*device, "--led-pin", "27"], 8.0, 30.0),
-                # The hold begins after the spoken introduction (about 6 s).
-                "hold_cpu_percent": cpu_percent(
-                    [*coach, "run", str(hold), "--simulate"], 12.0, 60.0
-                ),
-            }
-        finally:
-            if env_note is None:
-                os.environ.pop("COACH_CONFIG", None)
-            else:
-                os.environ["COACH_CONFIG"] = env_note
+        hold = Path(folder) / "hold.yaml"
+        hold.write_text(
+            "name: Hold\nexercises:\n  - name: Hold\n    hold_seconds: 100\n    ready: 0\n"
+        )
+        device = [*coach, "device", "--simulate"]
+        results["idle_cpu_percent"] = cpu_percent(device, 8.0, 30.0)
+        results["idle_cpu_percent_led"] = cpu_percent([*device, "--led-pin", "27"], 8.0, 30.0)
+        # The hold begins after the spoken introduction (about 6 s).
+        results["hold_cpu_percent"] = cpu_percent(
+            [*coach, "run", str(hold), "--simulate"], 12.0, 60.0
+        )
     results.update(button_reactions())
     return results
 
@@ -360,11 +401,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
-    results.update(instant_runs())
-    if not args.quick:
-        results.update(timing_errors())
-        results.update(speech_metrics())
-        results.update(device_metrics())
+    with box.isolated():
+        results.update(instant_runs())
+        if not args.quick:
+            box.warm_cache()
+            results.update(speech_memory())
+            results.update(timing_errors())
+            results.update(speech_metrics())
+            results.update(device_metrics())
     if args.json:
         print(json.dumps(results))
     else:
