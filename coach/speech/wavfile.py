@@ -1,15 +1,19 @@
 """Small WAV helpers: length, silence, and joining a tone to a phrase.
 
 Everything the coach plays is mono 16-bit PCM, so joining files is joining
-sample bytes; no audio library is needed.
+sample bytes; no audio library is needed. Files are made in memory and
+written in one go (:func:`~coach.speech.atomicfile.write_atomically`), so a
+full disk fails one write cleanly instead of leaving a half-made header.
 """
 
 from __future__ import annotations
 
-import os
+import io
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+from coach.speech.atomicfile import write_atomically
 
 
 @dataclass(frozen=True)
@@ -36,15 +40,23 @@ def read(path: Path) -> Pcm:
         return Pcm(w.getframerate(), w.readframes(w.getnframes()))
 
 
-def write(path: Path, pcm: Pcm) -> None:
-    """Write atomically: a reader never sees a half-written file."""
-    partial = path.with_name(path.name + ".part.wav")
-    with wave.open(str(partial), "wb") as w:
+def encode(pcm: Pcm) -> bytes:
+    """The bytes of a WAV file holding ``pcm``."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(pcm.rate)
         w.writeframes(pcm.frames)
-    os.replace(partial, path)
+    return out.getvalue()
+
+
+def write(path: Path, pcm: Pcm) -> None:
+    """Write atomically and durably: a reader, a crash or a power cut never sees half a file.
+
+    :raises FolderNotWritable: when the folder cannot take it; nothing is left behind.
+    """
+    write_atomically(path, encode(pcm))
 
 
 def seconds(path: Path) -> float:
