@@ -6,13 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def cli_run(*args: str, cache: Path) -> tuple[int, str, str]:
+from coach.speech import wavfile
+
+
+def cli_run(*args: str, cache: Path, **env: str) -> tuple[int, str, str]:
     from click.testing import CliRunner
 
     from coach.cli import cli
 
-    result = CliRunner().invoke(cli, list(args), env={"COACH_CACHE_DIR": str(cache)})
+    result = CliRunner().invoke(cli, list(args), env={"COACH_CACHE_DIR": str(cache), **env})
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -86,3 +90,54 @@ def test_prerender_of_an_unknown_routine_names_the_library(tmp_path: Path) -> No
     assert code == 3
     assert "no routine named 'nope'; the library has: hip-piriformis," in err
     assert not cache.exists()  # every name is checked before anything is rendered
+
+
+def damage(cache: Path, count: int = 3) -> None:
+    """Empty some speech files and fill a playable file with garbage, as a power cut can."""
+    speech = sorted(p for p in cache.glob("*.wav") if not p.name.endswith("-play.wav"))
+    for path in speech[:count]:
+        path.write_bytes(b"")
+    playable = sorted(cache.glob("*-play.wav"))[0]
+    playable.write_bytes(b"garbage" * 50)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["speech-cache", "prerender", "quick-demo"],
+        ["run", "quick-demo", "--instant", "--speech", "pyttsx3", "--transcript", "-"],
+        ["preview", "quick-demo", "--speech", "pyttsx3", "--cues"],
+        ["device", "--instant", "--speech", "pyttsx3", "--press-at", "1:press"],
+    ],
+    ids=["prerender", "run", "preview", "device"],
+)
+def test_a_damaged_cache_file_is_rendered_again_with_one_warning(
+    tmp_path: Path, command: list[str]
+) -> None:
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 0, err
+    damage(tmp_path)
+    code, out, err = cli_run(*command, cache=tmp_path, PATH="/nonexistent")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if "damaged" in line]
+    assert len(lines) == 1 and lines[0].startswith("coach: a damaged file in the speech cache (")
+    assert "Traceback" not in err
+    if command[0] == "run":
+        assert out.splitlines()[-1].endswith('"type": "state", "state": "finished"}')
+    for path in tmp_path.iterdir():
+        assert wavfile.seconds(path) > 0  # every file left is whole
+
+
+def test_prerender_mends_a_damaged_cache_and_counts_it(tmp_path: Path) -> None:
+    code, out, _ = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    count = int(out.split()[1])
+    damage(tmp_path, count=2)
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 0, err
+    # Two speech files and one playable file: the playable phrases of the two
+    # speech files are made afresh too when they add nothing to the speech.
+    rendered = int(out.split()[3])
+    assert 1 <= rendered <= 3
+    assert out.startswith(
+        f"quick-demo: {count} phrases, {rendered} rendered now, {count - rendered} already cached ("
+    )

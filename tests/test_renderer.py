@@ -64,3 +64,47 @@ def test_the_session_about_to_start_goes_ahead_of_the_background(tmp_path: Path)
     assert renderer.wait([(t, None) for t in ("one", "two", "three", "now", "at once")], 10)
     assert backend.order == ["one", "at once", "now", "two", "three"]
     renderer.close()
+
+
+class SilentBackend:
+    """Renders a tenth of a second of silence for any text, and counts its renders."""
+
+    name = "silent"
+
+    def __init__(self) -> None:
+        self.renders = 0
+
+    def identity(self) -> str:
+        return "silent"
+
+    def render(self, text: str, path: Path) -> None:
+        self.renders += 1
+        wavfile.write(path, wavfile.Pcm(16000, wavfile.silence(16000, 0.1)))
+
+    def voices(self) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_damaged_cache_file_is_rendered_again(tmp_path: Path) -> None:
+    backend = SilentBackend()
+    warnings: list[str] = []
+    cache = PhraseCache(tmp_path, backend.identity(), warn=warnings.append)
+    renderer = Renderer(backend, cache, on_error=warnings.append)
+    phrases: list[Phrase] = [("One.", None), ("Two.", "start")]
+    assert renderer.render_now(phrases) == 2
+    renderer.close()
+    for phrase in phrases:
+        path = renderer.ready(phrase)
+        assert path is not None
+        path.write_bytes(b"")  # as a power cut can leave it
+    again = Renderer(backend, PhraseCache(tmp_path, backend.identity(), warn=warnings.append))
+    assert again.missing(phrases) == phrases
+    assert again.speech_seconds("One.") is None
+    assert again.render_now(phrases) == 2
+    assert again.missing(phrases) == []
+    assert again.speech_seconds("One.") == 0.1
+    again.close()
+    assert len(warnings) == 1 and warnings[0].startswith("a damaged file in the speech cache (")

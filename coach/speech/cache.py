@@ -4,17 +4,24 @@ A phrase is rendered once per (text, backend, voice, rate, volume); the file
 the player gets may add a lead-in of silence and a tone in front, and is
 cached under its own key. A second session of the same routine renders
 nothing.
+
+A file in the cache is only trusted once it reads as a whole WAV file: a
+power cut, a full disk or another program can leave one empty or cut short,
+and such a file is removed and rendered again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.errors import FolderNotWritable
 from coach.paths import user_path
-from coach.speech import wavfile
+from coach.speech import cachefolder, wavfile
 from coach.tones import ToneName, synthesize
 
 
@@ -46,12 +53,23 @@ class PhraseCache:
     :param identity: the backend's :meth:`~coach.speech.backend.SpeechBackend.identity`,
         part of every key, so a change of voice, rate or volume renders afresh.
     :param lead_in_seconds: silence before every playable file; default 0.
+    :param warn: gets one line the first time a damaged file is found; default: nothing.
     """
 
-    def __init__(self, root: Path, identity: str, lead_in_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        identity: str,
+        lead_in_seconds: float = 0.0,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = root
         self.identity = identity
         self.lead_in_seconds = lead_in_seconds
+        self._warn = warn
+        #: Damaged files found (and removed, where they were the cache's own).
+        self.damaged = 0
+        self._lock = threading.Lock()
 
     def speech_path(self, text: str) -> Path:
         """Where ``text`` spoken by this cache's backend is kept (whether or not it is yet)."""
@@ -66,21 +84,74 @@ class PhraseCache:
         )
         return self.root / f"{key}-play.wav"
 
+    def find(self, path: Path) -> tuple[Path, float] | None:
+        """The whole file at ``path``, and how long it plays; ``None`` when there is none."""
+        seconds = self.check(path)
+        return None if seconds is None else (path, seconds)
+
+    def check(self, path: Path) -> float | None:
+        """How long the file at ``path`` plays; ``None`` when it is missing or damaged.
+
+        A damaged file (empty, cut short, not a WAV) is removed if it is the
+        cache's own, so it is rendered again. Links are never followed.
+        """
+        try:
+            return wavfile.seconds(path)
+        except wavfile.BadWav as exc:
+            self._found_damaged(path, exc)
+        except OSError:
+            pass  # missing, a link, a folder, unreadable: nothing to play either way
+        return None
+
+    def repair(self) -> int:
+        """Check every file in the cache's folder; remove the damaged ones. Returns how many."""
+        before = self.damaged
+        for name in cachefolder.finished_names(self.root):
+            self.check(self.root / name)
+        return self.damaged - before
+
+    def _found_damaged(self, path: Path, problem: wavfile.BadWav) -> None:
+        removed = cachefolder.remove(path)
+        with self._lock:
+            self.damaged += 1
+            first = self.damaged == 1
+        if first and self._warn is not None:
+            done = "removed it; it is rendered again" if removed else "it cannot be removed"
+            self._warn(f"a damaged file in the speech cache ({problem}): {done}")
+
+    def make_folder(self) -> None:
+        """Make the folder files are written to, if it is not there.
+
+        :raises FolderNotWritable: when it cannot be made.
+        """
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderNotWritable(self.root, exc) from exc
+
     def build_playable(
         self, text: str | None, tone: ToneName | None, volume: float, rate: int | None = None
     ) -> Path:
-        """Join lead-in, tone and speech into the playable file (speech must be rendered)."""
+        """Join lead-in, tone and speech into the playable file (speech must be rendered).
+
+        :raises FileNotFoundError: when the speech is not rendered.
+        :raises FolderNotWritable: when the file cannot be written.
+        """
         target = self.playable_path(text, tone, volume)
-        if target.is_file():
+        if self.find(target) is not None:
             return target
-        speech = wavfile.read(self.speech_path(text)) if text is not None else None
+        speech = None
+        if text is not None:
+            if self.find(self.speech_path(text)) is None:
+                raise FileNotFoundError(f"the speech of {text!r} is not in the cache")
+            speech = wavfile.read(self.speech_path(text))
         sample_rate = speech.rate if speech is not None else (rate or 22050)
         parts = [wavfile.Pcm(sample_rate, wavfile.silence(sample_rate, self.lead_in_seconds))]
         if tone is not None:
             parts.append(wavfile.Pcm(sample_rate, synthesize(tone, sample_rate, volume)))
         if speech is not None:
             parts.append(speech)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.make_folder()
         wavfile.write(target, wavfile.join(*parts))
         return target
 

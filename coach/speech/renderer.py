@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from coach.phrases import Phrase
-from coach.speech import wavfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache
 
@@ -85,14 +84,17 @@ class Renderer:
         self._queue.put((URGENT, next(self._order), phrase, done))
 
     def ready(self, phrase: Phrase) -> Path | None:
-        """The playable file if it is already there; never renders."""
+        """The playable file if it is already there, whole; never renders."""
         if phrase in self._ready:
             return self._ready[phrase]
-        path = self._playable_path(phrase)
-        if path is not None and path.is_file():
-            self._ready[phrase] = path
-            return path
-        return None
+        wanted = self._playable_path(phrase)
+        if wanted is None or (self.speech and self.speech_seconds(phrase[0]) is None):
+            return None  # the plan needs the words' own length too: render them again
+        found = self.cache.find(wanted)
+        if found is None:
+            return None
+        self._ready[phrase] = found[0]
+        return found[0]
 
     def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
         """The phrases that have something to play but are not rendered yet."""
@@ -105,10 +107,10 @@ class Renderer:
     def speech_seconds(self, text: str) -> float | None:
         """Length of the rendered words, if rendered (read once from the file)."""
         if text not in self._seconds:
-            path = self.cache.speech_path(text)
-            if not path.is_file():
+            found = self.cache.find(self.cache.speech_path(text))
+            if found is None:
                 return None
-            self._seconds[text] = wavfile.seconds(path)
+            self._seconds[text] = found[1]
         return self._seconds[text]
 
     def wait(self, phrases: Iterable[Phrase], timeout: float) -> bool:
@@ -161,8 +163,8 @@ class Renderer:
         try:
             if self.speech:
                 speech = self.cache.speech_path(text)
-                if not speech.is_file():
-                    self.cache.root.mkdir(parents=True, exist_ok=True)
+                if self.cache.find(speech) is None:
+                    self.cache.make_folder()
                     self.backend.render(text, speech)
                     self.rendered += 1
                 path = self.cache.build_playable(text, tone, self.volume)

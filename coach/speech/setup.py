@@ -25,7 +25,7 @@ from coach.phrases import Phrase
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
 from coach.settings import Settings
-from coach.speech import wavfile
+from coach.speech import cachefolder, wavfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.renderer import Renderer
@@ -109,7 +109,9 @@ def speaking_voice(
     """
     backend = load_backend(settings, settings.engine(instant))
     speak = settings.speak and (routine is None or routine.speech)
-    cache = PhraseCache(cache_dir or default_cache_dir(), backend.identity(), settings.lead_in)
+    cache = PhraseCache(
+        cache_dir or default_cache_dir(), backend.identity(), settings.lead_in, warn
+    )
     renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn)
     player = AudioPlayer(player_command, settings.audio_device, warn)
     return SpeechVoice(renderer, player, printer, settings.rate)
@@ -177,8 +179,8 @@ def time_render(
             return None
         # A phrase already in the cache would pass without the engine rendering anything.
         cache = renderer.cache
-        cache.speech_path(text).unlink(missing_ok=True)
-        cache.playable_path(text, None, renderer.volume).unlink(missing_ok=True)
+        cachefolder.remove(cache.speech_path(text))
+        cachefolder.remove(cache.playable_path(text, None, renderer.volume))
         started = time.perf_counter()
         renderer.render_now([(text, None)], timeout)
         took = time.perf_counter() - started
