@@ -141,3 +141,33 @@ def test_prerender_mends_a_damaged_cache_and_counts_it(tmp_path: Path) -> None:
     assert out.startswith(
         f"quick-demo: {count} phrases, {rendered} rendered now, {count - rendered} already cached ("
     )
+
+
+def test_clear_removes_only_the_caches_files_and_tells_the_truth(tmp_path: Path) -> None:
+    cache = tmp_path / "x"
+    cache.mkdir()
+    (cache / "notes.txt").write_text("mine")
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=cache)
+    assert code == 0, err
+    files = [p for p in cache.iterdir() if p.name.endswith(".wav")]
+    size = sum(p.stat().st_size for p in files)
+    code, out, err = cli_run("speech-cache", "clear", cache=cache)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"removed {len(files)} files ({size / 1e6:.1f} MB) from {cache}",
+        "left 1 other file(s) that are not the cache's",
+    ]
+    assert [p.name for p in cache.iterdir()] == ["notes.txt"]
+
+
+def test_clear_leaves_a_linked_folder_in_place(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=link)
+    assert code == 0, err
+    code, out, err = cli_run("speech-cache", "clear", cache=link)
+    assert code == 0, err
+    assert out.startswith("removed ") and "Traceback" not in err
+    assert link.is_symlink() and list(real.iterdir()) == []

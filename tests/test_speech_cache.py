@@ -39,8 +39,8 @@ def test_playable_file_is_lead_in_then_tone_then_speech(
 def test_clear_empties_the_cache(tmp_path: Path) -> None:
     cache = PhraseCache(tmp_path / "speech", "x")
     (tmp_path / "speech").mkdir()
-    (tmp_path / "speech" / "a.wav").write_bytes(b"RIFF....")
-    assert cache.clear().files == 1
+    (tmp_path / "speech" / f"{'a' * 32}.wav").write_bytes(b"RIFF....")
+    assert cache.clear().removed.files == 1
     assert cache.stats().files == 0
 
 

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 import click
 
 from coach.cli.common import load_routine_from, warn
+from coach.errors import CoachError
 from coach.settings import Settings, keys, settings_options
 from coach.speech.cache import PhraseCache, default_cache_dir
+from coach.speech.cachefolder import CacheStats
 from coach.speech.setup import load_backend, prerender, say_once, speaking_voice
 
 
@@ -79,7 +81,20 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
 
 @speech_cache.command("clear")
 def clear_cmd() -> None:
-    """Delete every rendered phrase."""
+    """Delete every rendered phrase (other files in the folder are left alone)."""
     cache = PhraseCache(default_cache_dir(), identity="")
-    removed = cache.clear()
-    click.echo(f"removed {removed.files} files ({removed.bytes / 1e6:.1f} MB) from {cache.root}")
+    cleared = cache.clear()
+    click.echo(f"removed {_files(cleared.removed)} from {cache.root}")
+    if cleared.kept:
+        click.echo(f"left {cleared.kept} other file(s) that are not the cache's")
+    if cleared.failure is not None:
+        reason = cleared.failure.strerror or str(cleared.failure)
+        raise CoachError(f"cannot clear {cache.root}: {reason}")
+
+
+def _files(stats: CacheStats) -> str:
+    return f"{stats.files} files ({_megabytes(stats.bytes)})"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"

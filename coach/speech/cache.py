@@ -13,15 +13,14 @@ and such a file is removed and rendered again.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from coach.errors import FolderNotWritable
 from coach.paths import user_path
 from coach.speech import cachefolder, wavfile
+from coach.speech.cachefolder import CacheStats, Cleared
 from coach.tones import ToneName, synthesize
 
 
@@ -32,18 +31,6 @@ def default_cache_dir() -> Path:
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class CacheStats:
-    """What the cache holds, or what clearing it removed.
-
-    :param files: how many WAV files.
-    :param bytes: their size in all, in bytes.
-    """
-
-    files: int
-    bytes: int
 
 
 class PhraseCache:
@@ -156,15 +143,9 @@ class PhraseCache:
         return target
 
     def stats(self) -> CacheStats:
-        """How many WAV files the cache holds and their size, whatever their identity."""
-        if not self.root.is_dir():
-            return CacheStats(0, 0)
-        files = [p for p in self.root.iterdir() if p.suffix == ".wav" and p.is_file()]
-        return CacheStats(len(files), sum(p.stat().st_size for p in files))
+        """How many finished files the cache holds and their size, whatever their identity."""
+        return cachefolder.stats(self.root)
 
-    def clear(self) -> CacheStats:
-        """Remove every cached file; returns what was removed."""
-        removed = self.stats()
-        if self.root.is_dir():
-            shutil.rmtree(self.root)
-        return removed
+    def clear(self) -> Cleared:
+        """Remove the cache's own files, and its folder when that leaves it empty."""
+        return cachefolder.clear(self.root)

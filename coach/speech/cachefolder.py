@@ -1,10 +1,11 @@
-"""The cache folder's own files: which they are, and removing one of them safely.
+"""The cache folder's own files: which they are, what they weigh, and clearing them.
 
 The cache may share its folder with other files (``COACH_CACHE_DIR`` can name
 any folder), the folder may be a mount point or a link, and another coach
 process may be writing into it at the same moment. So only files named as
 the cache names them are ever removed, by name inside the folder and never
-through a link.
+through a link, and the folder itself only when it is left empty and is a
+plain folder.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 #: A finished file: a phrase's speech, or a playable file (lead-in and tone added).
@@ -23,6 +25,35 @@ FINISHED = re.compile(r"[0-9a-f]{32}(?:-play)?\.wav")
 TEMPORARY = re.compile(
     r"\.[0-9a-f]{32}(?:-play)?\.wav\.[\w-]+\.tmp|[0-9a-f]{32}(?:-play)?\.wav\.part\.wav"
 )
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What the cache holds, or what clearing it removed.
+
+    :param files: how many files.
+    :param bytes: their size in all, in bytes.
+    """
+
+    files: int
+    bytes: int
+
+    def __add__(self, other: CacheStats) -> CacheStats:
+        return CacheStats(self.files + other.files, self.bytes + other.bytes)
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """What :func:`clear` did.
+
+    :param removed: the cache's files removed (finished and temporary).
+    :param kept: entries left in the folder because they are not the cache's.
+    :param failure: the first error that kept a file of the cache from being removed.
+    """
+
+    removed: CacheStats
+    kept: int
+    failure: OSError | None = None
 
 
 def is_finished(name: str) -> bool:
@@ -41,6 +72,13 @@ def finished_names(root: Path) -> list[str]:
         return [name for name, st in _entries(fd) if _finished(name, st)]
 
 
+def stats(root: Path) -> CacheStats:
+    """How many finished cache files ``root`` holds, and their size in all."""
+    with _folder(root) as fd:
+        sizes = [st.st_size for name, st in _entries(fd) if _finished(name, st)]
+    return CacheStats(len(sizes), sum(sizes))
+
+
 def remove(path: Path) -> bool:
     """Remove ``path`` if it is a cache file (a regular file named as one); True if it was."""
     try:
@@ -57,19 +95,54 @@ def remove(path: Path) -> bool:
     return True
 
 
+def clear(root: Path) -> Cleared:
+    """Remove the cache's own files from ``root``; the folder too if that leaves it empty.
+
+    A folder that is a link or a mount point stays, as does everything not
+    named as the cache names its files.
+    """
+    removed, kept, failure = CacheStats(0, 0), 0, None
+    try:
+        with _folder(root, missing_ok=False) as fd:
+            for name, st in _entries(fd):
+                ours = is_finished(name) or is_temporary(name)
+                if not (ours and stat.S_ISREG(st.st_mode)):
+                    kept += 1
+                    continue
+                try:
+                    os.unlink(name, dir_fd=fd)
+                except FileNotFoundError:
+                    continue  # another process removed it first
+                except OSError as exc:
+                    failure = failure or exc
+                    kept += 1
+                    continue
+                removed += CacheStats(1, st.st_size)
+    except FileNotFoundError:
+        return Cleared(removed, kept)
+    except OSError as exc:
+        return Cleared(removed, kept, exc)
+    if kept == 0 and not root.is_symlink() and not os.path.ismount(root):
+        with contextlib.suppress(OSError):
+            root.rmdir()  # only ever empty: another process may have written since
+    return Cleared(removed, kept, failure)
+
+
 def _finished(name: str, st: os.stat_result) -> bool:
     return is_finished(name) and stat.S_ISREG(st.st_mode)
 
 
 @contextlib.contextmanager
-def _folder(root: Path) -> Iterator[int | None]:
+def _folder(root: Path, missing_ok: bool = True) -> Iterator[int | None]:
     """The folder opened once, so every name is looked up in it and not through a swapped path.
 
-    Gives ``None`` for a folder that is not there (or cannot be read).
+    Gives ``None`` for a folder that is not there (or cannot be read) when ``missing_ok``.
     """
     try:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
+        if not missing_ok:
+            raise
         yield None
         return
     try:
