@@ -9,7 +9,9 @@ jumps the queue with :meth:`Renderer.urgent`.
 from __future__ import annotations
 
 import itertools
+import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -84,9 +86,17 @@ class Renderer:
         self._queue.put((URGENT, next(self._order), phrase, done))
 
     def ready(self, phrase: Phrase) -> Path | None:
-        """The playable file if it is already there, whole; never renders."""
+        """The playable file if it is there, whole; never renders.
+
+        A file found before that has gone since (the cache was cleared, or
+        another process evicted it) is forgotten, so the phrase is rendered again.
+        """
         if phrase in self._ready:
-            return self._ready[phrase]
+            known = self._ready[phrase]
+            if known is None or _is_file(known):
+                return known
+            self._ready.pop(phrase, None)
+            return None
         wanted = self._playable_path(phrase)
         if wanted is None or (self.speech and self.speech_seconds(phrase[0]) is None):
             return None  # the plan needs the words' own length too: render them again
@@ -185,3 +195,11 @@ class Renderer:
         if tone is not None:
             return self.cache.playable_path(None, tone, self.volume)
         return None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (a stat of the name only; the hot path of a cue)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
