@@ -59,6 +59,9 @@ def test_a_folder_that_cannot_be_made_names_the_folder_and_the_error(tmp_path: P
     folder = tmp_path / "file" / "cache"
     with pytest.raises(FolderNotWritable, match=f"^cannot write in {folder}: Not a directory$"):
         atomicfile.write_atomically(folder / "a.wav", b"x")
+    assert atomicfile.can_write(folder) is False
+    assert atomicfile.can_write(tmp_path) is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # the probe is gone again
 
 
 def test_temporary_names_are_hidden_and_differ_per_process_and_attempt(tmp_path: Path) -> None:

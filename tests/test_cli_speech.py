@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -171,3 +174,51 @@ def test_clear_leaves_a_linked_folder_in_place(tmp_path: Path) -> None:
     assert code == 0, err
     assert out.startswith("removed ") and "Traceback" not in err
     assert link.is_symlink() and list(real.iterdir()) == []
+
+
+def test_prerender_into_a_folder_that_cannot_be_made_fails_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    cache = tmp_path / "file" / "cache"
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=cache)
+    assert code == 1
+    count = int(out.split()[1])
+    assert out.startswith(
+        f"quick-demo: {count} phrases, 0 rendered now, 0 already cached, {count} failed ("
+    )
+    assert len(out.splitlines()) == 1
+    assert err == f"coach: cannot write the speech cache in {cache}: Not a directory\n"
+
+
+def test_prerender_on_a_full_disk_fails_in_one_line_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int, data: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 1
+    assert ", 0 already cached, " in out and " failed (" in out
+    assert err == f"coach: cannot write the speech cache in {tmp_path}: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+    code, out, _ = cli_run("speech-cache", "clear", cache=tmp_path)
+    assert out.startswith("removed 0 files (0.0 MB)")
+
+
+def test_two_prerenders_at_once_share_the_cache(tmp_path: Path) -> None:
+    env = {**os.environ, "COACH_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "coach", "speech-cache", "prerender"]
+    children = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        assert err == ""
+        assert " failed" not in out
+    names = [p.name for p in tmp_path.iterdir()]
+    assert all(not name.startswith(".") for name in names)  # no temporary file left
+    assert all(wavfile.seconds(tmp_path / name) > 0 for name in names)

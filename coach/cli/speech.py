@@ -65,18 +65,28 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     names = list(routines) or [e.slug for e in library.entries()]
     loaded = [(name, load_routine_from(library, name)) for name in names]
     voice = speaking_voice(settings, warn)
+    renderer = voice.renderer
+    failed = 0
     try:
         for name, routine in loaded:
             started = time.perf_counter()
-            count, rendered = prerender([routine], voice, settings.tones)
+            count = prerender([routine], voice, settings.tones)
             took = time.perf_counter() - started
+            more = f", {count.failed} failed" if count.failed else ""
             click.echo(
-                f"{name}: {count} phrases, {rendered} rendered now, "
-                f"{count - rendered} already cached ({took:.1f} s)"
+                f"{name}: {count.phrases} phrases, {count.rendered} rendered now, "
+                f"{count.cached} already cached{more} ({took:.1f} s)"
             )
+            error = renderer.write_error
+            if error is not None:
+                raise CoachError(f"cannot write the speech cache in {error.folder}: {error.reason}")
+            failed += count.failed
     finally:
         voice.close()
-    click.echo(f"cache: {voice.renderer.cache.root}")
+    cache = renderer.cache
+    click.echo(f"cache: {cache.home}")
+    if failed:
+        raise CoachError(f"{failed} phrase(s) could not be rendered")
 
 
 @speech_cache.command("clear")
@@ -84,12 +94,12 @@ def clear_cmd() -> None:
     """Delete every rendered phrase (other files in the folder are left alone)."""
     cache = PhraseCache(default_cache_dir(), identity="")
     cleared = cache.clear()
-    click.echo(f"removed {_files(cleared.removed)} from {cache.root}")
+    click.echo(f"removed {_files(cleared.removed)} from {cache.home}")
     if cleared.kept:
         click.echo(f"left {cleared.kept} other file(s) that are not the cache's")
     if cleared.failure is not None:
         reason = cleared.failure.strerror or str(cleared.failure)
-        raise CoachError(f"cannot clear {cache.root}: {reason}")
+        raise CoachError(f"cannot clear {cache.home}: {reason}")
 
 
 def _files(stats: CacheStats) -> str:

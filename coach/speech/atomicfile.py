@@ -62,6 +62,18 @@ def write_atomically(path: Path, data: bytes) -> None:
     sync_folder(folder)
 
 
+def can_write(folder: Path) -> bool:
+    """Whether a new file can be made in ``folder`` now (one is made and removed again)."""
+    try:
+        fd, temporary = _create_temporary(folder / "probe")
+    except OSError:
+        return False
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
+    return True
+
+
 def sync_folder(folder: Path) -> None:
     """Make the names in ``folder`` last through a power cut (where the file system can)."""
     try:

@@ -7,12 +7,15 @@ nothing.
 
 A file in the cache is only trusted once it reads as a whole WAV file: a
 power cut, a full disk or another program can leave one empty or cut short,
-and such a file is removed and rendered again.
+and such a file is removed and rendered again. When the cache's folder
+cannot be written, a session may move its writing to a temporary folder of
+its own (:meth:`PhraseCache.spill`) while still playing what the cache holds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +53,10 @@ class PhraseCache:
         lead_in_seconds: float = 0.0,
         warn: Callable[[str], None] | None = None,
     ) -> None:
+        #: Where new files are written: :attr:`home`, or a temporary folder after :meth:`spill`.
         self.root = root
+        #: The cache's own folder, which outlives the process.
+        self.home = root
         self.identity = identity
         self.lead_in_seconds = lead_in_seconds
         self._warn = warn
@@ -58,8 +64,10 @@ class PhraseCache:
         self.damaged = 0
         self._lock = threading.Lock()
 
+    # -- names ----------------------------------------------------------------------
+
     def speech_path(self, text: str) -> Path:
-        """Where ``text`` spoken by this cache's backend is kept (whether or not it is yet)."""
+        """Where ``text`` spoken by this cache's backend is written (whether or not it is yet)."""
         return self.root / f"{_digest(self.identity, text)}.wav"
 
     def playable_path(self, text: str | None, tone: ToneName | None, volume: float) -> Path:
@@ -71,10 +79,20 @@ class PhraseCache:
         )
         return self.root / f"{key}-play.wav"
 
+    # -- reading --------------------------------------------------------------------
+
     def find(self, path: Path) -> tuple[Path, float] | None:
-        """The whole file at ``path``, and how long it plays; ``None`` when there is none."""
-        seconds = self.check(path)
-        return None if seconds is None else (path, seconds)
+        """The whole file of ``path``'s name, and how long it plays; ``None`` when there is none.
+
+        After a :meth:`spill` the cache's own folder is looked in too.
+        """
+        folders = [self.root] if self.root == self.home else [self.root, self.home]
+        for folder in folders:
+            candidate = folder / path.name
+            seconds = self.check(candidate)
+            if seconds is not None:
+                return candidate, seconds
+        return None
 
     def check(self, path: Path) -> float | None:
         """How long the file at ``path`` plays; ``None`` when it is missing or damaged.
@@ -93,8 +111,8 @@ class PhraseCache:
     def repair(self) -> int:
         """Check every file in the cache's folder; remove the damaged ones. Returns how many."""
         before = self.damaged
-        for name in cachefolder.finished_names(self.root):
-            self.check(self.root / name)
+        for name in cachefolder.finished_names(self.home):
+            self.check(self.home / name)
         return self.damaged - before
 
     def _found_damaged(self, path: Path, problem: wavfile.BadWav) -> None:
@@ -105,6 +123,8 @@ class PhraseCache:
         if first and self._warn is not None:
             done = "removed it; it is rendered again" if removed else "it cannot be removed"
             self._warn(f"a damaged file in the speech cache ({problem}): {done}")
+
+    # -- writing --------------------------------------------------------------------
 
     def make_folder(self) -> None:
         """Make the folder files are written to, if it is not there.
@@ -125,13 +145,15 @@ class PhraseCache:
         :raises FolderNotWritable: when the file cannot be written.
         """
         target = self.playable_path(text, tone, volume)
-        if self.find(target) is not None:
-            return target
+        found = self.find(target)
+        if found is not None:
+            return found[0]
         speech = None
         if text is not None:
-            if self.find(self.speech_path(text)) is None:
+            located = self.find(self.speech_path(text))
+            if located is None:
                 raise FileNotFoundError(f"the speech of {text!r} is not in the cache")
-            speech = wavfile.read(self.speech_path(text))
+            speech = wavfile.read(located[0])
         sample_rate = speech.rate if speech is not None else (rate or 22050)
         parts = [wavfile.Pcm(sample_rate, wavfile.silence(sample_rate, self.lead_in_seconds))]
         if tone is not None:
@@ -142,10 +164,30 @@ class PhraseCache:
         wavfile.write(target, wavfile.join(*parts))
         return target
 
+    def spill(self) -> Path:
+        """Write new files to a temporary folder of this process from now on; returns it.
+
+        For a session whose cache cannot be written: what the cache holds still
+        plays, and :meth:`close` removes the temporary folder.
+
+        :raises OSError: when no temporary folder can be made either.
+        """
+        folder = Path(tempfile.mkdtemp(prefix="coach-speech-"))
+        self.root = folder
+        return folder
+
+    def close(self) -> None:
+        """Remove the temporary folder of a :meth:`spill`, if any; the cache itself stays."""
+        if self.root != self.home:
+            cachefolder.clear(self.root)
+            self.root = self.home
+
+    # -- the folder as a whole ------------------------------------------------------
+
     def stats(self) -> CacheStats:
         """How many finished files the cache holds and their size, whatever their identity."""
-        return cachefolder.stats(self.root)
+        return cachefolder.stats(self.home)
 
     def clear(self) -> Cleared:
         """Remove the cache's own files, and its folder when that leaves it empty."""
-        return cachefolder.clear(self.root)
+        return cachefolder.clear(self.home)

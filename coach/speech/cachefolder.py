@@ -23,7 +23,7 @@ FINISHED = re.compile(r"[0-9a-f]{32}(?:-play)?\.wav")
 #: A file being written, or left over from a write cut short: the coach's own
 #: (see atomicfile), and the ``.part.wav`` files of earlier versions.
 TEMPORARY = re.compile(
-    r"\.[0-9a-f]{32}(?:-play)?\.wav\.[\w-]+\.tmp|[0-9a-f]{32}(?:-play)?\.wav\.part\.wav"
+    r"\.(?:[0-9a-f]{32}(?:-play)?\.wav|probe)\.[\w-]+\.tmp|[0-9a-f]{32}(?:-play)?\.wav\.part\.wav"
 )
 
 

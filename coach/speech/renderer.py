@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from coach.errors import FolderNotWritable
 from coach.phrases import Phrase
+from coach.speech import atomicfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache
 
@@ -30,7 +32,12 @@ Done = Callable[[Phrase, Path | None], None]
 class Renderer:
     """Renders phrases into the cache on its own thread, the only one that uses the backend.
 
-    The thread starts at once; :meth:`close` ends it.
+    The thread starts at once; :meth:`close` ends it. A phrase that cannot be
+    rendered is reported once through ``on_error``. A cache folder that cannot
+    be written is kept in :attr:`write_error`; with ``spill`` the renderer
+    says so once and writes to a temporary folder instead (what the cache
+    holds still plays), and without it nothing is said (the caller reports).
+    Until the folder takes files again, phrases fail at once, unrendered.
 
     :param backend: renders a text to a WAV file.
     :param cache: where the speech and playable files are kept.
@@ -38,6 +45,7 @@ class Renderer:
     :param speech: render speech; ``False`` makes each phrase its tone alone; default ``True``.
     :param on_error: gets a line for each phrase that cannot be rendered; default: nothing.
     :param owns_backend: :meth:`close` closes the backend too; default ``True``.
+    :param spill: when the cache cannot be written, write to a temporary folder; default no.
     """
 
     def __init__(
@@ -48,6 +56,7 @@ class Renderer:
         speech: bool = True,
         on_error: Callable[[str], None] | None = None,
         owns_backend: bool = True,
+        spill: bool = False,
     ) -> None:
         self.backend = backend
         self._owns_backend = owns_backend
@@ -55,7 +64,8 @@ class Renderer:
         self.volume = volume
         #: With speech off only tones are played: phrases render to their tone alone.
         self.speech = speech
-        self._on_error = on_error
+        self._on_error = on_error or (lambda _message: None)
+        self._spill = spill
         self._queue: queue.PriorityQueue[tuple[int, int, Phrase | None, Done | None]] = (
             queue.PriorityQueue()
         )
@@ -67,6 +77,12 @@ class Renderer:
         #: phrase with a tone reuses the speech of the same words).
         self.rendered = 0
         self.phrases_made = 0
+        #: The phrases this renderer made (rather than found in the cache).
+        self.made: set[Phrase] = set()
+        #: Why the cache's folder could not be written, while it cannot.
+        self.write_error: FolderNotWritable | None = None
+        self._failed: set[Phrase] = set()
+        self._told_write = False
         self._thread = threading.Thread(target=self._run, name="coach-renderer", daemon=True)
         self._thread.start()
 
@@ -86,7 +102,7 @@ class Renderer:
         self._queue.put((URGENT, next(self._order), phrase, done))
 
     def ready(self, phrase: Phrase) -> Path | None:
-        """The playable file if it is there, whole; never renders.
+        """The playable file if it is there; never renders.
 
         A file found before that has gone since (the cache was cleared, or
         another process evicted it) is forgotten, so the phrase is rendered again.
@@ -103,8 +119,9 @@ class Renderer:
         found = self.cache.find(wanted)
         if found is None:
             return None
-        self._ready[phrase] = found[0]
-        return found[0]
+        path = found[0]
+        self._ready[phrase] = path
+        return path
 
     def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
         """The phrases that have something to play but are not rendered yet."""
@@ -150,6 +167,7 @@ class Renderer:
             self._thread.join(timeout=5)
         if self._owns_backend:
             self.backend.close()
+        self.cache.close()
 
     # -- the thread ---------------------------------------------------------------
 
@@ -161,7 +179,9 @@ class Renderer:
             path = self.ready(phrase)
             if path is None:
                 path = self._render(phrase)
-                self.phrases_made += path is not None
+                if path is not None:
+                    self.phrases_made += 1
+                    self.made.add(phrase)
             with self._changed:
                 self._ready[phrase] = path
                 self._changed.notify_all()
@@ -169,24 +189,68 @@ class Renderer:
                 done(phrase, path)
 
     def _render(self, phrase: Phrase) -> Path | None:
+        for _attempt in range(2):  # a second time only after a spill to a new folder
+            try:
+                return self._make(phrase)
+            except FolderNotWritable as exc:
+                if not self._cannot_write(exc):
+                    return None
+            except Exception as exc:  # a backend failure must not end the session
+                if phrase not in self._failed:
+                    self._failed.add(phrase)
+                    self._on_error(f"could not render {phrase[0]!r}: {exc}")
+                return None
+        return None
+
+    def _make(self, phrase: Phrase) -> Path | None:
         text, tone = phrase
-        try:
-            if self.speech:
-                speech = self.cache.speech_path(text)
-                if self.cache.find(speech) is None:
-                    self.cache.make_folder()
-                    self.backend.render(text, speech)
-                    self.rendered += 1
-                path = self.cache.build_playable(text, tone, self.volume)
-            elif tone is not None:
-                path = self.cache.build_playable(None, tone, self.volume)
-            else:
-                path = None
-        except Exception as exc:  # a backend failure must not end the session
-            if self._on_error is not None:
-                self._on_error(f"could not render {text!r}: {exc}")
+        if self.write_error is not None and not self._writable():
+            raise self.write_error  # still cannot write: not worth rendering for nothing
+        if self.speech:
+            speech = self.cache.speech_path(text)
+            found = self.cache.find(speech)
+            if found is None:
+                self.cache.make_folder()
+                self.backend.render(text, speech)
+                self.rendered += 1
+            path = self.cache.build_playable(text, tone, self.volume)
+        elif tone is not None:
+            path = self.cache.build_playable(None, tone, self.volume)
+        else:
             return None
+        self.write_error = None
         return path
+
+    def _cannot_write(self, exc: FolderNotWritable) -> bool:
+        """Note that the cache cannot be written; True when a spill makes trying again worth it."""
+        self.write_error = exc
+        if not self._spill:
+            return False
+        where = f"the speech cache cannot be written ({exc.folder}: {exc.reason})"
+        if self.cache.root == self.cache.home:
+            try:
+                folder = self.cache.spill()
+            except OSError:
+                pass
+            else:
+                self.write_error = None
+                self._tell(f"{where}; this session keeps new speech in {folder}")
+                return True
+        self._tell(f"{where}; what is not cached yet is shown in text only")
+        return False
+
+    def _writable(self) -> bool:
+        """Whether the folder takes files again (cleared, remounted, space freed)."""
+        try:
+            self.cache.make_folder()
+        except FolderNotWritable:
+            return False
+        return atomicfile.can_write(self.cache.root)
+
+    def _tell(self, message: str) -> None:
+        if not self._told_write:
+            self._told_write = True
+            self._on_error(message)
 
     def _playable_path(self, phrase: Phrase) -> Path | None:
         text, tone = phrase
