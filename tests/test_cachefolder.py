@@ -1,4 +1,4 @@
-"""The cache folder: only the cache's own files are counted or cleared."""
+"""The cache folder: only the cache's own files are counted, cleared or evicted."""
 
 from __future__ import annotations
 
@@ -78,3 +78,32 @@ def test_clear_removes_an_emptied_folder_but_never_a_linked_one(tmp_path: Path) 
 def test_clear_of_a_missing_folder_removes_nothing(tmp_path: Path) -> None:
     cleared = cachefolder.clear(tmp_path / "missing")
     assert cleared == cachefolder.Cleared(CacheStats(0, 0), 0)
+
+
+def test_eviction_goes_least_recently_used_first_and_keeps_what_is_in_use(
+    tmp_path: Path,
+) -> None:
+    names = [f"{digit * 32}.wav" for digit in "12345"]
+    for age, name in enumerate(names):
+        own(tmp_path, name, 1000, used=1_000_000.0 + age)  # names[0] is the oldest
+    own(tmp_path, "song.wav", 5000, used=0.0)  # not the cache's: never counted, never removed
+    evicted = cachefolder.evict(tmp_path, 2500, keep={names[0]})
+    assert evicted == CacheStats(3, 3000)
+    remaining = sorted(p.name for p in tmp_path.iterdir())
+    assert remaining == sorted([names[0], names[4], "song.wav"])
+
+
+def test_eviction_never_goes_below_the_files_in_use(tmp_path: Path) -> None:
+    names = [f"{digit * 32}.wav" for digit in "123"]
+    for name in names:
+        own(tmp_path, name, 1000)
+    assert cachefolder.evict(tmp_path, 1, keep=set(names)) == CacheStats(0, 0)
+    assert cachefolder.stats(tmp_path) == CacheStats(3, 3000)
+
+
+def test_eviction_removes_temporary_files_left_by_a_crash(tmp_path: Path) -> None:
+    stale = own(tmp_path, TEMPORARY, used=1_000_000.0)
+    fresh = own(tmp_path, f".{PLAYABLE}.77-00ff00ff.tmp")  # being written by another process now
+    cachefolder.evict(tmp_path, 10**9, keep=())
+    assert not stale.exists()
+    assert fresh.exists()

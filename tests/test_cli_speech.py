@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -203,6 +204,33 @@ def test_prerender_on_a_full_disk_fails_in_one_line_and_leaves_nothing_behind(
     assert list(tmp_path.iterdir()) == []
     code, out, _ = cli_run("speech-cache", "clear", cache=tmp_path)
     assert out.startswith("removed 0 files (0.0 MB)")
+
+
+def test_prerender_evicts_the_least_recently_used_phrases_and_says_so(tmp_path: Path) -> None:
+    code, _, err = cli_run("speech-cache", "prerender", "hip-piriformis", cache=tmp_path)
+    assert code == 0, err
+    old = {p.name for p in tmp_path.iterdir()}
+    for name in old:
+        os.utime(tmp_path / name, (1_000_000.0, 1_000_000.0))
+    code, out, err = cli_run(
+        "speech-cache", "prerender", "quick-demo", "--cache-limit-mb", "1", cache=tmp_path
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    evicted = (
+        r"evicted \d+ files \(\d+\.\d MB\), least recently used, to keep the cache within 1 MB"
+    )
+    assert re.fullmatch(evicted, lines[1])
+    # quick-demo's own phrases alone are more than 1 MB: they stay, and that is said.
+    assert re.fullmatch(
+        r"the cache holds \d+\.\d MB, over its limit of 1 MB: "
+        r"these routines need that much \(--cache-limit-mb\)",
+        lines[2],
+    )
+    assert lines[3] == f"cache: {tmp_path}"
+    code, out, _ = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert ", 0 rendered now, " in out  # what this routine needs was never evicted
+    assert old - {p.name for p in tmp_path.iterdir()}  # other routines' phrases went
 
 
 def test_two_prerenders_at_once_share_the_cache(tmp_path: Path) -> None:

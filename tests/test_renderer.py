@@ -13,6 +13,7 @@ import pytest
 from coach.phrases import Phrase
 from coach.speech import wavfile
 from coach.speech.cache import PhraseCache
+from coach.speech.cachefolder import CacheStats
 from coach.speech.pyttsx3_backend import Pyttsx3Backend
 from coach.speech.renderer import Renderer
 
@@ -176,6 +177,29 @@ def test_a_read_only_cache_still_plays_what_it_holds(
     assert new is not None and new.parent == cache.root != tmp_path
     assert len(warnings) == 1 and "Read-only file system" in warnings[0]
     renderer.close()
+
+
+def test_eviction_after_rendering_keeps_the_files_in_use(tmp_path: Path) -> None:
+    backend = SilentBackend()
+    old = Renderer(backend, PhraseCache(tmp_path, backend.identity()))
+    stale: list[Phrase] = [(f"Old {n}.", None) for n in range(6)]
+    old.render_now(stale)
+    old.close()
+    for phrase in stale:
+        path = old.ready(phrase)
+        assert path is not None
+        os.utime(path, (1_000_000.0, 1_000_000.0))  # last used long ago
+    size = PhraseCache(tmp_path, "").stats().bytes // len(stale)
+    cache = PhraseCache(tmp_path, backend.identity(), limit_bytes=4 * size)
+    renderer = Renderer(backend, cache)
+    wanted: list[Phrase] = [(f"New {n}.", None) for n in range(3)]
+    assert renderer.ready(stale[0]) is not None  # found ready: in use by this session
+    renderer.render_now(wanted)
+    renderer.close()
+    renderer.evict()  # whatever the thread did not get to before it ended
+    assert renderer.evicted == CacheStats(5, 5 * size)
+    assert cache.stats() == CacheStats(4, 4 * size)
+    assert renderer.missing([stale[0], *wanted]) == []
 
 
 def test_rendering_resumes_once_the_folder_takes_files_again(tmp_path: Path) -> None:

@@ -82,6 +82,10 @@ PIN_RULE = "must be a GPIO number from 0 to 27 or off"
         ("tones: maybe", "1:8: tones: must be true or false, got 'maybe'"),
         ("speech: espeak", "1:9: speech: must be one of pyttsx3, piper, text, got 'espeak'"),
         ("voice: 3", "1:8: voice: must be a string, got 3"),
+        (
+            "cache_limit_mb: 0",
+            "1:17: cache_limit_mb: must be a whole number from 1 to 100000, got 0",
+        ),
         ("routines_dirs: here", "1:16: routines_dirs: must be a list of folder paths, got 'here'"),
         ("- rate", "1:1: the settings file must be a mapping of 'setting: value' lines"),
     ],
@@ -153,3 +157,14 @@ def test_config_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.delenv("COACH_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert settings.config_path() == tmp_path / "voice-coach" / "config.yaml"
+
+
+def test_the_cache_limit_is_a_speech_setting_after_speak(tmp_path: Path) -> None:
+    assert settings.keys("speech")[-2:] == ("speak", "cache_limit_mb")
+    assert settings.Settings.from_values().cache_limit_mb == 200
+    config = tmp_path / "config.yaml"
+    code, out, err = run("config", "show", config=config, COACH_CACHE_LIMIT_MB="50")
+    assert code == 0, err
+    assert shown(out)["cache_limit_mb"] == ("50", "environment")
+    code, _, err = run("speech-cache", "prerender", "--cache-limit-mb", "100001", config=config)
+    assert code == 2 and "100001 is not in the range 1<=x<=100000" in err

@@ -55,7 +55,8 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     """Render every phrase of ROUTINEs ahead of time (every routine in the library when none).
 
     ROUTINE is a name from 'coach list' or a path. Useful on a slow Raspberry
-    Pi before the first session.
+    Pi before the first session. Then the least recently used phrases of other
+    routines are evicted to keep the cache within --cache-limit-mb.
     """
     if settings.engine() == "text":
         raise click.UsageError(
@@ -83,7 +84,19 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
             failed += count.failed
     finally:
         voice.close()
+    renderer.evict()  # the thread has ended: this runs after any eviction of its own
     cache = renderer.cache
+    if renderer.evicted.files:
+        click.echo(
+            f"evicted {_files(renderer.evicted)}, least recently used, "
+            f"to keep the cache within {settings.cache_limit_mb} MB"
+        )
+    held = cache.stats()
+    if cache.limit_bytes is not None and held.bytes > cache.limit_bytes:
+        click.echo(
+            f"the cache holds {_megabytes(held.bytes)}, over its limit of "
+            f"{settings.cache_limit_mb} MB: these routines need that much (--cache-limit-mb)"
+        )
     click.echo(f"cache: {cache.home}")
     if failed:
         raise CoachError(f"{failed} phrase(s) could not be rendered")

@@ -14,10 +14,12 @@ its own (:meth:`PhraseCache.spill`) while still playing what the cache holds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from coach.errors import FolderNotWritable
@@ -43,6 +45,8 @@ class PhraseCache:
     :param identity: the backend's :meth:`~coach.speech.backend.SpeechBackend.identity`,
         part of every key, so a change of voice, rate or volume renders afresh.
     :param lead_in_seconds: silence before every playable file; default 0.
+    :param limit_bytes: how much the cache's files may hold after :meth:`evict`;
+        default no limit.
     :param warn: gets one line the first time a damaged file is found; default: nothing.
     """
 
@@ -51,6 +55,7 @@ class PhraseCache:
         root: Path,
         identity: str,
         lead_in_seconds: float = 0.0,
+        limit_bytes: int | None = None,
         warn: Callable[[str], None] | None = None,
     ) -> None:
         #: Where new files are written: :attr:`home`, or a temporary folder after :meth:`spill`.
@@ -59,6 +64,7 @@ class PhraseCache:
         self.home = root
         self.identity = identity
         self.lead_in_seconds = lead_in_seconds
+        self.limit_bytes = limit_bytes
         self._warn = warn
         #: Damaged files found (and removed, where they were the cache's own).
         self.damaged = 0
@@ -107,6 +113,11 @@ class PhraseCache:
         except OSError:
             pass  # missing, a link, a folder, unreadable: nothing to play either way
         return None
+
+    def touch(self, path: Path) -> None:
+        """Mark ``path`` as just used, for least-recently-used eviction."""
+        with contextlib.suppress(OSError):  # a read-only cache still plays
+            os.utime(path, follow_symlinks=False)
 
     def repair(self) -> int:
         """Check every file in the cache's folder; remove the damaged ones. Returns how many."""
@@ -191,3 +202,12 @@ class PhraseCache:
     def clear(self) -> Cleared:
         """Remove the cache's own files, and its folder when that leaves it empty."""
         return cachefolder.clear(self.home)
+
+    def evict(self, keep: Collection[str] = ()) -> CacheStats:
+        """Remove least recently used files until the cache is within its limit; returns them.
+
+        :param keep: names of files never to remove (those the running session uses).
+        """
+        if self.limit_bytes is None:
+            return CacheStats(0, 0)
+        return cachefolder.evict(self.home, self.limit_bytes, keep)

@@ -1,4 +1,4 @@
-"""The cache folder's own files: which they are, what they weigh, and clearing them.
+"""The cache folder's own files: which they are, what they weigh, clearing and evicting them.
 
 The cache may share its folder with other files (``COACH_CACHE_DIR`` can name
 any folder), the folder may be a mount point or a link, and another coach
@@ -14,7 +14,8 @@ import contextlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,13 @@ FINISHED = re.compile(r"[0-9a-f]{32}(?:-play)?\.wav")
 TEMPORARY = re.compile(
     r"\.(?:[0-9a-f]{32}(?:-play)?\.wav|probe)\.[\w-]+\.tmp|[0-9a-f]{32}(?:-play)?\.wav\.part\.wav"
 )
+#: A temporary file older than this was left by a crash or a power cut: no render takes an hour.
+STALE_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
 class CacheStats:
-    """What the cache holds, or what clearing it removed.
+    """What the cache holds, or what clearing or evicting removed.
 
     :param files: how many files.
     :param bytes: their size in all, in bytes.
@@ -126,6 +129,42 @@ def clear(root: Path) -> Cleared:
         with contextlib.suppress(OSError):
             root.rmdir()  # only ever empty: another process may have written since
     return Cleared(removed, kept, failure)
+
+
+def evict(root: Path, limit_bytes: int, keep: Collection[str]) -> CacheStats:
+    """Remove finished files, least recently used first, until ``root`` holds at most the limit.
+
+    Files named in ``keep`` are never removed, even when that leaves the
+    cache over its limit. Temporary files left over from a crash go too.
+    """
+    evicted = CacheStats(0, 0)
+    with _folder(root) as fd:
+        entries = _entries(fd)
+        now = time.time()
+        for name, st in entries:
+            stale = now - st.st_mtime > STALE_SECONDS
+            if is_temporary(name) and stat.S_ISREG(st.st_mode) and stale:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=fd)
+        own = [(name, st) for name, st in entries if _finished(name, st)]
+        total = sum(st.st_size for _, st in own)
+        # A file found ready is touched (atime may not be kept), so the newer time is last use.
+        own.sort(key=lambda e: (max(e[1].st_atime, e[1].st_mtime), e[0]))
+        for name, st in own:
+            if total <= limit_bytes:
+                break
+            if name in keep:
+                continue
+            try:
+                os.unlink(name, dir_fd=fd)
+            except FileNotFoundError:
+                pass  # another process evicted it: it is gone all the same
+            except OSError:
+                break  # a read-only folder: nothing more will go
+            else:
+                evicted += CacheStats(1, st.st_size)
+            total -= st.st_size
+    return evicted
 
 
 def _finished(name: str, st: os.stat_result) -> bool:

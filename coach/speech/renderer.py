@@ -3,7 +3,9 @@
 Backends are slow and not thread-safe, so every render happens here. Phrases
 queued by :meth:`Renderer.prerender` are rendered in the order given (plan
 order), so the first cue is ready long before the last; a phrase needed *now*
-jumps the queue with :meth:`Renderer.urgent`.
+jumps the queue with :meth:`Renderer.urgent`. When the queue runs dry after
+rendering, the cache is brought back within its size limit (least recently
+used first, never a file this process has used), off the path of any cue.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from coach.phrases import Phrase
 from coach.speech import atomicfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache
+from coach.speech.cachefolder import CacheStats
 
 #: Queue order: a phrase due now, then the session about to start, then the rest
 #: (the device renders every routine in the background from boot).
@@ -81,8 +84,15 @@ class Renderer:
         self.made: set[Phrase] = set()
         #: Why the cache's folder could not be written, while it cannot.
         self.write_error: FolderNotWritable | None = None
+        #: The files evicted from the cache so far.
+        self.evicted = CacheStats(0, 0)
         self._failed: set[Phrase] = set()
         self._told_write = False
+        # Names of the cache files this process has used: eviction leaves them.
+        self._used: set[str] = set()
+        self._used_lock = threading.Lock()
+        self._evicting = threading.Lock()
+        self._wrote = False
         self._thread = threading.Thread(target=self._run, name="coach-renderer", daemon=True)
         self._thread.start()
 
@@ -120,6 +130,8 @@ class Renderer:
         if found is None:
             return None
         path = found[0]
+        self.cache.touch(path)
+        self._use(path)
         self._ready[phrase] = path
         return path
 
@@ -137,6 +149,7 @@ class Renderer:
             found = self.cache.find(self.cache.speech_path(text))
             if found is None:
                 return None
+            self._use(found[0])
             self._seconds[text] = found[1]
         return self._seconds[text]
 
@@ -159,6 +172,23 @@ class Renderer:
         self.prerender(todo, soon=True)  # someone is waiting for these
         self.wait(todo, timeout)
         return len(todo)
+
+    def evict(self) -> CacheStats:
+        """Bring the cache within its limit, least recently used first; returns what went.
+
+        Files this process has used are never evicted; :attr:`evicted` counts
+        every eviction so far.
+        """
+        with self._evicting:
+            self._wrote = False
+            with self._used_lock:
+                keep = set(self._used)
+            try:
+                gone = self.cache.evict(keep)
+            except OSError:
+                gone = CacheStats(0, 0)  # an unreadable folder: nothing to evict from
+            self.evicted += gone
+        return gone
 
     def close(self) -> None:
         """Finish the phrase in hand, stop the thread, release the backend if ours."""
@@ -187,6 +217,8 @@ class Renderer:
                 self._changed.notify_all()
             if done is not None:
                 done(phrase, path)
+            if self._wrote and self._queue.empty():
+                self.evict()
 
     def _render(self, phrase: Phrase) -> Path | None:
         for _attempt in range(2):  # a second time only after a spill to a new folder
@@ -213,12 +245,15 @@ class Renderer:
                 self.cache.make_folder()
                 self.backend.render(text, speech)
                 self.rendered += 1
+            self._use(found[0] if found is not None else speech)
             path = self.cache.build_playable(text, tone, self.volume)
         elif tone is not None:
             path = self.cache.build_playable(None, tone, self.volume)
         else:
             return None
+        self._use(path)
         self.write_error = None
+        self._wrote = True
         return path
 
     def _cannot_write(self, exc: FolderNotWritable) -> bool:
@@ -251,6 +286,10 @@ class Renderer:
         if not self._told_write:
             self._told_write = True
             self._on_error(message)
+
+    def _use(self, path: Path) -> None:
+        with self._used_lock:
+            self._used.add(path.name)
 
     def _playable_path(self, phrase: Phrase) -> Path | None:
         text, tone = phrase

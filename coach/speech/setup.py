@@ -37,6 +37,8 @@ Printer = Callable[[str], None]
 
 #: How long a session start waits for its first phrases to be rendered.
 FIRST_STEP_WAIT_SECONDS = 30.0
+#: The cache's limit is set in megabytes of 10**6 bytes, as sizes are shown.
+MEGABYTE = 1_000_000
 
 
 def load_backend(settings: Settings, engine: str) -> SpeechBackend:
@@ -117,7 +119,11 @@ def speaking_voice(
     backend = load_backend(settings, settings.engine(instant))
     speak = settings.speak and (routine is None or routine.speech)
     cache = PhraseCache(
-        cache_dir or default_cache_dir(), backend.identity(), settings.lead_in, warn=warn
+        cache_dir or default_cache_dir(),
+        backend.identity(),
+        settings.lead_in,
+        limit_bytes=settings.cache_limit_mb * MEGABYTE,
+        warn=warn,
     )
     renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn, spill=spill)
     player = AudioPlayer(player_command, settings.audio_device, warn)
