@@ -39,7 +39,7 @@ from coach.library import Library
 from coach.loader import load_routine
 from coach.settings import Settings
 from coach.speech import wavfile
-from coach.speech.cache import default_cache_dir
+from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.setup import time_render
 from coach.tones import synthesize
 from coach.yamltree import printable
@@ -260,6 +260,12 @@ def check_speech(settings: Settings) -> Check:
     took = timing.took_seconds
     spent = f"{took * 1000:.0f} ms" if took < 1 else f"{took:.1f} s"
     detail = f"{timing.identity}: a {timing.seconds:.1f} s phrase rendered in {spent}"
+    # A power cut while a phrase was written can leave a damaged file behind.
+    damaged = PhraseCache(default_cache_dir(), timing.identity).repair()
+    if damaged:
+        detail += f"\nremoved {damaged} damaged file(s) from the speech cache"
+        fix = "render them again now: coach speech-cache prerender (same speech flags)"
+        return Check("speech", "warn", detail, fix)
     if took > SLOW_RENDER_SECONDS:
         fix = "render ahead of time: coach speech-cache prerender (same speech flags)"
         return Check("speech", "warn", detail, fix)

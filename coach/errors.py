@@ -11,6 +11,8 @@ one fits, a builtin base, so callers can catch either::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class CoachError(Exception):
     """Base of every error the coach reports to a person without a traceback."""
@@ -76,6 +78,19 @@ class ScriptError(CoachError, ValueError):
 
 class SpeechUnavailable(CoachError, RuntimeError):
     """A speech backend cannot be loaded here; the message names the fix."""
+
+
+class FolderNotWritable(CoachError, OSError):
+    """A file cannot be written in a folder: it is read-only, full, or missing and cannot be made.
+
+    :param folder: the folder.
+    :param error: the operating system's error; its text is :attr:`reason`.
+    """
+
+    def __init__(self, folder: Path, error: OSError) -> None:
+        self.folder = folder
+        self.reason = error.strerror or str(error)
+        super().__init__(f"cannot write in {folder}: {self.reason}")
 
 
 class ServiceError(CoachError, RuntimeError):

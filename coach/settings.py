@@ -198,6 +198,9 @@ SETTINGS: tuple[Setting, ...] = (
             is_flag_pair=True),
     Setting("speak", ("--speak/--no-speak",), bool, True,
             "Speak the cues; --no-speak plays only the tones.", "speech", is_flag_pair=True),
+    Setting("cache_limit_mb", ("--cache-limit-mb",), click.IntRange(1, 100000), 200,
+            "Most megabytes the speech cache may hold; the least recently used phrases "
+            "go first.", "speech"),
     Setting("default_routine", ("--default-routine",), TEXT, DEFAULT_ROUTINE,
             "The routine used when none is named, and the first one in the device menu.",
             "routines"),
@@ -245,6 +248,7 @@ class Settings:
     lead_in: float
     tones: bool
     speak: bool
+    cache_limit_mb: int
     default_routine: str
     routines_dirs: tuple[Path, ...]
 

@@ -110,3 +110,12 @@ def test_aplay_with_a_missing_device_degrades(tmp_path: Path) -> None:
     player.play(long_wav(tmp_path, 0.2))
     player.wait(5)
     assert len(warnings) == 1 and warnings[0].startswith("no audio device (aplay: ")
+
+
+def test_a_file_gone_before_it_played_is_no_fault_of_the_sound_device(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    player = AudioPlayer(command=FAKE_PLAYER, warn=warnings.append)
+    player.play(tmp_path / "cleared-meanwhile.wav")
+    player.wait()
+    assert warnings == []
+    assert not player.failing

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from coach.speech import wavfile
 
-def cli_run(*args: str, cache: Path) -> tuple[int, str, str]:
+
+def cli_run(*args: str, cache: Path, **env: str) -> tuple[int, str, str]:
     from click.testing import CliRunner
 
     from coach.cli import cli
 
-    result = CliRunner().invoke(cli, list(args), env={"COACH_CACHE_DIR": str(cache)})
+    result = CliRunner().invoke(cli, list(args), env={"COACH_CACHE_DIR": str(cache), **env})
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -106,3 +112,159 @@ def test_without_an_english_voice_prerender_and_doctor_say_what_is_wrong(
     assert code == 1
     assert "pyttsx3 cannot be loaded" in out
     assert "sudo apt install --reinstall espeak-ng-data" in " ".join(out.split())
+
+
+def damage(cache: Path, count: int = 3) -> None:
+    """Empty some speech files and fill a playable file with garbage, as a power cut can."""
+    speech = sorted(p for p in cache.glob("*.wav") if not p.name.endswith("-play.wav"))
+    for path in speech[:count]:
+        path.write_bytes(b"")
+    playable = sorted(cache.glob("*-play.wav"))[0]
+    playable.write_bytes(b"garbage" * 50)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["speech-cache", "prerender", "quick-demo"],
+        ["run", "quick-demo", "--instant", "--speech", "pyttsx3", "--transcript", "-"],
+        ["preview", "quick-demo", "--speech", "pyttsx3", "--cues"],
+        ["device", "--instant", "--speech", "pyttsx3", "--press-at", "1:press"],
+    ],
+    ids=["prerender", "run", "preview", "device"],
+)
+def test_a_damaged_cache_file_is_rendered_again_with_one_warning(
+    tmp_path: Path, command: list[str]
+) -> None:
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 0, err
+    damage(tmp_path)
+    code, out, err = cli_run(*command, cache=tmp_path, PATH="/nonexistent")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if "damaged" in line]
+    assert len(lines) == 1 and lines[0].startswith("coach: a damaged file in the speech cache (")
+    assert "Traceback" not in err
+    if command[0] == "run":
+        assert out.splitlines()[-1].endswith('"type": "state", "state": "finished"}')
+    for path in tmp_path.iterdir():
+        assert wavfile.seconds(path) > 0  # every file left is whole
+
+
+def test_prerender_mends_a_damaged_cache_and_counts_it(tmp_path: Path) -> None:
+    code, out, _ = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    count = int(out.split()[1])
+    damage(tmp_path, count=2)
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 0, err
+    # Two speech files and one playable file: the playable phrases of the two
+    # speech files are made afresh too when they add nothing to the speech.
+    rendered = int(out.split()[3])
+    assert 1 <= rendered <= 3
+    assert out.startswith(
+        f"quick-demo: {count} phrases, {rendered} rendered now, {count - rendered} already cached ("
+    )
+
+
+def test_clear_removes_only_the_caches_files_and_tells_the_truth(tmp_path: Path) -> None:
+    cache = tmp_path / "x"
+    cache.mkdir()
+    (cache / "notes.txt").write_text("mine")
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=cache)
+    assert code == 0, err
+    files = [p for p in cache.iterdir() if p.name.endswith(".wav")]
+    size = sum(p.stat().st_size for p in files)
+    code, out, err = cli_run("speech-cache", "clear", cache=cache)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"removed {len(files)} files ({size / 1e6:.1f} MB) from {cache}",
+        "left 1 other file(s) that are not the cache's",
+    ]
+    assert [p.name for p in cache.iterdir()] == ["notes.txt"]
+
+
+def test_clear_leaves_a_linked_folder_in_place(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    code, _, err = cli_run("speech-cache", "prerender", "quick-demo", cache=link)
+    assert code == 0, err
+    code, out, err = cli_run("speech-cache", "clear", cache=link)
+    assert code == 0, err
+    assert out.startswith("removed ") and "Traceback" not in err
+    assert link.is_symlink() and list(real.iterdir()) == []
+
+
+def test_prerender_into_a_folder_that_cannot_be_made_fails_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    cache = tmp_path / "file" / "cache"
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=cache)
+    assert code == 1
+    count = int(out.split()[1])
+    assert out.startswith(
+        f"quick-demo: {count} phrases, 0 rendered now, 0 already cached, {count} failed ("
+    )
+    assert len(out.splitlines()) == 1
+    assert err == f"coach: cannot write the speech cache in {cache}: Not a directory\n"
+
+
+def test_prerender_on_a_full_disk_fails_in_one_line_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int, data: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    code, out, err = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert code == 1
+    assert ", 0 already cached, " in out and " failed (" in out
+    assert err == f"coach: cannot write the speech cache in {tmp_path}: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+    code, out, _ = cli_run("speech-cache", "clear", cache=tmp_path)
+    assert out.startswith("removed 0 files (0.0 MB)")
+
+
+def test_prerender_evicts_the_least_recently_used_phrases_and_says_so(tmp_path: Path) -> None:
+    code, _, err = cli_run("speech-cache", "prerender", "hip-piriformis", cache=tmp_path)
+    assert code == 0, err
+    old = {p.name for p in tmp_path.iterdir()}
+    for name in old:
+        os.utime(tmp_path / name, (1_000_000.0, 1_000_000.0))
+    code, out, err = cli_run(
+        "speech-cache", "prerender", "quick-demo", "--cache-limit-mb", "1", cache=tmp_path
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    evicted = (
+        r"evicted \d+ files \(\d+\.\d MB\), least recently used, to keep the cache within 1 MB"
+    )
+    assert re.fullmatch(evicted, lines[1])
+    # quick-demo's own phrases alone are more than 1 MB: they stay, and that is said.
+    assert re.fullmatch(
+        r"the cache holds \d+\.\d MB, over its limit of 1 MB: "
+        r"these routines need that much \(--cache-limit-mb\)",
+        lines[2],
+    )
+    assert lines[3] == f"cache: {tmp_path}"
+    code, out, _ = cli_run("speech-cache", "prerender", "quick-demo", cache=tmp_path)
+    assert ", 0 rendered now, " in out  # what this routine needs was never evicted
+    assert old - {p.name for p in tmp_path.iterdir()}  # other routines' phrases went
+
+
+def test_two_prerenders_at_once_share_the_cache(tmp_path: Path) -> None:
+    env = {**os.environ, "COACH_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "coach", "speech-cache", "prerender"]
+    children = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        assert err == ""
+        assert " failed" not in out
+    names = [p.name for p in tmp_path.iterdir()]
+    assert all(not name.startswith(".") for name in names)  # no temporary file left
+    assert all(wavfile.seconds(tmp_path / name) > 0 for name in names)

@@ -116,6 +116,24 @@ def test_every_check_passes_with_simulated_pins_speech_and_a_player(home: Path) 
     assert len(list((home / "cache").glob("*.wav"))) == 1
 
 
+def test_the_speech_row_reports_damaged_cache_files_and_removes_them(home: Path) -> None:
+    cache = home / "cache"
+    cache.mkdir()
+    (cache / f"{'a' * 32}.wav").write_bytes(b"")  # what a power cut can leave
+    (cache / f"{'b' * 32}-play.wav").write_bytes(b"garbage" * 20)
+    (cache / "notes.txt").write_text("not the cache's")
+    report = run_doctor(*PINS, *QUIET)
+    assert report.status("speech") == "warn"
+    assert report.detail("speech").endswith("removed 2 damaged file(s) from the speech cache")
+    assert report.fix("speech") == (
+        "render them again now: coach speech-cache prerender (same speech flags)"
+    )
+    assert report.code == 0  # repaired: the device will work
+    names = sorted(p.name for p in cache.iterdir())
+    assert len(names) == 2 and names[1] == "notes.txt"  # and the test phrase
+    assert run_doctor(*PINS, *QUIET).status("speech") == "ok"
+
+
 def test_parts_not_fitted_and_text_speech_are_skipped_and_still_pass() -> None:
     report = run_doctor("--simulate", "--speech", "text", *QUIET)
     assert report.rows == [

@@ -85,6 +85,10 @@ CONTROL = "must not contain control characters (other than newline and tab)"
         ("tones: maybe", "1:8: tones: must be true or false, got 'maybe'"),
         ("speech: espeak", "1:9: speech: must be one of pyttsx3, piper, text, got 'espeak'"),
         ("voice: 3", "1:8: voice: must be a string, got 3"),
+        (
+            "cache_limit_mb: 0",
+            "1:17: cache_limit_mb: must be a whole number from 1 to 100000, got 0",
+        ),
         ("routines_dirs: here", "1:16: routines_dirs: must be a list of folder paths, got 'here'"),
         ("- rate", "1:1: the settings file must be a mapping of 'setting: value' lines"),
         ("lead_in: .nan", "1:10: lead_in: must be a number from 0 to 2, got nan"),
@@ -370,3 +374,14 @@ def test_a_missing_file_in_the_default_place_is_no_news(
     assert (result.exit_code, result.stderr) == (0, "")
     code, _, err = run("list", config=Path(os.devnull))  # no settings file, on purpose
     assert (code, err) == (0, "")
+
+
+def test_the_cache_limit_is_a_speech_setting_after_speak(tmp_path: Path) -> None:
+    assert settings.keys("speech")[-2:] == ("speak", "cache_limit_mb")
+    assert settings.Settings.from_values().cache_limit_mb == 200
+    config = tmp_path / "config.yaml"
+    code, out, err = run("config", "show", config=config, COACH_CACHE_LIMIT_MB="50")
+    assert code == 0, err
+    assert shown(out)["cache_limit_mb"] == ("50", "environment")
+    code, _, err = run("speech-cache", "prerender", "--cache-limit-mb", "100001", config=config)
+    assert code == 2 and "100001 is not in the range 1<=x<=100000" in err

@@ -39,6 +39,47 @@ def test_playable_file_is_lead_in_then_tone_then_speech(
 def test_clear_empties_the_cache(tmp_path: Path) -> None:
     cache = PhraseCache(tmp_path / "speech", "x")
     (tmp_path / "speech").mkdir()
-    (tmp_path / "speech" / "a.wav").write_bytes(b"RIFF....")
-    assert cache.clear().files == 1
+    (tmp_path / "speech" / f"{'a' * 32}.wav").write_bytes(b"RIFF....")
+    assert cache.clear().removed.files == 1
     assert cache.stats().files == 0
+
+
+def test_a_damaged_file_counts_as_missing_and_is_removed_with_one_warning(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    cache = PhraseCache(tmp_path, "x", warn=warnings.append)
+    empty, garbage = cache.speech_path("One."), cache.speech_path("Two.")
+    empty.write_bytes(b"")  # what a power cut after an unsynced rename leaves
+    garbage.write_bytes(b"garbage" * 10)
+    assert cache.find(empty) is None
+    assert cache.find(garbage) is None
+    assert not empty.exists() and not garbage.exists()
+    assert cache.damaged == 2
+    assert warnings == [
+        f"a damaged file in the speech cache ({empty.name}: not a WAV file (empty)): "
+        "removed it; it is rendered again"
+    ]
+
+
+def test_a_link_in_place_of_a_cache_file_is_neither_followed_nor_removed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.wav"
+    wavfile.write(elsewhere, wavfile.Pcm(16000, wavfile.silence(16000, 0.2)))
+    cache = PhraseCache(tmp_path / "cache", "x")
+    cache.make_folder()
+    link = cache.speech_path("One.")
+    link.symlink_to(elsewhere)
+    assert cache.find(link) is None
+    assert link.is_symlink()
+    assert wavfile.seconds(elsewhere) == 0.2
+
+
+def test_repair_removes_every_damaged_file_and_leaves_the_rest(tmp_path: Path) -> None:
+    cache = PhraseCache(tmp_path, "x")
+    whole = cache.speech_path("Whole.")
+    wavfile.write(whole, wavfile.Pcm(16000, wavfile.silence(16000, 0.2)))
+    cache.speech_path("Empty.").write_bytes(b"")
+    cut = cache.playable_path("Cut.", "start", 1.0)
+    cut.write_bytes(whole.read_bytes()[:100])
+    (tmp_path / "notes.txt").write_text("not the cache's")
+    assert cache.repair() == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([whole.name, "notes.txt"])
+    assert cache.repair() == 0

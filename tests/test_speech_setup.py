@@ -117,3 +117,28 @@ def test_a_live_session_starts_on_real_lengths_and_settles_the_rest(tmp_path: Pa
         assert update == settle_plan(routine, voice, tones=True)
     finally:
         voice.close()
+
+
+def test_a_session_with_a_cache_that_cannot_be_written_goes_on_with_one_warning(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    cache = tmp_path / "file" / "cache"
+    routine = load_routine(library.resolve("quick-demo"))
+    warnings: list[str] = []
+    voice = make_voice(
+        Settings.from_values(), None, warnings.append, routine, cache_dir=cache,
+        player_command=FAKE_PLAYER,
+    )  # fmt: skip
+    assert isinstance(voice, SpeechVoice)
+    try:
+        plan = settle_plan(routine, voice, tones=True)
+        assert voice.missing(plan.phrases()) == []  # spoken from a folder of its own
+        spill = voice.renderer.cache.root
+    finally:
+        voice.close()
+    assert warnings == [
+        f"the speech cache cannot be written ({cache}: Not a directory); "
+        f"this session keeps new speech in {spill}"
+    ]
+    assert not spill.exists()

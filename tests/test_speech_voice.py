@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.phrases import Phrase
 from coach.speech import wavfile
 from coach.speech.cache import PhraseCache
 from coach.speech.pyttsx3_backend import Pyttsx3Backend
@@ -78,4 +79,25 @@ def test_speech_off_plays_only_tones(backend: Pyttsx3Backend, tmp_path: Path) ->
     assert len(player.played) == 1
     assert wavfile.seconds(player.played[0]) == pytest.approx(tone_seconds("start"), abs=2e-3)
     assert not cache.speech_path("Hold.").exists()
+    voice.close()
+
+
+def test_a_phrase_whose_file_was_cleared_is_rendered_again_not_handed_to_the_player(
+    backend: Pyttsx3Backend, tmp_path: Path
+) -> None:
+    voice = speech_voice(tmp_path, backend)
+    phrases: list[Phrase] = [("Hold.", "start"), ("Release.", None)]
+    voice.renderer.render_now(phrases)
+    voice.say("Hold.", "start")
+    assert voice.renderer.cache.clear().removed.files == 3  # 'coach speech-cache clear', meanwhile
+    player = voice.player
+    assert isinstance(player, RecordingPlayer)
+    for text, tone in phrases:
+        voice.say(text, tone)
+    assert voice.late_renders == 2
+    assert voice.renderer.wait(phrases, timeout=10)
+    voice.renderer.close()  # the late renders' callbacks have run by now
+    assert len(player.played) == 2  # the first 'Hold.', then only the newest phrase
+    assert player.played[-1] == voice.renderer.ready(("Release.", None))
+    assert all(path.is_file() for path in player.played)
     voice.close()

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 import click
 
 from coach.cli.common import load_routine_from, warn
+from coach.errors import CoachError
 from coach.settings import Settings, keys, settings_options
 from coach.speech.cache import PhraseCache, default_cache_dir
+from coach.speech.cachefolder import CacheStats
 from coach.speech.setup import load_backend, prerender, say_once, speaking_voice
 from coach.yamltree import printable
 
@@ -54,7 +56,8 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     """Render every phrase of ROUTINEs ahead of time (every routine in the library when none).
 
     ROUTINE is a name from 'coach list' or a path. Useful on a slow Raspberry
-    Pi before the first session.
+    Pi before the first session. Then the least recently used phrases of other
+    routines are evicted to keep the cache within --cache-limit-mb.
     """
     if settings.engine() == "text":
         raise click.UsageError(
@@ -64,23 +67,58 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     names = list(routines) or [e.slug for e in library.entries()]
     loaded = [(name, load_routine_from(library, name)) for name in names]
     voice = speaking_voice(settings, warn)
+    renderer = voice.renderer
+    failed = 0
     try:
         for name, routine in loaded:
             started = time.perf_counter()
-            count, rendered = prerender([routine], voice, settings.tones)
+            count = prerender([routine], voice, settings.tones)
             took = time.perf_counter() - started
+            more = f", {count.failed} failed" if count.failed else ""
             click.echo(
-                f"{printable(name)}: {count} phrases, {rendered} rendered now, "
-                f"{count - rendered} already cached ({took:.1f} s)"
+                f"{printable(name)}: {count.phrases} phrases, {count.rendered} rendered now, "
+                f"{count.cached} already cached{more} ({took:.1f} s)"
             )
+            error = renderer.write_error
+            if error is not None:
+                raise CoachError(f"cannot write the speech cache in {error.folder}: {error.reason}")
+            failed += count.failed
     finally:
         voice.close()
-    click.echo(f"cache: {voice.renderer.cache.root}")
+    renderer.evict()  # the thread has ended: this runs after any eviction of its own
+    cache = renderer.cache
+    if renderer.evicted.files:
+        click.echo(
+            f"evicted {_files(renderer.evicted)}, least recently used, "
+            f"to keep the cache within {settings.cache_limit_mb} MB"
+        )
+    held = cache.stats()
+    if cache.limit_bytes is not None and held.bytes > cache.limit_bytes:
+        click.echo(
+            f"the cache holds {_megabytes(held.bytes)}, over its limit of "
+            f"{settings.cache_limit_mb} MB: these routines need that much (--cache-limit-mb)"
+        )
+    click.echo(f"cache: {cache.home}")
+    if failed:
+        raise CoachError(f"{failed} phrase(s) could not be rendered")
 
 
 @speech_cache.command("clear")
 def clear_cmd() -> None:
-    """Delete every rendered phrase."""
+    """Delete every rendered phrase (other files in the folder are left alone)."""
     cache = PhraseCache(default_cache_dir(), identity="")
-    removed = cache.clear()
-    click.echo(f"removed {removed.files} files ({removed.bytes / 1e6:.1f} MB) from {cache.root}")
+    cleared = cache.clear()
+    click.echo(f"removed {_files(cleared.removed)} from {cache.home}")
+    if cleared.kept:
+        click.echo(f"left {cleared.kept} other file(s) that are not the cache's")
+    if cleared.failure is not None:
+        reason = cleared.failure.strerror or str(cleared.failure)
+        raise CoachError(f"cannot clear {cache.home}: {reason}")
+
+
+def _files(stats: CacheStats) -> str:
+    return f"{stats.files} files ({_megabytes(stats.bytes)})"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"

@@ -56,6 +56,7 @@ class AudioPlayer:
         self._warn = warn or (lambda _message: None)
         self._on_started = on_started
         self._proc: subprocess.Popen[bytes] | None = None
+        self._path: Path | None = None
         self._stopped_by_us = False
         self._lock = threading.Lock()
         self._warned = False
@@ -82,6 +83,7 @@ class AudioPlayer:
             if self._on_started is not None:
                 self._on_started(time.monotonic())
             self._proc = proc
+            self._path = path
             self._stopped_by_us = False
             return True
 
@@ -142,6 +144,8 @@ class AudioPlayer:
         if proc.stderr:
             proc.stderr.close()
         if proc.returncode != 0 and not self._stopped_by_us:
+            if self._path is not None and not self._path.exists():
+                return  # the file went (the cache was cleared): no fault of the sound device
             name = Path(self.command[0]).name
             detail = error.splitlines()[-1] if error else f"exit status {proc.returncode}"
             if not detail.startswith(f"{name}:"):

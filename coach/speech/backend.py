@@ -38,7 +38,12 @@ class SpeechBackend(Protocol):
         """
 
     def render(self, text: str, path: Path) -> None:
-        """Write ``text`` spoken as a mono 16-bit WAV file at ``path``."""
+        """Write ``text`` spoken as a mono 16-bit WAV file at ``path``.
+
+        Written whole or not at all (:func:`~coach.speech.wavfile.write` does
+        that), raising :class:`~coach.errors.FolderNotWritable` when the
+        folder cannot take it.
+        """
 
     def voices(self) -> list[VoiceInfo]:
         """The voices this backend offers."""

@@ -13,12 +13,10 @@ one-line :class:`SpeechUnavailable` that names the fix.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
+import io
 import json
-import os
-import tempfile
 import wave
 from dataclasses import dataclass
 from importlib import metadata
@@ -27,6 +25,7 @@ from typing import Any
 
 from coach.errors import SpeechUnavailable
 from coach.settings import Settings
+from coach.speech.atomicfile import write_atomically
 from coach.speech.backend import VoiceInfo
 
 INSTALL_HINT = "pip install 'voice-coach[piper]'"
@@ -115,32 +114,23 @@ class PiperBackend:
         )
 
     def render(self, text: str, path: Path) -> None:
-        """Write through a temporary file, synced to disk, so a power cut leaves no empty file."""
+        """Synthesise in memory, then write atomically and durably (a power cut leaves no stub).
+
+        :raises FolderNotWritable: when the file cannot be written.
+        """
         voice = self._voice
         if voice is None:
             raise RuntimeError("the Piper backend is closed")
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as raw:
-                with wave.open(raw, "wb") as wav:
-                    # Set the format ourselves: Piper only sets it on its first
-                    # sentence, so text with nothing to say would leave a header
-                    # the wave module refuses to write.
-                    wav.setnchannels(1)
-                    wav.setsampwidth(_SAMPLE_WIDTH)
-                    wav.setframerate(self._sample_rate)
-                    voice.synthesize_wav(
-                        text, wav, syn_config=self._syn_config, set_wav_format=False
-                    )
-                # The device is switched off at the wall; without this a
-                # power cut can leave the renamed file empty.
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
+        out = io.BytesIO()
+        with wave.open(out, "wb") as wav:
+            # Set the format ourselves: Piper only sets it on its first
+            # sentence, so text with nothing to say would leave a header
+            # the wave module refuses to write.
+            wav.setnchannels(1)
+            wav.setsampwidth(_SAMPLE_WIDTH)
+            wav.setframerate(self._sample_rate)
+            voice.synthesize_wav(text, wav, syn_config=self._syn_config, set_wav_format=False)
+        write_atomically(path, out.getvalue())
 
     def voices(self) -> list[VoiceInfo]:
         """The bundled joe voice, if installed, and the model in use when it is another."""

@@ -18,12 +18,12 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-import wave
 from pathlib import Path
 from typing import Any
 
 from coach.errors import SpeechUnavailable
 from coach.settings import Settings
+from coach.speech import wavfile
 from coach.speech.backend import VoiceInfo
 
 #: The voice used when none is named: plain English as eSpeak NG ships it.
@@ -134,7 +134,10 @@ class Pyttsx3Backend:
         return f"pyttsx3|{self.voice}|{s.rate}|{s.volume:g}"
 
     def render(self, text: str, path: Path) -> None:
-        """Synthesise under a process-wide lock (eSpeak's settings are global); write atomically."""
+        """Synthesise under a process-wide lock (eSpeak's settings are global); write atomically.
+
+        :raises FolderNotWritable: when the file cannot be written.
+        """
         espeak = self._espeak
         chunks: list[bytes] = _state["chunks"]
         with _LOCK:
@@ -149,13 +152,7 @@ class Pyttsx3Backend:
                 raise SpeechUnavailable(f"eSpeak NG could not say {text!r}")
             frames = b"".join(chunks)
             chunks.clear()
-        partial = path.with_name(path.name + ".part.wav")
-        with wave.open(str(partial), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(_state["rate"])
-            w.writeframes(frames)
-        os.replace(partial, path)
+        wavfile.write(path, wavfile.Pcm(_state["rate"], frames))
 
     def voices(self) -> list[VoiceInfo]:
         """Every voice of eSpeak NG, with its main language."""

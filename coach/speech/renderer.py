@@ -3,22 +3,28 @@
 Backends are slow and not thread-safe, so every render happens here. Phrases
 queued by :meth:`Renderer.prerender` are rendered in the order given (plan
 order), so the first cue is ready long before the last; a phrase needed *now*
-jumps the queue with :meth:`Renderer.urgent`.
+jumps the queue with :meth:`Renderer.urgent`. When the queue runs dry after
+rendering, the cache is brought back within its size limit (least recently
+used first, never a file this process has used), off the path of any cue.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from coach.errors import FolderNotWritable
 from coach.phrases import Phrase
-from coach.speech import wavfile
+from coach.speech import atomicfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache
+from coach.speech.cachefolder import CacheStats
 
 #: Queue order: a phrase due now, then the session about to start, then the rest
 #: (the device renders every routine in the background from boot).
@@ -29,7 +35,12 @@ Done = Callable[[Phrase, Path | None], None]
 class Renderer:
     """Renders phrases into the cache on its own thread, the only one that uses the backend.
 
-    The thread starts at once; :meth:`close` ends it.
+    The thread starts at once; :meth:`close` ends it. A phrase that cannot be
+    rendered is reported once through ``on_error``. A cache folder that cannot
+    be written is kept in :attr:`write_error`; with ``spill`` the renderer
+    says so once and writes to a temporary folder instead (what the cache
+    holds still plays), and without it nothing is said (the caller reports).
+    Until the folder takes files again, phrases fail at once, unrendered.
 
     :param backend: renders a text to a WAV file.
     :param cache: where the speech and playable files are kept.
@@ -37,6 +48,7 @@ class Renderer:
     :param speech: render speech; ``False`` makes each phrase its tone alone; default ``True``.
     :param on_error: gets a line for each phrase that cannot be rendered; default: nothing.
     :param owns_backend: :meth:`close` closes the backend too; default ``True``.
+    :param spill: when the cache cannot be written, write to a temporary folder; default no.
     """
 
     def __init__(
@@ -47,6 +59,7 @@ class Renderer:
         speech: bool = True,
         on_error: Callable[[str], None] | None = None,
         owns_backend: bool = True,
+        spill: bool = False,
     ) -> None:
         self.backend = backend
         self._owns_backend = owns_backend
@@ -54,7 +67,8 @@ class Renderer:
         self.volume = volume
         #: With speech off only tones are played: phrases render to their tone alone.
         self.speech = speech
-        self._on_error = on_error
+        self._on_error = on_error or (lambda _message: None)
+        self._spill = spill
         self._queue: queue.PriorityQueue[tuple[int, int, Phrase | None, Done | None]] = (
             queue.PriorityQueue()
         )
@@ -66,6 +80,19 @@ class Renderer:
         #: phrase with a tone reuses the speech of the same words).
         self.rendered = 0
         self.phrases_made = 0
+        #: The phrases this renderer made (rather than found in the cache).
+        self.made: set[Phrase] = set()
+        #: Why the cache's folder could not be written, while it cannot.
+        self.write_error: FolderNotWritable | None = None
+        #: The files evicted from the cache so far.
+        self.evicted = CacheStats(0, 0)
+        self._failed: set[Phrase] = set()
+        self._told_write = False
+        # Names of the cache files this process has used: eviction leaves them.
+        self._used: set[str] = set()
+        self._used_lock = threading.Lock()
+        self._evicting = threading.Lock()
+        self._wrote = False
         self._thread = threading.Thread(target=self._run, name="coach-renderer", daemon=True)
         self._thread.start()
 
@@ -85,14 +112,28 @@ class Renderer:
         self._queue.put((URGENT, next(self._order), phrase, done))
 
     def ready(self, phrase: Phrase) -> Path | None:
-        """The playable file if it is already there; never renders."""
+        """The playable file if it is there; never renders.
+
+        A file found before that has gone since (the cache was cleared, or
+        another process evicted it) is forgotten, so the phrase is rendered again.
+        """
         if phrase in self._ready:
-            return self._ready[phrase]
-        path = self._playable_path(phrase)
-        if path is not None and path.is_file():
-            self._ready[phrase] = path
-            return path
-        return None
+            known = self._ready[phrase]
+            if known is None or _is_file(known):
+                return known
+            self._ready.pop(phrase, None)
+            return None
+        wanted = self._playable_path(phrase)
+        if wanted is None or (self.speech and self.speech_seconds(phrase[0]) is None):
+            return None  # the plan needs the words' own length too: render them again
+        found = self.cache.find(wanted)
+        if found is None:
+            return None
+        path = found[0]
+        self.cache.touch(path)
+        self._use(path)
+        self._ready[phrase] = path
+        return path
 
     def missing(self, phrases: Iterable[Phrase]) -> list[Phrase]:
         """The phrases that have something to play but are not rendered yet."""
@@ -105,10 +146,11 @@ class Renderer:
     def speech_seconds(self, text: str) -> float | None:
         """Length of the rendered words, if rendered (read once from the file)."""
         if text not in self._seconds:
-            path = self.cache.speech_path(text)
-            if not path.is_file():
+            found = self.cache.find(self.cache.speech_path(text))
+            if found is None:
                 return None
-            self._seconds[text] = wavfile.seconds(path)
+            self._use(found[0])
+            self._seconds[text] = found[1]
         return self._seconds[text]
 
     def wait(self, phrases: Iterable[Phrase], timeout: float) -> bool:
@@ -131,6 +173,23 @@ class Renderer:
         self.wait(todo, timeout)
         return len(todo)
 
+    def evict(self) -> CacheStats:
+        """Bring the cache within its limit, least recently used first; returns what went.
+
+        Files this process has used are never evicted; :attr:`evicted` counts
+        every eviction so far.
+        """
+        with self._evicting:
+            self._wrote = False
+            with self._used_lock:
+                keep = set(self._used)
+            try:
+                gone = self.cache.evict(keep)
+            except OSError:
+                gone = CacheStats(0, 0)  # an unreadable folder: nothing to evict from
+            self.evicted += gone
+        return gone
+
     def close(self) -> None:
         """Finish the phrase in hand, stop the thread, release the backend if ours."""
         if self._thread.is_alive():
@@ -138,6 +197,7 @@ class Renderer:
             self._thread.join(timeout=5)
         if self._owns_backend:
             self.backend.close()
+        self.cache.close()
 
     # -- the thread ---------------------------------------------------------------
 
@@ -149,32 +209,87 @@ class Renderer:
             path = self.ready(phrase)
             if path is None:
                 path = self._render(phrase)
-                self.phrases_made += path is not None
+                if path is not None:
+                    self.phrases_made += 1
+                    self.made.add(phrase)
             with self._changed:
                 self._ready[phrase] = path
                 self._changed.notify_all()
             if done is not None:
                 done(phrase, path)
+            if self._wrote and self._queue.empty():
+                self.evict()
 
     def _render(self, phrase: Phrase) -> Path | None:
+        for _attempt in range(2):  # a second time only after a spill to a new folder
+            try:
+                return self._make(phrase)
+            except FolderNotWritable as exc:
+                if not self._cannot_write(exc):
+                    return None
+            except Exception as exc:  # a backend failure must not end the session
+                if phrase not in self._failed:
+                    self._failed.add(phrase)
+                    self._on_error(f"could not render {phrase[0]!r}: {exc}")
+                return None
+        return None
+
+    def _make(self, phrase: Phrase) -> Path | None:
         text, tone = phrase
-        try:
-            if self.speech:
-                speech = self.cache.speech_path(text)
-                if not speech.is_file():
-                    self.cache.root.mkdir(parents=True, exist_ok=True)
-                    self.backend.render(text, speech)
-                    self.rendered += 1
-                path = self.cache.build_playable(text, tone, self.volume)
-            elif tone is not None:
-                path = self.cache.build_playable(None, tone, self.volume)
-            else:
-                path = None
-        except Exception as exc:  # a backend failure must not end the session
-            if self._on_error is not None:
-                self._on_error(f"could not render {text!r}: {exc}")
+        if self.write_error is not None and not self._writable():
+            raise self.write_error  # still cannot write: not worth rendering for nothing
+        if self.speech:
+            speech = self.cache.speech_path(text)
+            found = self.cache.find(speech)
+            if found is None:
+                self.cache.make_folder()
+                self.backend.render(text, speech)
+                self.rendered += 1
+            self._use(found[0] if found is not None else speech)
+            path = self.cache.build_playable(text, tone, self.volume)
+        elif tone is not None:
+            path = self.cache.build_playable(None, tone, self.volume)
+        else:
             return None
+        self._use(path)
+        self.write_error = None
+        self._wrote = True
         return path
+
+    def _cannot_write(self, exc: FolderNotWritable) -> bool:
+        """Note that the cache cannot be written; True when a spill makes trying again worth it."""
+        self.write_error = exc
+        if not self._spill:
+            return False
+        where = f"the speech cache cannot be written ({exc.folder}: {exc.reason})"
+        if self.cache.root == self.cache.home:
+            try:
+                folder = self.cache.spill()
+            except OSError:
+                pass
+            else:
+                self.write_error = None
+                self._tell(f"{where}; this session keeps new speech in {folder}")
+                return True
+        self._tell(f"{where}; what is not cached yet is shown in text only")
+        return False
+
+    def _writable(self) -> bool:
+        """Whether the folder takes files again (cleared, remounted, space freed)."""
+        try:
+            self.cache.make_folder()
+        except FolderNotWritable:
+            return False
+        return atomicfile.can_write(self.cache.root)
+
+    def _tell(self, message: str) -> None:
+        if not self._told_write:
+            self._told_write = True
+            self._on_error(message)
+
+    def _use(self, path: Path) -> None:
+        with self._used_lock:
+            self._used.add(path.name)
 
     def _playable_path(self, phrase: Phrase) -> Path | None:
         text, tone = phrase
@@ -183,3 +298,11 @@ class Renderer:
         if tone is not None:
             return self.cache.playable_path(None, tone, self.volume)
         return None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (a stat of the name only; the hot path of a cue)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False

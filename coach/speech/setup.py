@@ -25,7 +25,7 @@ from coach.phrases import Phrase
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
 from coach.settings import Settings
-from coach.speech import wavfile
+from coach.speech import cachefolder, wavfile
 from coach.speech.backend import SpeechBackend
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.renderer import Renderer
@@ -37,6 +37,8 @@ Printer = Callable[[str], None]
 
 #: How long a session start waits for its first phrases to be rendered.
 FIRST_STEP_WAIT_SECONDS = 30.0
+#: The cache's limit is set in megabytes of 10**6 bytes, as sizes are shown.
+MEGABYTE = 1_000_000
 
 
 def load_backend(settings: Settings, engine: str) -> SpeechBackend:
@@ -76,6 +78,9 @@ def make_voice(
     :param cache_dir: where rendered phrases are kept; default the user's cache.
     :param player_command: the player's command line before the file name;
         default ``aplay -q [-D device]``.
+
+    When the cache cannot be written, the voice says so once and keeps new
+    speech in a temporary folder for as long as it lives.
     """
     if settings.engine(instant) != "text":
         try:
@@ -87,6 +92,7 @@ def make_voice(
                 instant=instant,
                 cache_dir=cache_dir,
                 player_command=player_command,
+                spill=True,
             )
         except SpeechUnavailable as exc:
             warn(f"speech is off: {exc}")
@@ -102,15 +108,24 @@ def speaking_voice(
     instant: bool = False,
     cache_dir: Path | None = None,
     player_command: Sequence[str] | None = None,
+    spill: bool = False,
 ) -> SpeechVoice:
     """A voice that speaks with the settings' engine; as :func:`make_voice`, with no fallback.
 
+    :param spill: when the cache cannot be written, say so and use a temporary
+        folder; default: keep it in the renderer's ``write_error`` for the caller.
     :raises SpeechUnavailable: when the engine cannot be loaded here, or is ``text``.
     """
     backend = load_backend(settings, settings.engine(instant))
     speak = settings.speak and (routine is None or routine.speech)
-    cache = PhraseCache(cache_dir or default_cache_dir(), backend.identity(), settings.lead_in)
-    renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn)
+    cache = PhraseCache(
+        cache_dir or default_cache_dir(),
+        backend.identity(),
+        settings.lead_in,
+        limit_bytes=settings.cache_limit_mb * MEGABYTE,
+        warn=warn,
+    )
+    renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn, spill=spill)
     player = AudioPlayer(player_command, settings.audio_device, warn)
     return SpeechVoice(renderer, player, printer, settings.rate)
 
@@ -177,14 +192,15 @@ def time_render(
             return None
         # A phrase already in the cache would pass without the engine rendering anything.
         cache = renderer.cache
-        cache.speech_path(text).unlink(missing_ok=True)
-        cache.playable_path(text, None, renderer.volume).unlink(missing_ok=True)
+        cachefolder.remove(cache.speech_path(text))
+        cachefolder.remove(cache.playable_path(text, None, renderer.volume))
         started = time.perf_counter()
         renderer.render_now([(text, None)], timeout)
         took = time.perf_counter() - started
         path = renderer.ready((text, None))
         if path is None:
-            problem = "; ".join(problems) or f"could not render {text!r}"
+            error = renderer.write_error
+            problem = "; ".join(problems) or (str(error) if error else f"could not render {text!r}")
             return RenderTiming(cache.identity, None, took, problem)
         return RenderTiming(cache.identity, wavfile.seconds(path), took)
     finally:
@@ -272,11 +288,24 @@ def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:
     return list(dict.fromkeys([*plan.phrases(), *engine_phrases(tones)]))
 
 
-def prerender(routines: Iterable[Routine], voice: SpeechVoice, tones: bool) -> tuple[int, int]:
-    """Fill the cache for ``routines``; returns (phrases, rendered now)."""
-    before = voice.renderer.phrases_made
+@dataclass(frozen=True)
+class PrerenderCount:
+    """What :func:`prerender` found: every phrase is rendered now, already cached, or failed."""
+
+    phrases: int
+    rendered: int
+    cached: int
+    failed: int
+
+
+def prerender(routines: Iterable[Routine], voice: SpeechVoice, tones: bool) -> PrerenderCount:
+    """Fill the cache for ``routines``; returns what each of their phrases came to."""
+    renderer = voice.renderer
+    made_before = set(renderer.made)
     total: set[Phrase] = set()
     for routine in routines:
         plan = settle_plan(routine, voice, tones)
         total.update(all_phrases(plan, tones))
-    return len(total), voice.renderer.phrases_made - before
+    failed = set(renderer.missing(total))
+    rendered = len((total & renderer.made) - made_before - failed)
+    return PrerenderCount(len(total), rendered, len(total) - rendered - len(failed), len(failed))
