@@ -315,16 +315,13 @@ class _WorkerVoice:
             finally:
                 self._lock.release()
             return
-        # A render is waiting for the worker: end the process and let that
-        # render, which owns the pipes, see its output end.
+        # A render is waiting for the worker, and nobody wants its phrase any
+        # more: kill the process, and let that render (which owns the pipes)
+        # see its output end.
         process = self._process
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(_STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            process.kill()
+            process.wait()
 
     # -- one phrase ----------------------------------------------------------------
 
@@ -671,7 +668,7 @@ def _sample_rate(config: bytes, path: Path) -> int:
     if isinstance(rate, int) and not isinstance(rate, bool) and rate > 0:
         return rate
     raise SpeechUnavailable(
-        f"the Piper voice config {path} is not one (it gives no audio sample rate): "
+        f"the Piper voice config {path} gives no audio sample rate: "
         "download the model's .onnx.json again"
     )
 
