@@ -104,6 +104,8 @@ class PiperVoice:
     def synthesize(self, text, syn_config=None):
         if text == "Crash now.":
             os.kill(os.getpid(), signal.SIGKILL)
+        if text == "Fail now.":
+            raise ValueError("the stand-in cannot say that")
         syn_config = syn_config or SynthesisConfig()
         sample = int(8000 * syn_config.volume).to_bytes(2, "little", signed=True)
         for sentence in self.phonemize(text):
@@ -446,6 +448,17 @@ def test_a_worker_that_keeps_dying_is_given_up(stand_in_engine: Engine, tmp_path
     with pytest.raises(SpeechUnavailable, match="Piper is off"):
         backend.render(PHRASES[0], tmp_path / "never.wav")
     assert backend.workers_started == 3
+
+
+def test_a_phrase_that_fails_is_reported_and_the_worker_carries_on(
+    stand_in_engine: Engine, tmp_path: Path
+) -> None:
+    backend = stand_in_engine.backend()
+    with pytest.raises(RuntimeError, match="Piper could not say it: the stand-in cannot say that"):
+        backend.render("Fail now.", tmp_path / "never.wav")
+    assert not (tmp_path / "never.wav").exists()
+    backend.render(PHRASES[0], tmp_path / "fine.wav")
+    assert backend.workers_started == 1
 
 
 def test_a_phrase_between_deaths_starts_the_count_again(

@@ -1,8 +1,9 @@
 """The Piper worker: a child process that loads a voice model and renders phrase after phrase.
 
 The coach itself never imports Piper: a loaded model with onnxruntime takes
-some 150 MB, more while rendering, which a Raspberry Pi Zero 2 W (512 MB)
-cannot spare for a box that sits in its menu with every phrase cached.
+some 140 MB, and 250 MB or more while rendering, which a Raspberry Pi Zero
+2 W (512 MB) cannot spare for a box that sits in its menu with every phrase
+cached.
 :class:`~coach.speech.piper_backend.PiperBackend` starts this module as
 ``python -m coach.speech.piper_worker`` when a phrase must be rendered; the
 worker lowers its own priority, loads the model with few threads, renders
@@ -17,8 +18,8 @@ The exchange, over the worker's standard input and output, one at a time:
   and exits with status 1 (``name`` is the module that is missing).
 - The coach writes one line: ``{"text": "...", "length_scale": 1.0, "volume": 1.0}``.
   The worker answers with a line ``{"bytes": N}`` followed by N bytes of mono
-  16-bit PCM at the sample rate, or with ``{"error": "..."}`` when that phrase
-  could not be rendered.
+  16-bit PCM at the sample rate (in the machine's byte order, as Piper gives
+  it), or with ``{"error": "..."}`` when that phrase could not be rendered.
 - The end of its input, or ``--idle-seconds`` without a request, ends the
   worker with status 0.
 
@@ -57,19 +58,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # printed there (by Python or by native code) would break them, so from
     # now on descriptor 1 is standard error.
     answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
+    try:
+        os.dup2(2, 1)
+    except OSError:  # no standard error (closed by whoever started the coach)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     # Ctrl-C reaches the whole process group; ending the worker is the coach's
     # job (it closes the worker's input).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
         os.nice(args.nice)
     try:
-        piper = _import_piper()
-        voice = _load(piper, args.model, args.config, args.threads)
-    except _CannotLoad as exc:
-        _answer(answers, {"error": str(exc), "kind": exc.kind, "name": exc.name})
-        return EXIT_CANNOT_LOAD
-    try:
+        try:
+            piper = _import_piper()
+            voice = _load(piper, args.model, args.config, args.threads)
+        except _CannotLoad as exc:
+            _answer(answers, {"error": str(exc), "kind": exc.kind, "name": exc.name})
+            return EXIT_CANNOT_LOAD
         _answer(answers, {"ready": True, "sample_rate": int(voice.config.sample_rate)})
         _serve(piper, voice, answers, args.idle_seconds)
     except BrokenPipeError:  # the coach has gone: nobody to answer
