@@ -231,7 +231,7 @@ class PiperBackend:
             digest = _digest(config.read_bytes())
         except OSError as exc:
             raise SpeechUnavailable(
-                f"the Piper voice model {onnx} cannot be read any more ({exc.strerror}): "
+                f"the Piper voice model {onnx} cannot be read any more ({exc.strerror or exc}): "
                 "put it back and restart the coach"
             ) from exc
         before = self._model_stat
