@@ -42,6 +42,15 @@ Metrics:
                             CPU time over wall time (after start-up)
   idle_cpu_percent_led      the same with the status LED breathing
   hold_cpu_percent          `coach run --simulate` during a 60 s hold
+  piper_idle_rss_mb         `coach device --simulate --speech piper` waiting in its
+                            menu with a warm cache (its own temporary cache folder,
+                            COACH_CONFIG=/dev/null): resident memory of the coach
+                            and of any child alive then (when the piper extra is
+                            installed)
+  piper_idle_rendered       files that device rendered while measured (0: it was idle)
+  piper_render_rss_mb       the largest resident memory of the coach and its Piper
+                            worker, sampled while an instant device fills that
+                            cold cache
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
@@ -393,6 +402,77 @@ def device_metrics() -> dict[str, Any]:
     return results
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (0 for one that is gone)."""
+    total_kb, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:  # ended while we looked
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def _peak_tree_rss_mb(child: subprocess.Popen[bytes], timeout: float) -> float:
+    """The largest resident memory of ``child`` and its descendants until it exits."""
+    peak, deadline = 0.0, time.monotonic() + timeout
+    while child.poll() is None:
+        if time.monotonic() > deadline:
+            child.kill()
+            raise SystemExit(f"a Piper device run took over {timeout:g} s")
+        peak = max(peak, _tree_rss_mb(child.pid))
+        time.sleep(0.1)
+    if child.returncode != 0:
+        raise SystemExit(f"a Piper device run failed (exit status {child.returncode})")
+    return peak
+
+
+def piper_memory(settle_seconds: float = 10.0) -> dict[str, Any]:
+    """The memory of a device speaking with Piper: idle with a warm cache, and filling it."""
+    if importlib.util.find_spec("piper") is None:
+        # The piper extra is not installed.
+        return {"piper_idle_rss_mb": None, "piper_idle_rendered": None, "piper_render_rss_mb": None}
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "COACH_CONFIG": os.devnull, "COACH_CACHE_DIR": folder}
+        device = [sys.executable, "-m", "coach", "device", "--simulate", "--speech", "piper"]
+
+        def start(*more: str) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [*device, *more],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+
+        # An instant device renders its menu and every routine, then ends. A
+        # second one renders what the first one's real lengths changed (the
+        # minutes the menu says), so the cache is what a box has after its
+        # first boot.
+        render_rss = _peak_tree_rss_mb(start("--instant"), 1800)
+        _peak_tree_rss_mb(start("--instant"), 1800)
+        before = len(list(Path(folder).iterdir()))
+        child = start()
+        try:
+            time.sleep(settle_seconds)
+            idle_rss = _tree_rss_mb(child.pid)
+        finally:
+            child.terminate()
+            child.wait(10)
+        rendered = len(list(Path(folder).iterdir())) - before
+    return {
+        "piper_idle_rss_mb": round(idle_rss, 1),
+        "piper_idle_rendered": rendered,
+        "piper_render_rss_mb": round(render_rss, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -409,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
             results.update(timing_errors())
             results.update(speech_metrics())
             results.update(device_metrics())
+            results.update(piper_memory())
     if args.json:
         print(json.dumps(results))
     else:

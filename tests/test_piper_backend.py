@@ -213,17 +213,27 @@ def test_a_model_without_its_config_names_the_fix(tmp_path: Path) -> None:
         PiperBackend(Settings.from_values(speech="piper", voice=str(model)))
 
 
-def test_a_broken_model_is_reported_not_raised_raw(tmp_path: Path) -> None:
+def test_a_broken_model_is_reported_by_the_first_render_not_raised_raw(tmp_path: Path) -> None:
     joe = joe_voice()
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"this is not an onnx model")
     Path(f"{model}.json").write_bytes(Path(joe.config_path()).read_bytes())
-    with pytest.raises(SpeechUnavailable) as caught:
-        PiperBackend(Settings.from_values(speech="piper", voice=str(model)))
-    message = str(caught.value)
-    assert "\n" not in message
-    assert "broken.onnx" in message
-    assert "--voice PATH/TO/MODEL.onnx" in message
+    # Construction loads nothing, so it cannot know; the first render does.
+    engine = PiperBackend(Settings.from_values(speech="piper", voice=str(model)))
+    try:
+        with pytest.raises(SpeechUnavailable) as caught:
+            engine.render(PHRASE, tmp_path / "never.wav")
+        message = str(caught.value)
+        assert "\n" not in message
+        assert "broken.onnx" in message
+        assert "--voice PATH/TO/MODEL.onnx" in message
+        # Said again at once for the next phrase: no worker is started to fail again.
+        with pytest.raises(SpeechUnavailable, match=r"broken\.onnx"):
+            engine.render("Release.", tmp_path / "never.wav")
+        assert engine.workers_started == 1
+        assert not (tmp_path / "never.wav").exists()
+    finally:
+        engine.close()
 
 
 def test_without_the_voice_package_construction_names_the_fix(
