@@ -255,7 +255,10 @@ def check_speech(settings: Settings) -> Check:
     if timing is None:
         return Check("speech", "skip", f"{engine} loads; --no-speak: only tones play")
     if timing.seconds is None:
-        fix = f"check that {default_cache_dir()} is writable, or try another voice ('coach voices')"
+        if timing.in_cache:
+            fix = f"check that {default_cache_dir()} is writable and has room"
+        else:
+            fix = "reinstall the engine or try another voice ('coach voices'), as the detail says"
         return Check("speech", "FAIL", timing.problem, fix)
     took = timing.took_seconds
     spent = f"{took * 1000:.0f} ms" if took < 1 else f"{took:.1f} s"

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from coach.errors import SpeechUnavailable
 from coach.phrases import Phrase
 from coach.speech import wavfile
+from coach.speech.backend import VoiceInfo
 from coach.speech.cache import PhraseCache
 from coach.speech.cachefolder import CacheStats
 from coach.speech.pyttsx3_backend import Pyttsx3Backend
@@ -214,3 +216,50 @@ def test_rendering_resumes_once_the_folder_takes_files_again(tmp_path: Path) -> 
     assert renderer.write_error is None
     assert renderer.missing([("First.", None), ("Second.", None)]) == []
     renderer.close()
+
+
+class Broken:
+    """An engine that cannot say anything, the same way every time (a broken model)."""
+
+    name = "broken"
+
+    def identity(self) -> str:
+        return "broken"
+
+    def render(self, text: str, path: Path) -> None:
+        raise SpeechUnavailable("cannot load the voice model m.onnx: truncated; reinstall it")
+
+    def voices(self) -> list[VoiceInfo]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+def test_an_engine_that_fails_every_phrase_the_same_way_is_reported_once(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    renderer = Renderer(Broken(), PhraseCache(tmp_path, "broken"), on_error=warnings.append)
+    try:
+        phrases: list[Phrase] = [("Hold.", None), ("Release.", None), ("Rest.", "start")]
+        assert renderer.render_now(phrases, timeout=30) == 3
+        assert [renderer.ready(p) for p in phrases] == [None, None, None]
+    finally:
+        renderer.close()
+    assert warnings == [
+        "could not render 'Hold.': cannot load the voice model m.onnx: truncated; reinstall it"
+    ]
+    assert renderer.engine_error is not None
+
+
+def test_a_warning_that_cannot_be_written_does_not_stop_the_renderer(tmp_path: Path) -> None:
+    def broken_pipe(_message: str) -> None:
+        raise BrokenPipeError("standard error is gone")
+
+    renderer = Renderer(Broken(), PhraseCache(tmp_path, "broken"), on_error=broken_pipe)
+    try:
+        assert renderer.render_now([("Hold.", None)], timeout=30) == 1
+        # Still alive: a second phrase is taken, and answered (wait says True).
+        renderer.prerender([("Release.", None)], soon=True)
+        assert renderer.wait([("Release.", None)], timeout=30)
+    finally:
+        renderer.close()

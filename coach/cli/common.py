@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,8 +46,13 @@ pass_app = click.make_pass_decorator(App, ensure=True)
 
 
 def warn(message: str) -> None:
-    """One line on standard error, as every coach message is."""
-    click.echo(f"coach: {message}", err=True)
+    """One line on standard error, as every coach message is.
+
+    A standard error that is gone (a closed terminal, a pipe whose reader
+    left) loses the line; it must not end a session.
+    """
+    with contextlib.suppress(OSError):
+        click.echo(f"coach: {message}", err=True)
 
 
 def load_routine_from(library: Library, name: str | None) -> Routine:

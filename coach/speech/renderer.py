@@ -10,6 +10,7 @@ used first, never a file this process has used), off the path of any cue.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import queue
@@ -86,7 +87,10 @@ class Renderer:
         self.write_error: FolderNotWritable | None = None
         #: The files evicted from the cache so far.
         self.evicted = CacheStats(0, 0)
-        self._failed: set[Phrase] = set()
+        #: The problems reported so far, by their message: each is said once.
+        self._told: set[str] = set()
+        #: What the engine said when a phrase could not be rendered, last time.
+        self.engine_error: str | None = None
         self._told_write = False
         # Names of the cache files this process has used: eviction leaves them.
         self._used: set[str] = set()
@@ -206,19 +210,24 @@ class Renderer:
             _, _, phrase, done = self._queue.get()
             if phrase is None:
                 return
-            path = self.ready(phrase)
-            if path is None:
-                path = self._render(phrase)
-                if path is not None:
-                    self.phrases_made += 1
-                    self.made.add(phrase)
-            with self._changed:
-                self._ready[phrase] = path
-                self._changed.notify_all()
-            if done is not None:
-                done(phrase, path)
-            if self._wrote and self._queue.empty():
-                self.evict()
+            path: Path | None = None
+            try:
+                path = self.ready(phrase)
+                if path is None:
+                    path = self._render(phrase)
+                    if path is not None:
+                        self.phrases_made += 1
+                        self.made.add(phrase)
+                if done is not None:
+                    done(phrase, path)
+                if self._wrote and self._queue.empty():
+                    self.evict()
+            except Exception as exc:  # this thread must outlive anything: waiters rely on it
+                self._report(f"speech: {type(exc).__name__}: {exc}")
+            finally:
+                with self._changed:
+                    self._ready[phrase] = path
+                    self._changed.notify_all()
 
     def _render(self, phrase: Phrase) -> Path | None:
         for _attempt in range(2):  # a second time only after a spill to a new folder
@@ -228,9 +237,11 @@ class Renderer:
                 if not self._cannot_write(exc):
                     return None
             except Exception as exc:  # a backend failure must not end the session
-                if phrase not in self._failed:
-                    self._failed.add(phrase)
-                    self._on_error(f"could not render {phrase[0]!r}: {exc}")
+                # A broken engine fails every phrase the same way: one line says it.
+                self.engine_error = str(exc)
+                if str(exc) not in self._told:
+                    self._told.add(str(exc))
+                    self._report(f"could not render {phrase[0]!r}: {exc}")
                 return None
         return None
 
@@ -285,6 +296,12 @@ class Renderer:
     def _tell(self, message: str) -> None:
         if not self._told_write:
             self._told_write = True
+            self._report(message)
+
+    def _report(self, message: str) -> None:
+        # A warning that cannot be written (standard error closed, a broken
+        # pipe) must not take the renderer down with it.
+        with contextlib.suppress(Exception):
             self._on_error(message)
 
     def _use(self, path: Path) -> None:

@@ -166,13 +166,16 @@ def say_once(
 class RenderTiming:
     """How a test phrase rendered: the engine's identity, the phrase's length, the time taken.
 
-    ``seconds`` is ``None`` when the phrase could not be rendered; ``problem`` says why.
+    ``seconds`` is ``None`` when the phrase could not be rendered; ``problem``
+    says why, and ``in_cache`` whether the cache folder was to blame (rather
+    than the engine).
     """
 
     identity: str
     seconds: float | None
     took_seconds: float
     problem: str = ""
+    in_cache: bool = False
 
 
 def time_render(
@@ -201,7 +204,7 @@ def time_render(
         if path is None:
             error = renderer.write_error
             problem = "; ".join(problems) or (str(error) if error else f"could not render {text!r}")
-            return RenderTiming(cache.identity, None, took, problem)
+            return RenderTiming(cache.identity, None, took, problem, in_cache=error is not None)
         return RenderTiming(cache.identity, wavfile.seconds(path), took)
     finally:
         voice.close()
