@@ -279,13 +279,17 @@ def check_audio(settings: Settings, player_command: Sequence[str] | None = None)
         tone = wavfile.Pcm(TONE_RATE, synthesize("start", TONE_RATE, settings.volume))
         path = Path(folder) / "tone.wav"
         wavfile.write(path, tone)
-        started = player.play(path)
-        if started:
-            player.wait(PLAY_TIMEOUT_SECONDS)
-            if player.playing:
-                player.stop()
-                detail = f"{player.command[0]} did not finish a short tone in 10 s"
-                return Check("audio", "FAIL", detail, FIX_NO_DEVICE)
+        try:
+            # As a session's cue: the tone goes to the player started ahead.
+            player.ready(PLAY_TIMEOUT_SECONDS)
+            started = player.play(path)
+            if started:
+                player.wait(PLAY_TIMEOUT_SECONDS)
+                if player.playing:
+                    detail = f"{player.command[0]} did not finish a short tone in 10 s"
+                    return Check("audio", "FAIL", detail, FIX_NO_DEVICE)
+        finally:
+            player.close()
     problem = warnings[0].removesuffix(_SESSION_TAIL) if warnings else ""
     if not started:
         missing = problem.startswith("no audio player")
