@@ -64,6 +64,7 @@ def make_voice(
     instant: bool = False,
     cache_dir: Path | None = None,
     player_command: Sequence[str] | None = None,
+    plays: bool = True,
 ) -> Voice:
     """The voice ``settings`` describe; the text voice when the engine cannot be loaded.
 
@@ -76,6 +77,8 @@ def make_voice(
     :param cache_dir: where rendered phrases are kept; default the user's cache.
     :param player_command: the player's command line before the file name;
         default ``aplay -q [-D device]``.
+    :param plays: False for a voice that only renders (a preview): its player
+        starts no process ahead, and so never holds the sound device.
     """
     if settings.engine(instant) != "text":
         try:
@@ -87,6 +90,7 @@ def make_voice(
                 instant=instant,
                 cache_dir=cache_dir,
                 player_command=player_command,
+                plays=plays,
             )
         except SpeechUnavailable as exc:
             warn(f"speech is off: {exc}")
@@ -102,6 +106,7 @@ def speaking_voice(
     instant: bool = False,
     cache_dir: Path | None = None,
     player_command: Sequence[str] | None = None,
+    plays: bool = True,
 ) -> SpeechVoice:
     """A voice that speaks with the settings' engine; as :func:`make_voice`, with no fallback.
 
@@ -111,7 +116,7 @@ def speaking_voice(
     speak = settings.speak and (routine is None or routine.speech)
     cache = PhraseCache(cache_dir or default_cache_dir(), backend.identity(), settings.lead_in)
     renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn)
-    player = AudioPlayer(player_command, settings.audio_device, warn)
+    player = AudioPlayer(player_command, settings.audio_device, warn, ahead=plays)
     return SpeechVoice(renderer, player, printer, settings.rate)
 
 
@@ -170,7 +175,7 @@ def time_render(
     :raises SpeechUnavailable: when the engine cannot be loaded; the message says why.
     """
     problems: list[str] = []
-    voice = speaking_voice(settings, problems.append, cache_dir=cache_dir)
+    voice = speaking_voice(settings, problems.append, cache_dir=cache_dir, plays=False)
     try:
         renderer = voice.renderer
         if not renderer.speech:
