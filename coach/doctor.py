@@ -77,6 +77,12 @@ FIX_NO_DEVICE = (
     "list the sound cards with 'aplay -l', then name one: --audio-device "
     "plughw:CARD=NAME, or audio_device: plughw:CARD=NAME in the settings file"
 )
+#: A running coach holds its sound device (a player waits on it for the next
+#: phrase), and plughw and hw devices take one program at a time.
+FIX_DEVICE_BUSY = (
+    "another program holds the sound device: if the boot service runs, "
+    "sudo systemctl stop voice-coach; otherwise stop the other program"
+)
 
 
 @dataclass(frozen=True)
@@ -295,7 +301,8 @@ def check_audio(settings: Settings, player_command: Sequence[str] | None = None)
         missing = problem.startswith("no audio player")
         return Check("audio", "FAIL", problem, FIX_NO_PLAYER if missing else FIX_NO_DEVICE)
     if player.failing:
-        return Check("audio", "FAIL", f"{device}: {problem}", FIX_NO_DEVICE)
+        fix = FIX_DEVICE_BUSY if "busy" in problem else FIX_NO_DEVICE
+        return Check("audio", "FAIL", f"{device}: {problem}", fix)
     program = Path(player.command[0]).name
     return Check("audio", "ok", f"a {tone.seconds:.2f} s tone played on {device} ({program})")
 
