@@ -248,7 +248,8 @@ class AudioPlayer:
         """SIGKILL to our own child, by its pid; it is not reaped yet, so the pid is its own."""
         if not child.gone and not child.killed:
             child.killed = True
-            os.kill(child.proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # reaped elsewhere (no waitid)
+                os.kill(child.proc.pid, signal.SIGKILL)
 
     def _hand(self, child: _Child, file: _File) -> bool:
         """Write the start of ``file`` to ``child``; False (and nothing used) if it has died."""
