@@ -27,8 +27,11 @@ Metrics:
   late_renders              phrases not ready on cue in a whole session of the
                             default routine that starts with a cold cache
   cue_onset_ms_p50/p95      a whole session of the default routine with a warm
-                            cache: from a cue's deadline to its player started
-  stop_latency_ms_p95       from a stop request to the player process gone
+                            cache: from each cue's deadline (when the runtime
+                            calls play()) to the first bytes of its file handed
+                            to the player process (the player's on_started)
+  stop_latency_ms_p95       from stop() to the player process that played gone
+                            (killed and reaped), 40 times into a 30 s file
   button_reaction_ms_p95    system clock, mock pins: from the release edge of a
                             press during a hold to the engine paused and the
                             player stopped, over 200 presses
@@ -54,7 +57,10 @@ Metrics:
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
-`aplay -D null` when aplay is installed, else tests/fake_player.py.
+`aplay -D null` when aplay is installed, else tests/fake_player.py; the stop
+latency always uses tests/fake_player.py, which plays in real time (`aplay -D
+null` is done with any file at once, leaving nothing to stop). Both go
+through the coach's own AudioPlayer, with its player process started ahead.
 """
 
 from __future__ import annotations
@@ -231,7 +237,11 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def speech_voice(
-    backend: str, cache: Path, on_started: Any = None, command: tuple[str, ...] = FAKE_PLAYER
+    backend: str,
+    cache: Path,
+    on_started: Any = None,
+    command: tuple[str, ...] = FAKE_PLAYER,
+    plays: bool = True,
 ) -> SpeechVoice:
     """A speaking voice built piece by piece, so its player and counters can be watched.
 
@@ -239,25 +249,39 @@ def speech_voice(
     """
     engine = load_backend(Settings.from_values(), backend)
     renderer = Renderer(engine, PhraseCache(cache, engine.identity()))
-    return SpeechVoice(renderer, AudioPlayer(command, on_started=on_started))
+    player = AudioPlayer(command, on_started=on_started, ahead=plays)
+    return SpeechVoice(renderer, player)
 
 
 def speech_session(cache: Path) -> dict[str, float]:
-    """One whole session of the default routine; cue onsets and late renders."""
+    """One whole session of the default routine; cue onsets and late renders.
+
+    A cue's onset runs from its deadline, when the runtime calls play(), to
+    the first bytes of its file written to the player process.
+    """
     routine = load_routine(library.resolve(DEFAULT))
     clock = ScaledClock(SESSION_SPEED)
     started: list[float] = []
+    first_step: list[float] = []
+
+    def on_event(event: Event) -> None:
+        if event.type == "step" and not first_step:
+            first_step.append(event.t)
+
     try:
         voice = speech_voice("pyttsx3", cache, started.append, player_command())
     except SpeechUnavailable as exc:
         raise SystemExit(f"pyttsx3 speech is not available here: {exc}") from exc
-    options = RunOptions(simulate=True, cache_dir=cache)
+    options = RunOptions(simulate=True, cache_dir=cache, listeners=[on_event])
     session = build_session(routine, Settings.from_values(), options, voice=voice, clock=clock)
     session.run()
-    # With no presses every cue's deadline is its step's planned start plus its offset.
+    # With no presses every cue's deadline is its step's planned start plus its
+    # offset, counted from the moment the first step began (a little after the
+    # run's zero: the runtime's thread has to start).
     plan = session.plan
+    zero = session.rig.runtime.origin + first_step[0]
     deadlines = [
-        session.rig.runtime.origin + start + cue.offset_seconds
+        zero + start + cue.offset_seconds
         for step, start in zip(plan.steps, plan.starts())
         for cue in step.cues
     ]
@@ -275,7 +299,7 @@ def prerender_seconds(backend: str, cache: Path) -> float:
     routine = load_routine(library.resolve(DEFAULT))
     started = time.perf_counter()
     try:
-        voice = speech_voice(backend, cache)
+        voice = speech_voice(backend, cache, plays=False)
     except SpeechUnavailable as exc:
         raise RuntimeError(f"{backend} is not available") from exc
     settle_plan(routine, voice, tones=True)
@@ -285,17 +309,29 @@ def prerender_seconds(backend: str, cache: Path) -> float:
 
 
 def stop_latencies(trials: int = 40) -> dict[str, float]:
+    """From stop() to the player process gone: killed, and reaped by its watcher thread.
+
+    wait() returns once every process that played is reaped, so stop() and
+    wait() together take the stop latency (a little more: the wake-up of
+    this thread). tests/fake_player.py plays in real time, as aplay does on
+    a sound card.
+    """
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "long.wav"
         wavfile.write(path, wavfile.Pcm(16000, wavfile.silence(16000, 30.0)))
         player = AudioPlayer(command=FAKE_PLAYER)
         took = []
-        for _ in range(trials):
-            player.play(path)
-            time.sleep(0.15)  # well into the phrase
-            started = time.perf_counter()
-            player.stop()
-            took.append((time.perf_counter() - started) * 1000)
+        try:
+            for _ in range(trials):
+                player.ready(5.0)  # as in a session, where cues are further apart
+                player.play(path)
+                time.sleep(0.15)  # well into the phrase
+                started = time.perf_counter()
+                player.stop()
+                player.wait(5.0)
+                took.append((time.perf_counter() - started) * 1000)
+        finally:
+            player.close()
     return {"stop_latency_ms_p95": round(percentile(took, 0.95), 3)}
 
 

@@ -78,6 +78,12 @@ FIX_NO_DEVICE = (
     "list the sound cards with 'aplay -l', then name one: --audio-device "
     "plughw:CARD=NAME, or audio_device: plughw:CARD=NAME in the settings file"
 )
+#: A running coach holds its sound device (a player waits on it for the next
+#: phrase), and plughw and hw devices take one program at a time.
+FIX_DEVICE_BUSY = (
+    "another program holds the sound device: if the boot service runs, "
+    "sudo systemctl stop voice-coach; otherwise stop the other program"
+)
 
 
 @dataclass(frozen=True)
@@ -289,19 +295,24 @@ def check_audio(settings: Settings, player_command: Sequence[str] | None = None)
         tone = wavfile.Pcm(TONE_RATE, synthesize("start", TONE_RATE, settings.volume))
         path = Path(folder) / "tone.wav"
         wavfile.write(path, tone)
-        started = player.play(path)
-        if started:
-            player.wait(PLAY_TIMEOUT_SECONDS)
-            if player.playing:
-                player.stop()
-                detail = f"{player.command[0]} did not finish a short tone in 10 s"
-                return Check("audio", "FAIL", detail, FIX_NO_DEVICE)
+        try:
+            # As a session's cue: the tone goes to the player started ahead.
+            player.ready(PLAY_TIMEOUT_SECONDS)
+            started = player.play(path)
+            if started:
+                player.wait(PLAY_TIMEOUT_SECONDS)
+                if player.playing:
+                    detail = f"{player.command[0]} did not finish a short tone in 10 s"
+                    return Check("audio", "FAIL", detail, FIX_NO_DEVICE)
+        finally:
+            player.close()
     problem = warnings[0].removesuffix(_SESSION_TAIL) if warnings else ""
     if not started:
         missing = problem.startswith("no audio player")
         return Check("audio", "FAIL", problem, FIX_NO_PLAYER if missing else FIX_NO_DEVICE)
     if player.failing:
-        return Check("audio", "FAIL", f"{device}: {problem}", FIX_NO_DEVICE)
+        fix = FIX_DEVICE_BUSY if "busy" in problem else FIX_NO_DEVICE
+        return Check("audio", "FAIL", f"{device}: {problem}", fix)
     program = Path(player.command[0]).name
     return Check("audio", "ok", f"a {tone.seconds:.2f} s tone played on {device} ({program})")
 

@@ -22,7 +22,7 @@ class RecordingPlayer(AudioPlayer):
     """The real player class, but nothing is started: we only see what it was asked."""
 
     def __init__(self) -> None:
-        super().__init__(command=["unused"])
+        super().__init__(command=["unused"], ahead=False)
         self.played: list[Path] = []
         self.stops = 0
 

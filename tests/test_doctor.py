@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shlex
 import sys
@@ -17,6 +18,7 @@ from coach import doctor as doctor_module
 from coach.cli import cli
 from coach.cli.common import App
 from coach.doctor import (
+    FIX_DEVICE_BUSY,
     FIX_NO_DEVICE,
     FIX_NO_PIN_LIBRARY,
     FIX_NO_PLAYER,
@@ -214,6 +216,19 @@ def test_without_a_sound_device_the_audio_row_fails_with_the_aplay_fix() -> None
     assert report.fix("audio") == FIX_NO_DEVICE
     assert "aplay -l" in FIX_NO_DEVICE and "--audio-device plughw:CARD=NAME" in FIX_NO_DEVICE
     assert report.code == 1
+
+
+def test_a_sound_device_held_by_another_program_names_the_service(tmp_path: Path) -> None:
+    # A device for one program at a time (plughw), held as a running coach holds it.
+    device = tmp_path / "device"
+    with device.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        exclusive = shlex.join([*FAKE_PLAYER, "--exclusive", str(device)])
+        report = run_doctor(*PINS, "--player-command", exclusive)
+    assert report.status("audio") == "FAIL"
+    assert report.detail("audio").endswith("audio open error: Device or resource busy)")
+    assert report.fix("audio") == FIX_DEVICE_BUSY
+    assert "sudo systemctl stop voice-coach" in FIX_DEVICE_BUSY
 
 
 def test_without_a_player_program_the_audio_row_names_alsa_utils(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def preview(
     same flags (rendering what is not cached yet), so the total matches.
     """
     loaded = load_routine_from(settings.library, routine)
-    voice = make_voice(settings, None, warn, loaded, instant=instant)
+    voice = make_voice(settings, None, warn, loaded, instant=instant, plays=False)
     try:
         plan = settle_plan(loaded, voice, settings.tones)
     finally:

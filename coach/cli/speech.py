@@ -66,7 +66,7 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     library = settings.library
     names = list(routines) or [e.slug for e in library.entries()]
     loaded = [(name, load_routine_from(library, name)) for name in names]
-    voice = speaking_voice(settings, warn)
+    voice = speaking_voice(settings, warn, plays=False)
     renderer = voice.renderer
     failed = 0
     try:

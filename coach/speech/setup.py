@@ -66,6 +66,7 @@ def make_voice(
     instant: bool = False,
     cache_dir: Path | None = None,
     player_command: Sequence[str] | None = None,
+    plays: bool = True,
 ) -> Voice:
     """The voice ``settings`` describe; the text voice when the engine cannot be loaded.
 
@@ -78,6 +79,8 @@ def make_voice(
     :param cache_dir: where rendered phrases are kept; default the user's cache.
     :param player_command: the player's command line before the file name;
         default ``aplay -q [-D device]``.
+    :param plays: False for a voice that only renders (a preview): its player
+        starts no process ahead, and so never holds the sound device.
 
     When the cache cannot be written, the voice says so once and keeps new
     speech in a temporary folder for as long as it lives.
@@ -93,6 +96,7 @@ def make_voice(
                 cache_dir=cache_dir,
                 player_command=player_command,
                 spill=True,
+                plays=plays,
             )
         except SpeechUnavailable as exc:
             warn(f"speech is off: {exc}")
@@ -109,11 +113,13 @@ def speaking_voice(
     cache_dir: Path | None = None,
     player_command: Sequence[str] | None = None,
     spill: bool = False,
+    plays: bool = True,
 ) -> SpeechVoice:
     """A voice that speaks with the settings' engine; as :func:`make_voice`, with no fallback.
 
     :param spill: when the cache cannot be written, say so and use a temporary
         folder; default: keep it in the renderer's ``write_error`` for the caller.
+    :param plays: False for a voice that only renders: no player process ahead.
     :raises SpeechUnavailable: when the engine cannot be loaded here, or is ``text``.
     """
     backend = load_backend(settings, settings.engine(instant))
@@ -126,7 +132,7 @@ def speaking_voice(
         warn=warn,
     )
     renderer = Renderer(backend, cache, settings.volume, speech=speak, on_error=warn, spill=spill)
-    player = AudioPlayer(player_command, settings.audio_device, warn)
+    player = AudioPlayer(player_command, settings.audio_device, warn, ahead=plays)
     return SpeechVoice(renderer, player, printer, settings.rate)
 
 
@@ -188,7 +194,7 @@ def time_render(
     :raises SpeechUnavailable: when the engine cannot be loaded; the message says why.
     """
     problems: list[str] = []
-    voice = speaking_voice(settings, problems.append, cache_dir=cache_dir)
+    voice = speaking_voice(settings, problems.append, cache_dir=cache_dir, plays=False)
     try:
         renderer = voice.renderer
         if not renderer.speech:

@@ -104,6 +104,7 @@ class SpeechVoice:
         self.player.stop()
 
     def close(self) -> None:
-        """Stop, then end the renderer's thread (and close its backend)."""
+        """Stop, end the player's processes, then the renderer's thread (and its backend)."""
         self.stop()
+        self.player.close()
         self.renderer.close()
