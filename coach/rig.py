@@ -7,7 +7,9 @@ recording voice and mock pins.
 
 from __future__ import annotations
 
+import os
 import queue
+import select
 import signal
 import sys
 import threading
@@ -155,12 +157,16 @@ class Rig:
         result: list[T] = []
         errors: list[BaseException] = []
 
+        ended_r, ended_w = os.pipe()
+
         def work() -> None:
             try:
                 result.append(target())
             except BaseException as exc:  # re-raised in the calling thread
                 errors.append(exc)
                 self.voice.stop()
+            finally:
+                os.write(ended_w, b"x")
 
         worker = threading.Thread(target=work, name="coach-runtime", daemon=True)
         done = threading.Event()
@@ -168,13 +174,16 @@ class Rig:
         interactive = self.simulator is not None and keys is not None and is_interactive(keys)
         if interactive and self.console is not None:
             self.console.line(KEY_HELP)
-        worker.start()
-        if interactive:
-            assert keys is not None
-            self._keyboard(keys, worker, done, status)
-        # A plain join: it wakes for nothing but the end (signal handlers
-        # still run, as lock waits are interrupted by signals).
-        worker.join()
+        try:
+            worker.start()
+            if interactive:
+                assert keys is not None
+                self._keyboard(keys, worker, done, status)
+            _wait_for(ended_r)
+            worker.join()
+        finally:
+            os.close(ended_r)
+            os.close(ended_w)
         done.set()
         if errors:
             raise errors[0]
@@ -386,6 +395,31 @@ def _quit_on_signals(quit_: Callable[[], None]) -> Iterator[None]:
     finally:
         for sig, previous in saved.items():
             signal.signal(sig, previous)
+
+
+def _wait_for(ended: int) -> None:
+    """Sleep until ``ended`` is readable, waking for signals whichever thread they hit.
+
+    The kernel hands a signal to any thread of the process. A main thread
+    blocked in a lock (a plain join) is not woken when another thread gets
+    it, and the Python handler, which only ever runs in the main thread,
+    would wait for ever. So the main thread waits in select() on the end of
+    the run and on the signal wake-up pipe, which Python writes to whatever
+    thread the signal hit: still no wake-ups while nothing happens.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        select.select([ended], [], [])
+        return
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    previous = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    try:
+        while ended not in select.select([ended, wake_r], [], [])[0]:
+            os.read(wake_r, 512)  # the handlers run as select returns; ask again
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 def default_keys() -> TextIO | None:

@@ -6,6 +6,9 @@ import io
 import os
 import queue
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +154,35 @@ def test_a_signal_in_any_step_ends_the_session_cleanly(sig: signal.Signals, kind
     last = events[-1]
     assert (last.type, last.data, last.t) == ("state", {"state": "stopped"}, at)
     assert session.button.button.closed
+
+
+SIGNAL_TO_ANOTHER_THREAD = """
+import signal, sys, threading
+from coach.rig import RunOptions, build_session
+from coach.settings import Settings
+from tests.conftest import exercise, routine
+
+session = build_session(
+    routine(exercise("Long", seconds=600.0, ready=0.0)),
+    Settings.from_values(speech="text"),
+    RunOptions(simulate=True),
+)
+
+def hit_the_runtime_thread():
+    worker = next(t for t in threading.enumerate() if t.name == "coach-runtime")
+    signal.pthread_kill(worker.ident, signal.SIGTERM)
+
+threading.Timer(0.5, hit_the_runtime_thread).start()
+print(session.run())
+"""
+
+
+def test_a_signal_that_reaches_another_thread_still_ends_the_run() -> None:
+    """The kernel may hand a signal to any thread; the main thread must still hear it."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_TO_ANOTHER_THREAD],
+        cwd=root, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "stopped"
