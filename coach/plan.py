@@ -10,6 +10,7 @@ never cut anything off.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -37,6 +38,8 @@ EPSILON = 1e-9
 #: would take a gigabyte and a minute to start.
 MAX_PLAN_SECONDS = 4 * 3600
 MAX_PLAN_STEPS = 5000
+#: Values of the ``count`` setting: how much is counted aloud.
+COUNT_CHOICES = ("all", "end", "tones")
 #: A calm step says "Slowly come back." this long before it ends.
 CALM_END_SECONDS = 6.0
 #: "Halfway" and "10 seconds left" closer than this are one moment: only one is said.
@@ -550,6 +553,12 @@ class _Compiler:
                 for d in drafts
                 if d.text not in _TIME_LEFT_TEXTS and not any(ch.isdigit() for ch in d.text)
             ]
+        if self.count == "tones":
+            # A tick, no words, where a digit would be said.
+            return [
+                dataclasses.replace(d, text="", tone="tick") if d.priority == Priority.COUNT else d
+                for d in drafts
+            ]
         if self.count == "end":
             # Only the 3-2-1 at the end of holds.
             return [
@@ -689,8 +698,8 @@ def compile_plan(
     ``tones`` adds a tone before the start and stop words of holds and
     activities (a distinct one at the end of a set); a routine can turn them off.
     ``count`` says how much is counted aloud: ``all`` (the 3-2-1 of holds, rests
-    and lead-ins, "halfway", "10 seconds left") or ``end`` (only the 3-2-1 at
-    the end of holds).
+    and lead-ins, "halfway", "10 seconds left"), ``end`` (only the 3-2-1 at
+    the end of holds) or ``tones`` (a tick with no words for every digit).
 
     :raises RoutineError: for a routine past the limits (see :class:`PlanSize`),
         which the loader refuses already.
