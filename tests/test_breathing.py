@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
+from coach.loader import load_routine
+from coach.plan import compile_plan
 from coach.routine import Breathing
+from coach.voice import estimate_seconds
 from tests.conftest import exercise, make_run, routine
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_paced_breathing_is_said_on_the_breath_boundaries() -> None:
@@ -69,3 +75,24 @@ def test_no_two_time_marks_at_one_moment_in_any_hold() -> None:
         run.go()
         marks = [t for t, text in run.said() if text in ("Halfway.", "10 seconds left.")]
         assert all(b - a > 2.0 for a, b in itertools.pairwise(marks)), seconds
+
+
+def test_the_default_routine_breathes_after_each_leg_and_rests_calmly() -> None:
+    r = load_routine(ROOT / "routines" / "pinched-nerve-leg.yaml")
+    by_name = {ex.name: ex for ex in r.exercises}
+    balance = by_name["One-legged balance stretch"]
+    assert balance.breathe_after == Breathing(4.0, 6.0, 3)
+    assert "breath" not in balance.after_set
+    assert [ex.name for ex in r.exercises if ex.calm] == [
+        "Rest and breathe",
+        "Gentle leg massage",
+        "Final rest",
+    ]
+    plan = compile_plan(r, estimate_seconds)
+    breaths = [s for s in plan.steps if s.kind == "breathe"]
+    assert [s.side for s in breaths] == ["right leg", "left leg"]
+    for step in plan.steps:
+        if step.exercise in ("Rest and breathe", "Gentle leg massage", "Final rest") and (
+            step.kind != "announce"
+        ):
+            assert not [c for c in step.cues if any(ch.isdigit() for ch in c.text)]
