@@ -92,7 +92,9 @@ KIND_FIELDS: dict[str, Kind] = {
 }
 _KIND_CHOICE = "hold_seconds, duration_seconds, until or breathe"
 #: Paced breathing: seconds of each half breath, and how many breaths. Two
-#: seconds leave room for "Breathe in." at any speaking rate the settings allow.
+#: seconds leave room for "Breathe in." at the slowest speaking rate the
+#: settings allow (80 words a minute); a long lead-in can still crowd it, which
+#: ``coach preview --cues`` shows as dropped.
 BREATH_FIELDS = ("in_seconds", "out_seconds", "breaths")
 MIN_HALF_BREATH_SECONDS = 2
 MAX_HALF_BREATH_SECONDS = 10
