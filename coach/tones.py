@@ -52,5 +52,5 @@ def synthesize(name: ToneName, rate: int, volume: float = 1.0) -> bytes:
 
 
 def shown(text: str, tone: ToneName | None) -> str:
-    """A phrase as printed: "(start tone) Hold." when a tone comes first."""
-    return text if tone is None else f"({tone.replace('_', ' ')} tone) {text}"
+    """A phrase as printed: "(start tone) Hold." when a tone comes first; "(tick tone)" alone."""
+    return text if tone is None else f"({tone.replace('_', ' ')} tone) {text}".rstrip()

@@ -73,4 +73,4 @@ def test_preview_takes_the_count_setting() -> None:
     assert "  3\n" in out.stdout
     env = {"COACH_COUNT": "tones"}
     out = CliRunner().invoke(cli, ["preview", "quick-demo", "--speech", "text", "--cues"], env=env)
-    assert "(tick tone) \n" in out.stdout
+    assert "(tick tone)\n" in out.stdout
