@@ -83,7 +83,9 @@ class Device:
         return self.menu(delay)
 
     def _plan(self, routine: Routine) -> Plan:
-        return settle_plan(routine, self.rig.voice, self.rig.tones, render=False)
+        return settle_plan(
+            routine, self.rig.voice, self.rig.tones, render=False, count=self.rig.count
+        )
 
     def _warm_up(self) -> None:
         """Fill the cache for every routine, the first on offer first; every menu line first."""
@@ -95,7 +97,14 @@ class Device:
             for routine, plan in zip(routines, plans)
             for greeting in (True, False)
         ]
-        warm_up(self.rig.voice, lines, routines, self.rig.tones, self.rig.options.instant)
+        warm_up(
+            self.rig.voice,
+            lines,
+            routines,
+            self.rig.tones,
+            self.rig.options.instant,
+            count=self.rig.count,
+        )
 
     def status_line(self) -> str:
         """What the terminal's status line shows: the session's progress, or the menu."""

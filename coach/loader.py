@@ -25,6 +25,7 @@ from coach.routine import (
     HOLD_REST_DEFAULT_SECONDS,
     PLACEHOLDERS,
     READY_DEFAULT_SECONDS,
+    Breathing,
     Exercise,
     Kind,
     Routine,
@@ -74,18 +75,30 @@ EXERCISE_FIELDS = (
     "hold_seconds",
     "duration_seconds",
     "until",
+    "breathe",
     "rest_seconds",
     "set_rest_seconds",
     "ready",
     "after_set",
+    "breathe_after",
+    "calm",
 )
 #: The fields that decide what an exercise is, and the kind each one makes.
 KIND_FIELDS: dict[str, Kind] = {
     "hold_seconds": "hold",
     "duration_seconds": "activity",
     "until": "button",
+    "breathe": "breathe",
 }
-_KIND_CHOICE = "hold_seconds, duration_seconds or until"
+_KIND_CHOICE = "hold_seconds, duration_seconds, until or breathe"
+#: Paced breathing: seconds of each half breath, and how many breaths. Two
+#: seconds leave room for "Breathe in." at the slowest speaking rate the
+#: settings allow (80 words a minute); a long lead-in can still crowd it, which
+#: ``coach preview --cues`` shows as dropped.
+BREATH_FIELDS = ("in_seconds", "out_seconds", "breaths")
+MIN_HALF_BREATH_SECONDS = 2
+MAX_HALF_BREATH_SECONDS = 10
+MAX_BREATHS = 20
 _ALLOWED_PLACEHOLDERS = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 
 _Check = Callable[[Tree, str], Any]
@@ -222,10 +235,13 @@ class _Checker:
             "hold_seconds": self._seconds(1),
             "duration_seconds": self._seconds(1),
             "until": self._until,
+            "breathe": self._breathing,
             "rest_seconds": self._seconds(0),
             "set_rest_seconds": self._seconds(0),
             "ready": self._ready,
             "after_set": self._text,
+            "breathe_after": self._breathing,
+            "calm": self._switch,
         }
         # The field tuples are what messages list and the schema test compares.
         assert tuple(self._top_checks) == TOP_FIELDS
@@ -353,10 +369,15 @@ class _Checker:
         if kind_field is None or "name" not in values:
             return None
         kind = KIND_FIELDS[kind_field]
+        breathing: Breathing | None = values[kind_field] if kind == "breathe" else None
         return Exercise(
             name=values["name"],
             kind=kind,
-            seconds=None if kind == "button" else values[kind_field],
+            seconds=None
+            if kind == "button"
+            else breathing.seconds
+            if breathing is not None
+            else values[kind_field],
             instructions=values.get("instructions", ""),
             sides=values.get("sides", ()),
             sets=values.get("sets", 1),
@@ -367,6 +388,9 @@ class _Checker:
             set_rest_seconds=values.get("set_rest_seconds", 0.0),
             ready=values.get("ready", READY_DEFAULT_SECONDS),
             after_set=values.get("after_set", ""),
+            breathing=breathing,
+            breathe_after=values.get("breathe_after"),
+            calm=values.get("calm", False),
             line=tree.line,
         )
 
@@ -392,15 +416,15 @@ class _Checker:
         self._reject(tree, path, rule)
         return None
 
-    def _count(self, tree: Tree, path: str) -> int | None:
+    def _count(self, tree: Tree, path: str, most: int = MAX_COUNT) -> int | None:
         if (
             isinstance(tree, Scalar)
             and tree.tag == "int"
             and isinstance(tree.value, int)
-            and 1 <= tree.value <= MAX_COUNT
+            and 1 <= tree.value <= most
         ):
             return tree.value
-        self._reject(tree, path, f"must be a whole number from 1 to {MAX_COUNT}")
+        self._reject(tree, path, f"must be a whole number from 1 to {most}")
         return None
 
     def _switch(self, tree: Tree, path: str) -> bool | None:
@@ -414,6 +438,34 @@ class _Checker:
             return "button"
         self._reject(tree, path, "must be 'button'")
         return None
+
+    def _breathing(self, tree: Tree, path: str) -> Breathing | None:
+        if not isinstance(tree, Map):
+            self._reject(tree, path, "must be a mapping of " + ", ".join(BREATH_FIELDS))
+            return None
+        half = (
+            f"must be a number of seconds from {MIN_HALF_BREATH_SECONDS} "
+            f"to {MAX_HALF_BREATH_SECONDS}"
+        )
+        checks: dict[str, _Check] = {
+            "in_seconds": lambda t, p: self._half_breath(t, p, half),
+            "out_seconds": lambda t, p: self._half_breath(t, p, half),
+            "breaths": lambda t, p: self._count(t, p, MAX_BREATHS),
+        }
+        fields = self._fields(tree, path, checks)
+        self._require(tree, path, fields, BREATH_FIELDS)
+        if any(name not in fields.values for name in BREATH_FIELDS):
+            return None
+        return Breathing(
+            fields.values["in_seconds"], fields.values["out_seconds"], fields.values["breaths"]
+        )
+
+    def _half_breath(self, tree: Tree, path: str, rule: str) -> float | None:
+        value = self._number(tree, path, MIN_HALF_BREATH_SECONDS, rule)
+        if value is not None and value > MAX_HALF_BREATH_SECONDS:
+            self._reject(tree, path, rule)
+            return None
+        return value
 
     def _ready(self, tree: Tree, path: str) -> float | str | None:
         if isinstance(tree, Scalar) and tree.tag == "str" and tree.value == "button":

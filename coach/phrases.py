@@ -24,6 +24,11 @@ HALFWAY = "Halfway."
 TEN_SECONDS_LEFT = "10 seconds left."
 TEN_SECONDS_LEFT_SHORT = "10 seconds."
 COUNTDOWN = ("3", "2", "1")
+BREATHE_IN = "Breathe in."
+BREATHE_OUT = "And out."
+BREATHE_WITH_ME = "Now breathe slowly with me."
+COME_BACK = "Slowly come back."
+LAST_ONE = "Last one."
 
 PAUSED = "Paused. Press to resume."
 RESUMING = "Resuming."

@@ -10,6 +10,7 @@ never cut anything off.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -18,10 +19,10 @@ from typing import Any, Literal
 from coach import phrases
 from coach.errors import RoutineError
 from coach.phrases import Phrase
-from coach.routine import Exercise, Routine
+from coach.routine import Breathing, Exercise, Routine
 from coach.tones import ToneName, tone_seconds
 
-StepKind = Literal["announce", "ready", "hold", "activity", "rest", "wait", "finish"]
+StepKind = Literal["announce", "ready", "hold", "activity", "rest", "wait", "breathe", "finish"]
 Durations = Callable[[str], float]
 
 #: Silence between two phrases of an announcement, and after its last one.
@@ -37,6 +38,12 @@ EPSILON = 1e-9
 #: would take a gigabyte and a minute to start.
 MAX_PLAN_SECONDS = 4 * 3600
 MAX_PLAN_STEPS = 5000
+#: Values of the ``count`` setting: how much is counted aloud.
+COUNT_CHOICES = ("all", "end", "tones")
+#: A calm step says "Slowly come back." this long before it ends.
+CALM_END_SECONDS = 6.0
+#: "Halfway" and "10 seconds left" closer than this are one moment: only one is said.
+SAME_MOMENT_SECONDS = 2.0
 
 
 class Priority(IntEnum):
@@ -90,7 +97,7 @@ class Step:
     """One step of a plan, with its cues laid out: an announcement, a hold, a rest, ...
 
     :param kind: ``announce``, ``ready``, ``hold``, ``activity``, ``rest``,
-        ``wait`` or ``finish``.
+        ``wait``, ``breathe`` or ``finish``.
     :param duration_seconds: its length; ``None`` when it lasts until the button is pressed.
     :param cues: what is said in it, in time order.
     :param exercise: the name of its exercise; default none (the introduction, the summary).
@@ -244,6 +251,10 @@ def plan_size(routine: Routine) -> PlanSize:
         set_steps = sides * side_steps + sides - 1
         steps += 1 + ex.sets * set_steps + ex.sets - 1 + (1 if _after_set_text(ex) else 0)
         seconds += ex.sets * sides * side_seconds + (ex.sets - 1) * ex.set_rest_seconds
+        if ex.breathe_after is not None:
+            # An announcement and the breaths, after every side of every set.
+            steps += ex.sets * sides * 2
+            seconds += ex.sets * sides * ex.breathe_after.seconds
     return PlanSize(steps, seconds)
 
 
@@ -340,6 +351,7 @@ class _Compiler:
     routine: Routine
     durations: Durations
     tones: bool = True
+    count: str = "all"
     steps: list[Step] = field(default_factory=list)
     #: The stop word of the step just ended ("Release.") and its tone, said at
     #: the start of the next step.
@@ -392,6 +404,7 @@ class _Compiler:
             lead = f"{self.carry} {lead}"
             lead_tone = lead_tone or self.carry_tone
             self.carry = None
+        drafts = self._counted(kind, ex, drafts)
         drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
         cues, dropped = layout(drafts, duration, self.durations)
         self.steps.append(
@@ -428,6 +441,8 @@ class _Compiler:
                     said = f"{phrases.SWITCH_SIDES} {phrases.sentence(phrases.spoken_side(side))}"
                     self._announce([(said, Priority.KEY)], ex, **where)
                 self._side(ex, side, where, last_side=side_no == len(sides) - 1)
+                if ex.breathe_after is not None:
+                    self._breathe_after(ex, ex.breathe_after, where)
             self._after_set(ex, set_no, sides[0])
 
     def _side(self, ex: Exercise, side: str | None, where: dict[str, Any], last_side: bool) -> None:
@@ -450,33 +465,109 @@ class _Compiler:
                 self._rest(
                     ex,
                     ex.rest_seconds,
-                    [Draft(0.0, preview, Priority.PREVIEW, movable=True)],
+                    [_preview(preview, last=rep + 1 == ex.reps)],
                     countdown=ex.kind != "button",
                     **dict(where, rep=rep),
                 )
 
     def _work(self, ex: Exercise, where: dict[str, Any], ends_set: bool) -> None:
+        # Said as the final rep starts when there is no rest before it to say it in.
+        last = ex.reps > 1 and where["rep"] == ex.reps and ex.rest_seconds <= 0
+        if ex.kind == "breathe":
+            assert ex.breathing is not None
+            self._breathe(ex, ex.breathing, where)
+            return
         if ex.kind == "button":
             lead = phrases.PRESS_WHEN_DONE
             if ex.reps > 1:
                 lead = f"Rep {where['rep']} of {ex.reps}. {lead}"
+            if last:
+                lead = f"{phrases.LAST_ONE} {lead}"
             self._timed("wait", None, lead, [], ex, **where)
             return
         assert ex.seconds is not None
         seconds = ex.seconds
         drafts = _time_left(seconds) + _countdown(seconds)
+        if ex.calm:
+            drafts.append(_come_back(seconds, self._tone("soft")))
         start, stop = (
             (phrases.HOLD, phrases.RELEASE)
             if ex.kind == "hold"
             else (phrases.BEGIN, phrases.TIME_UP)
         )
         kind: StepKind = "hold" if ex.kind == "hold" else "activity"
+        lead = f"{phrases.LAST_ONE} {start}" if last else start
         self._timed(
-            kind, seconds, start, drafts, ex, resume_text=start,
+            kind, seconds, lead, drafts, ex, resume_text=start,
             lead_tone=self._tone("start"), **where,
         )  # fmt: skip
         self.carry = stop
         self.carry_tone = self._tone("set_end" if ends_set else "end")
+        if ex.calm:
+            # The end was marked gently before it came; an activity needs no word.
+            self.carry = stop if ex.kind == "hold" else None
+            self.carry_tone = None
+
+    # -- paced breathing, calm steps, how much is counted ----------------------
+
+    def _breathe(self, ex: Exercise, breathing: Breathing, where: dict[str, Any]) -> None:
+        """A ``breathe`` step: "Breathe in." and "And out." on every breath's boundaries.
+
+        A stop word still to say gets a short announcement of its own first,
+        so the first in-breath keeps its time.
+        """
+        if self.carry:
+            self._announce([], ex, **where)
+        period = breathing.in_seconds + breathing.out_seconds
+        drafts: list[Draft] = []
+        for n in range(breathing.breaths):
+            drafts.append(Draft(n * period, phrases.BREATHE_IN, Priority.KEY))
+            drafts.append(
+                Draft(n * period + breathing.in_seconds, phrases.BREATHE_OUT, Priority.KEY)
+            )
+        cues, dropped = layout(drafts, breathing.seconds, self.durations)
+        self.steps.append(
+            Step(
+                "breathe",
+                breathing.seconds,
+                tuple(cues),
+                ex.name,
+                dropped=tuple(dropped),
+                **where,
+            )
+        )
+
+    def _breathe_after(self, ex: Exercise, breathing: Breathing, where: dict[str, Any]) -> None:
+        """Paced breathing after a side or a set: a word to begin, then the breaths."""
+        where = {k: v for k, v in where.items() if k != "reps"}
+        self._announce([(phrases.BREATHE_WITH_ME, Priority.KEY)], ex, **where)
+        self._breathe(ex, breathing, where)
+
+    def _counted(self, kind: StepKind, ex: Exercise, drafts: list[Draft]) -> list[Draft]:
+        """Leave out what a calm exercise or the ``count`` setting keeps quiet."""
+        if ex.calm:
+            # No digits in a calm step: no countdown, no "10 seconds left", no
+            # "rep 2 of 3"; and no "halfway".
+            return [
+                d
+                for d in drafts
+                if d.text not in _TIME_LEFT_TEXTS and not any(ch.isdigit() for ch in d.text)
+            ]
+        if self.count == "tones":
+            # A tick, no words, where a digit would be said.
+            return [
+                dataclasses.replace(d, text="", tone="tick") if d.priority == Priority.COUNT else d
+                for d in drafts
+            ]
+        if self.count == "end":
+            # Only the 3-2-1 at the end of holds.
+            return [
+                d
+                for d in drafts
+                if d.text not in _TIME_LEFT_TEXTS
+                and (kind == "hold" or d.priority != Priority.COUNT)
+            ]
+        return drafts
 
     def _rest(
         self, ex: Exercise, seconds: float, drafts: list[Draft], countdown: bool, **where: Any
@@ -531,7 +622,8 @@ def _countdown(duration: float) -> list[Draft]:
 
 def _time_left(duration: float) -> list[Draft]:
     drafts = []
-    if duration >= 40:
+    # Both at one moment say the same thing twice: keep "10 seconds left".
+    if duration >= 40 and abs(duration / 2 - (duration - 10)) > SAME_MOMENT_SECONDS:
         drafts.append(Draft(duration / 2, phrases.HALFWAY, Priority.INFO))
     if duration >= 20:
         drafts.append(
@@ -543,6 +635,23 @@ def _time_left(duration: float) -> list[Draft]:
             )
         )
     return drafts
+
+
+_TIME_LEFT_TEXTS = (phrases.HALFWAY, phrases.TEN_SECONDS_LEFT)
+
+
+def _come_back(duration: float, tone: ToneName | None) -> Draft:
+    """A calm step's gentle end: a soft tone and "Slowly come back." a few seconds before it."""
+    offset = max(duration - CALM_END_SECONDS, duration / 2)
+    return Draft(offset, phrases.COME_BACK, Priority.INFO, movable=True, tone=tone)
+
+
+def _preview(text: str, last: bool) -> Draft:
+    """A rest's preview of the next rep; before the final one it says so, or just "Last one."."""
+    if not last:
+        return Draft(0.0, text, Priority.PREVIEW, movable=True)
+    said = f"{text.removesuffix('.')}, the last one."
+    return Draft(0.0, said, Priority.PREVIEW, movable=True, short=phrases.LAST_ONE)
 
 
 def _after_set_text(ex: Exercise, set_no: int | None = None) -> str:
@@ -581,11 +690,16 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def compile_plan(routine: Routine, durations: Durations, tones: bool = True) -> Plan:
+def compile_plan(
+    routine: Routine, durations: Durations, tones: bool = True, count: str = "all"
+) -> Plan:
     """The whole routine as steps and cues, laid out with ``durations`` of each phrase.
 
     ``tones`` adds a tone before the start and stop words of holds and
     activities (a distinct one at the end of a set); a routine can turn them off.
+    ``count`` says how much is counted aloud: ``all`` (the 3-2-1 of holds, rests
+    and lead-ins, "halfway", "10 seconds left"), ``end`` (only the 3-2-1 at
+    the end of holds) or ``tones`` (a tick with no words for every digit).
 
     :raises RoutineError: for a routine past the limits (see :class:`PlanSize`),
         which the loader refuses already.
@@ -593,7 +707,7 @@ def compile_plan(routine: Routine, durations: Durations, tones: bool = True) -> 
     problem = plan_size(routine).problem
     if problem is not None:
         raise RoutineError([f"{routine.source or routine.name}: exercises: {problem}"])
-    return _Compiler(routine, durations, tones=tones and routine.tones).run()
+    return _Compiler(routine, durations, tones=tones and routine.tones, count=count).run()
 
 
 def iter_cues(plan: Plan) -> Iterator[tuple[float, Cue]]:

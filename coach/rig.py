@@ -111,6 +111,11 @@ class Rig:
         """Whether tones go with the cues."""
         return self.settings.tones
 
+    @property
+    def count(self) -> str:
+        """How much is counted aloud: the ``count`` setting."""
+        return self.settings.count
+
     def quit(self) -> None:
         """End whatever runs at once; safe from any thread and from signal handlers."""
         self.runtime.quit()
@@ -135,7 +140,7 @@ class Rig:
                 self.runtime.post(NewPlan(plan))
 
         session.plan = start_session(
-            routine, self.voice, self.tones, self.options.instant, post_plan
+            routine, self.voice, self.tones, self.options.instant, post_plan, count=self.count
         )
 
     def run(self, mode: Mode, status: Callable[[], str]) -> None:
@@ -363,7 +368,7 @@ def build_session(
 ) -> Session:
     """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
     rig = build_rig(settings, options, routine, voice, clock)
-    plan = compile_plan(routine, rig.voice.duration, rig.tones)
+    plan = compile_plan(routine, rig.voice.duration, rig.tones, rig.count)
     return Session(routine, rig, SessionMode(plan, wait_for_press=rig.options.wait_for_press))
 
 

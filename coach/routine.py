@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["hold", "activity", "button"]
+Kind = Literal["hold", "activity", "button", "breathe"]
 
 #: ``ready`` is either a lead-in in seconds or the word ``button``.
 Ready = float | Literal["button"]
@@ -22,12 +22,32 @@ READY_DEFAULT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
+class Breathing:
+    """Paced breathing: ``breaths`` rounds of an in-breath and an out-breath.
+
+    :param in_seconds: the length of each in-breath.
+    :param out_seconds: the length of each out-breath.
+    :param breaths: how many breaths, each one in and one out.
+    """
+
+    in_seconds: float
+    out_seconds: float
+    breaths: int
+
+    @property
+    def seconds(self) -> float:
+        """The length of all the breaths together."""
+        return self.breaths * (self.in_seconds + self.out_seconds)
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One movement, with defaults already applied.
 
     ``kind`` tells which of ``hold_seconds`` (``hold``), ``duration_seconds``
-    (``activity``) or ``until: button`` (``button``) the file gave; ``seconds``
-    is the hold or activity length, ``None`` for ``button``.
+    (``activity``), ``until: button`` (``button``) or ``breathe`` (``breathe``)
+    the file gave; ``seconds`` is the hold or activity length, the length of
+    all the breaths for ``breathe``, ``None`` for ``button``.
 
     :param name: said as the exercise is announced.
     :param instructions: said after the name; default none.
@@ -38,6 +58,9 @@ class Exercise:
     :param set_rest_seconds: rest between sets; default 0.
     :param ready: a hold's lead-in before each side, in seconds, or ``button``; default 5.
     :param after_set: said after each set; default none.
+    :param breathing: the breaths of a ``breathe`` exercise; default none.
+    :param breathe_after: paced breathing after each side and each set; default none.
+    :param calm: said without digits, "halfway" or a countdown, and ended gently; default no.
     :param line: the line of the file the exercise starts on; default 0.
     """
 
@@ -52,6 +75,9 @@ class Exercise:
     set_rest_seconds: float = 0.0
     ready: Ready = READY_DEFAULT_SECONDS
     after_set: str = ""
+    breathing: Breathing | None = None
+    breathe_after: Breathing | None = None
+    calm: bool = False
     line: int = 0
 
 

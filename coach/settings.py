@@ -35,6 +35,7 @@ from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
 from coach.hardware.gpio import check_pins
 from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
+from coach.plan import COUNT_CHOICES
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
 from coach.voice import WORDS_PER_MINUTE
 from coach.yamltree import (
@@ -196,6 +197,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tones", ("--tones/--no-tones",), bool, True,
             "Tones as holds start and end, a chime at the end of a set.", "speech",
             is_flag_pair=True),
+    Setting("count", ("--count",), click.Choice(COUNT_CHOICES), "all",
+            "How much is counted aloud: all (the 3-2-1 of holds, rests and lead-ins, "
+            "'halfway', '10 seconds left'), end (only the 3-2-1 at the end of holds) or "
+            "tones (a short tick instead of each spoken digit).", "speech"),
     Setting("speak", ("--speak/--no-speak",), bool, True,
             "Speak the cues; --no-speak plays only the tones.", "speech", is_flag_pair=True),
     Setting("cache_limit_mb", ("--cache-limit-mb",), click.IntRange(1, 100000), 200,
@@ -247,6 +252,7 @@ class Settings:
     audio_device: str | None
     lead_in: float
     tones: bool
+    count: str
     speak: bool
     cache_limit_mb: int
     default_routine: str

@@ -10,16 +10,18 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-ToneName = Literal["tick", "start", "end", "set_end"]
-TONE_NAMES: tuple[ToneName, ...] = ("tick", "start", "end", "set_end")
+ToneName = Literal["tick", "start", "end", "set_end", "soft"]
+TONE_NAMES: tuple[ToneName, ...] = ("tick", "start", "end", "set_end", "soft")
 
 #: Notes as (frequency in Hz, seconds). Start rises, end falls, the end of a
-#: set is a three-note chime: told apart without looking.
+#: set is a three-note chime: told apart without looking. Soft is low and
+#: slow, for the end of a calm step: it eases the person back, never startles.
 NOTES: dict[ToneName, tuple[tuple[float, float], ...]] = {
     "tick": ((1500.0, 0.04),),
     "start": ((660.0, 0.1), (990.0, 0.15)),
     "end": ((990.0, 0.1), (660.0, 0.15)),
     "set_end": ((660.0, 0.1), (830.0, 0.1), (990.0, 0.25)),
+    "soft": ((440.0, 0.3), (392.0, 0.4)),
 }
 #: Silence between a tone and the words that follow it.
 GAP_SECONDS = 0.08
@@ -50,5 +52,5 @@ def synthesize(name: ToneName, rate: int, volume: float = 1.0) -> bytes:
 
 
 def shown(text: str, tone: ToneName | None) -> str:
-    """A phrase as printed: "(start tone) Hold." when a tone comes first."""
-    return text if tone is None else f"({tone.replace('_', ' ')} tone) {text}"
+    """A phrase as printed: "(start tone) Hold." when a tone comes first; "(tick tone)" alone."""
+    return text if tone is None else f"({tone.replace('_', ' ')} tone) {text}".rstrip()

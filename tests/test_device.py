@@ -85,7 +85,7 @@ def test_a_whole_day_of_the_device() -> None:
     said = kinds(events, "say", "text")
     assert said[0] == (
         0.0,
-        "Ready. Pinched nerve in the leg, gentle relief, 12 minutes. "
+        "Ready. Pinched nerve in the leg, gentle relief, 13 minutes. "
         "Press to start, hold to choose another.",
     )
     assert (8.0, "Next.") in said

@@ -11,7 +11,13 @@ import pytest
 
 from coach.errors import RoutineError
 from coach.loader import MAX_FILE_BYTES, load_routine, parse_routine
-from coach.routine import HOLD_REST_DEFAULT_SECONDS, READY_DEFAULT_SECONDS, Exercise, Routine
+from coach.routine import (
+    HOLD_REST_DEFAULT_SECONDS,
+    READY_DEFAULT_SECONDS,
+    Breathing,
+    Exercise,
+    Routine,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -101,7 +107,21 @@ def test_every_field_round_trips_to_exact_values() -> None:
                 set_rest_seconds=0.0,
                 ready=0.0,
                 after_set="Shake out your legs for {seconds}.",
+                breathe_after=Breathing(4.0, 6.0, 2),
                 line=29,
+            ),
+            # breathe is a kind: hold_seconds from defaults gives way to it
+            Exercise(
+                name="Slow breaths",
+                kind="breathe",
+                seconds=34.0,
+                instructions=shared,
+                sets=1,
+                rest_seconds=8.0,
+                ready=3.0,
+                breathing=Breathing(3.0, 5.5, 4),
+                calm=True,
+                line=37,
             ),
         ),
     )
@@ -199,7 +219,7 @@ SECONDS_0 = "must be a number of seconds from 0 to 3600"
 READY = "must be a number of seconds from 0 to 3600 or 'button'"
 WHOLE = "must be a whole number from 1 to 100"
 SIDES = "must be a list of 1 to 4 different non-empty strings"
-KIND_CLASH = "only one of hold_seconds, duration_seconds or until may be set"
+KIND_CLASH = "only one of hold_seconds, duration_seconds, until or breathe may be set"
 ALLOWED_PLACEHOLDERS = "{rep}, {reps}, {set}, {sets}, {side}, {seconds}, {exercise}"
 UTF8 = "must be text that can be encoded as UTF-8 (no lone surrogates)"
 CONTROL = "must not contain control characters (other than newline and tab)"
@@ -344,7 +364,8 @@ ONE_PROBLEM = {
     ),
     "no kind field": (
         exercise("reps: 2"),
-        "r.yaml:3:5: exercises[0]: needs exactly one of hold_seconds, duration_seconds or until",
+        "r.yaml:3:5: exercises[0]: "
+        "needs exactly one of hold_seconds, duration_seconds, until or breathe",
     ),
     "two kind fields in defaults": (
         "name: R\ndefaults:\n  hold_seconds: 5\n  duration_seconds: 9\nexercises:\n  - name: E\n",
@@ -443,8 +464,8 @@ ONE_PROBLEM = {
     "unknown field without close match": (
         exercise("hold_seconds: 5", "colour: red"),
         "r.yaml:5:5: exercises[0].colour: unknown field; allowed: name, instructions, sides, "
-        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
-        "ready, after_set",
+        "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
+        "set_rest_seconds, ready, after_set, breathe_after, calm",
     ),
     "unknown top-level field": (
         exercise("until: button") + "safty: Careful\n",
@@ -607,8 +628,8 @@ ONE_PROBLEM = {
     "tab in an unknown key is escaped": (
         exercise("until: button", '"a\\tb": 1'),
         "r.yaml:5:5: exercises[0].'a\\tb': unknown field; allowed: name, instructions, sides, "
-        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
-        "ready, after_set",
+        "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
+        "set_rest_seconds, ready, after_set, breathe_after, calm",
     ),
     "escape code in a tag": (
         exercise("hold_seconds: !%1B[2J x"),
@@ -651,8 +672,8 @@ def test_one_rule_one_exact_message(text: str | bytes, expected: str | None) -> 
 def test_text_is_checked_anywhere_in_the_file_even_under_an_unknown_field() -> None:
     assert problems(exercise("until: button", 'notes: ["\\ud800"]')) == [
         "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
-        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
-        "ready, after_set",
+        "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
+        "set_rest_seconds, ready, after_set, breathe_after, calm",
         f"r.yaml:5:13: exercises[0].notes[0]: {UTF8}, got '\\ud800'",
     ]
 
@@ -674,13 +695,13 @@ def test_all_problems_are_reported_in_file_order() -> None:
         "routines/legs.yaml:1:7: name: must be a non-empty string, got ''",
         f"routines/legs.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 0",
         "routines/legs.yaml:5:5: exercises[1]: "
-        "needs exactly one of hold_seconds, duration_seconds or until",
+        "needs exactly one of hold_seconds, duration_seconds, until or breathe",
         f"routines/legs.yaml:6:11: exercises[1].reps: {WHOLE}, got 0",
         "routines/legs.yaml:7:5: exercises[1].hold_second: unknown field; "
         "did you mean 'hold_seconds'?",
         "routines/legs.yaml:9:3: defaults.colour: unknown field; allowed: instructions, sides, "
-        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
-        "ready, after_set",
+        "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
+        "set_rest_seconds, ready, after_set, breathe_after, calm",
     ]
 
 
@@ -741,8 +762,8 @@ def test_moderate_nesting_is_reported_once_it_passes_the_walk_limit() -> None:
     path = "exercises[0].notes" + "[0]" * 48
     assert problems(text) == [
         "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
-        "sets, reps, hold_seconds, duration_seconds, until, rest_seconds, set_rest_seconds, "
-        "ready, after_set",
+        "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
+        "set_rest_seconds, ready, after_set, breathe_after, calm",
         f"r.yaml:5:60: {path}: nested too deeply",
     ]
 
@@ -857,4 +878,66 @@ def test_a_routine_too_big_to_run_is_refused_with_its_length_and_steps() -> None
     assert problems(text) == [
         "r.yaml:4:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
         "got 8,019,800:00:00 and 8,040,002 steps"
+    ]
+
+
+# -- paced breathing and calm exercises ----------------------------------------------
+
+BREATHS = "{in_seconds: 4, out_seconds: 6, breaths: 5}"
+HALF_BREATH = "must be a number of seconds from 2 to 10"
+
+
+def test_breathe_is_an_exercise_kind_with_its_breaths() -> None:
+    loaded = parse_routine(exercise(f"breathe: {BREATHS}"), "r.yaml").exercises[0]
+    assert loaded.kind == "breathe"
+    assert loaded.breathing == Breathing(4.0, 6.0, 5)
+    assert loaded.seconds == 50.0
+    assert loaded.breathe_after is None and not loaded.calm
+
+
+def test_breathe_after_and_calm_go_with_any_kind_and_from_defaults() -> None:
+    text = (
+        f"name: R\ndefaults:\n  calm: true\n  breathe_after: {BREATHS}\n"
+        "exercises:\n  - name: A\n    hold_seconds: 20\n  - name: B\n    calm: false\n"
+        "    duration_seconds: 30\n"
+    )
+    first, second = parse_routine(text, "r.yaml").exercises
+    assert first.calm and first.breathe_after == Breathing(4.0, 6.0, 5)
+    assert not second.calm and second.breathe_after == Breathing(4.0, 6.0, 5)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (("breathe: 5",), "4:14: exercises[0].breathe: must be a mapping of in_seconds, "
+         "out_seconds, breaths, got 5"),
+        (("breathe: {in_seconds: 1, out_seconds: 6, breaths: 5}",),
+         f"4:27: exercises[0].breathe.in_seconds: {HALF_BREATH}, got 1"),
+        (("breathe: {in_seconds: 4, out_seconds: 10.5, breaths: 5}",),
+         f"4:43: exercises[0].breathe.out_seconds: {HALF_BREATH}, got 10.5"),
+        (("breathe: {in_seconds: 4, out_seconds: 6, breaths: 21}",),
+         "4:55: exercises[0].breathe.breaths: must be a whole number from 1 to 20, got 21"),
+        (("breathe: {in_seconds: 4, out_seconds: 6, breaths: 2.5}",),
+         "4:55: exercises[0].breathe.breaths: must be a whole number from 1 to 20, got 2.5"),
+        (("breathe: {in_seconds: 4, out_seconds: 6}",),
+         "4:14: exercises[0].breathe: missing required field 'breaths'"),
+        (("hold_seconds: 5", "breathe_after: {in_seconds: 4, out_seconds: 6, breaths: 0}"),
+         "5:61: exercises[0].breathe_after.breaths: must be a whole number from 1 to 20, got 0"),
+        (("hold_seconds: 5", "calm: yes please"),
+         "5:11: exercises[0].calm: must be true or false, got 'yes please'"),
+        (("hold_seconds: 5", f"breathe: {BREATHS}"),
+         "5:5: exercises[0].breathe: only one of hold_seconds, duration_seconds, until or "
+         "breathe may be set; hold_seconds is already set on line 4"),
+    ],
+)  # fmt: skip
+def test_breathing_and_calm_fields_say_exactly_what_is_wrong(
+    lines: tuple[str, ...], expected: str
+) -> None:
+    assert problems(exercise(*lines)) == [f"r.yaml:{expected}"]
+
+
+def test_an_unknown_breathing_field_gets_a_suggestion() -> None:
+    assert problems(exercise("breathe: {in_seconds: 4, out_second: 6, breaths: 3}")) == [
+        "r.yaml:4:14: exercises[0].breathe: missing required field 'out_seconds'",
+        "r.yaml:4:30: exercises[0].breathe.out_second: unknown field; did you mean 'out_seconds'?",
     ]

@@ -24,10 +24,12 @@ from coach.plan import (
     layout,
     plan_size,
 )
-from coach.routine import Exercise, Routine
-from coach.tones import tone_seconds
+from coach.routine import Breathing, Exercise, Routine
+from coach.tones import NOTES, TONE_NAMES, tone_seconds
 from coach.voice import estimate_seconds
 from tests.conftest import exercise, routine
+
+TIME_LEFT = ("Halfway.", "10 seconds left.", "10 seconds.")
 
 
 def plan_of(*exercises, tones: bool = False, **kw) -> Plan:
@@ -110,7 +112,7 @@ def test_bare_side_names_are_spoken_as_sides() -> None:
     texts = [c.text for s in plan.steps for c in s.cues]
     assert "Start with the right side." in texts
     assert "Switch sides. Left side." in texts
-    assert "Next: left side, rep 2 of 2." in texts
+    assert "Next: left side, rep 2 of 2, the last one." in texts
 
 
 def test_after_set_is_said_in_the_set_rest_with_a_preview() -> None:
@@ -230,7 +232,7 @@ def test_rest_previews_what_comes_next_and_counts_in() -> None:
     rest = only(plan, "rest")[1]
     assert cues(rest) == [
         (0.0, "Release. Rest."),
-        (1.15, "Next: left leg, rep 3 of 3."),
+        (1.15, "Next: left leg, rep 3 of 3, the last one."),
         (7.0, "3"),
         (8.0, "2"),
         (9.0, "1"),
@@ -238,9 +240,9 @@ def test_rest_previews_what_comes_next_and_counts_in() -> None:
 
 
 def test_a_short_rest_drops_the_preview_not_the_countdown() -> None:
-    rest = only(plan_of(exercise("A", seconds=5.0, reps=2, rest_seconds=4.0)), "rest")[0]
+    rest = only(plan_of(exercise("A", seconds=5.0, reps=3, rest_seconds=4.0)), "rest")[0]
     assert [c.text for c in rest.cues] == ["Release. Rest.", "3", "2", "1"]
-    assert [c.text for c in rest.dropped] == ["Next: rep 2 of 2."]
+    assert [c.text for c in rest.dropped] == ["Next: rep 2 of 3."]
 
 
 def test_start_word_beats_the_countdown_in_a_tiny_hold() -> None:
@@ -396,7 +398,7 @@ def test_a_routine_can_turn_tones_off() -> None:
 
 # -- the size of a plan -------------------------------------------------------------------
 
-TIMED = ("ready", "hold", "activity", "rest")
+TIMED = ("ready", "hold", "activity", "rest", "breathe")
 
 
 def _variants() -> list[Exercise]:
@@ -470,4 +472,187 @@ def test_a_routine_of_years_is_refused_before_a_step_is_built() -> None:
     assert caught.value.problems == [
         "years.yaml: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
         "got 8,019,800:00:00 and 8,040,002 steps"
+    ]
+
+
+# -- paced breathing -----------------------------------------------------------------
+
+
+def _breaths(in_seconds: float = 4.0, out_seconds: float = 6.0, breaths: int = 3) -> Breathing:
+    return Breathing(in_seconds, out_seconds, breaths)
+
+
+def test_a_breathe_exercise_cues_fall_exactly_on_every_breath() -> None:
+    plan = plan_of(
+        exercise("Breathe", kind="breathe", seconds=30.0, breathing=_breaths(4.0, 6.0, 3))
+    )
+    (step,) = only(plan, "breathe")
+    assert step.duration_seconds == 30.0
+    assert cues(step) == [
+        (0.0, "Breathe in."),
+        (4.0, "And out."),
+        (10.0, "Breathe in."),
+        (14.0, "And out."),
+        (20.0, "Breathe in."),
+        (24.0, "And out."),
+    ]
+    assert step.dropped == ()
+    assert [s.kind for s in plan.steps] == ["announce", "announce", "breathe", "finish"]
+    assert_no_overlap(plan)
+
+
+def test_breathe_after_follows_every_side_of_every_set() -> None:
+    plan = plan_of(
+        exercise(
+            "A",
+            seconds=5.0,
+            sides=("right leg", "left leg"),
+            sets=2,
+            ready=0.0,
+            breathe_after=_breaths(3.0, 5.0, 2),
+        )
+    )
+    shape = [(s.kind, s.set, s.side) for s in plan.steps if s.kind in ("hold", "breathe")]
+    assert shape == [
+        ("hold", 1, "right leg"),
+        ("breathe", 1, "right leg"),
+        ("hold", 1, "left leg"),
+        ("breathe", 1, "left leg"),
+        ("hold", 2, "right leg"),
+        ("breathe", 2, "right leg"),
+        ("hold", 2, "left leg"),
+        ("breathe", 2, "left leg"),
+    ]
+    first = plan.steps.index(only(plan, "breathe")[0])
+    # The stop word and a word to begin come first, so the first breath keeps its time.
+    assert [c.text for c in plan.steps[first - 1].cues] == [
+        "Release.",
+        "Now breathe slowly with me.",
+    ]
+    assert cues(plan.steps[first]) == [
+        (0.0, "Breathe in."),
+        (3.0, "And out."),
+        (8.0, "Breathe in."),
+        (11.0, "And out."),
+    ]
+    assert plan.steps[first].duration_seconds == 16.0
+    assert_no_overlap(plan)
+
+
+def test_breathing_too_fast_for_the_words_keeps_the_in_breaths() -> None:
+    slow_voice: Callable[[str], float] = lambda text: 2.5  # noqa: E731
+    r = routine(exercise("B", kind="breathe", seconds=8.0, breathing=_breaths(2.0, 2.0, 2)))
+    (step,) = only(compile_plan(r, slow_voice, tones=False), "breathe")
+    assert [c.text for c in step.cues] == ["Breathe in.", "Breathe in."]
+    assert [c.text for c in step.dropped] == ["And out.", "And out."]
+
+
+def test_plan_size_counts_breathing_exactly() -> None:
+    variants = [
+        exercise("A", kind="breathe", seconds=20.0, breathing=_breaths(4.0, 6.0, 2), reps=2),
+        exercise("B", seconds=5.0, sides=("l", "r"), sets=3, breathe_after=_breaths()),
+        exercise("C", kind="activity", seconds=9.0, sets=2, set_rest_seconds=5.0,
+                 breathe_after=_breaths(2.0, 3.0, 1), after_set="Good."),
+        exercise("D", kind="button", seconds=None, reps=2, breathe_after=_breaths()),
+    ]  # fmt: skip
+    r = routine(*variants)
+    plan = compile_plan(r, estimate_seconds)
+    size = plan_size(r)
+    assert size.steps == len(plan.steps)
+    timed = sum(s.duration_seconds or 0.0 for s in plan.steps if s.kind in TIMED)
+    assert size.timed_seconds == pytest.approx(timed)
+
+
+# -- calm exercises ------------------------------------------------------------------
+
+
+def test_a_calm_activity_says_no_digits_and_comes_back_softly() -> None:
+    plan = plan_of(exercise("Rest", kind="activity", seconds=60.0, calm=True), tones=True)
+    (step,) = only(plan, "activity")
+    assert [(c.offset_seconds, c.text, c.tone) for c in step.cues] == [
+        (0.0, "Begin.", "start"),
+        (54.0, "Slowly come back.", "soft"),
+    ]
+    # The end is marked gently: no "Time." after it.
+    assert plan.steps[-1].cues[0].text.startswith("Well done.")
+
+
+def test_calm_steps_say_no_digits_anywhere_in_them() -> None:
+    plan = plan_of(
+        exercise("Massage", kind="activity", seconds=45.0, reps=3, rest_seconds=15.0, calm=True),
+        exercise("Hold", seconds=30.0, reps=2, sides=("left", "right"), calm=True),
+    )
+    said = [c.text for s in plan.steps if s.kind != "announce" and s.kind != "finish"
+            for c in s.cues]  # fmt: skip
+    assert said and not [t for t in said if any(ch.isdigit() for ch in t)]
+    assert "Halfway." not in said and "10 seconds left." not in said
+    assert said.count("Slowly come back.") == 3 + 4
+    assert_no_overlap(plan)
+
+
+def test_a_calm_step_too_short_for_a_gentle_end_says_it_halfway() -> None:
+    (step,) = only(plan_of(exercise("R", kind="activity", seconds=8.0, calm=True)), "activity")
+    assert cues(step) == [(0.0, "Begin."), (4.0, "Slowly come back.")]
+
+
+def test_the_soft_tone_is_gentle_and_short() -> None:
+    assert "soft" in TONE_NAMES
+    assert max(frequency for frequency, _ in NOTES["soft"]) < 500
+    assert tone_seconds("soft") < 1.0
+
+
+# -- how much is counted -------------------------------------------------------------
+
+
+def test_halfway_and_ten_seconds_left_are_never_said_at_one_moment() -> None:
+    for seconds in range(1, 121):
+        hold = only(plan_of(exercise("A", seconds=float(seconds))), "hold")[0]
+        marks = [c.offset_seconds for c in hold.cues if c.text in TIME_LEFT]
+        assert all(b - a > 2.0 for a, b in itertools.pairwise(marks)), seconds
+
+
+def test_a_twenty_second_hold_says_ten_seconds_left_once_and_no_halfway() -> None:
+    hold = only(plan_of(exercise("A", seconds=20.0)), "hold")[0]
+    assert [c.text for c in hold.cues] == ["Hold.", "10 seconds left.", "3", "2", "1"]
+
+
+def test_count_end_says_only_the_countdown_at_the_end_of_holds() -> None:
+    r = routine(
+        exercise("A", seconds=40.0, reps=2, rest_seconds=10.0, ready=5.0),
+        exercise("B", kind="activity", seconds=30.0),
+    )
+    plan = compile_plan(r, estimate_seconds, tones=False, count="end")
+    holds = only(plan, "hold")
+    assert [c.text for c in holds[0].cues] == ["Hold.", "3", "2", "1"]
+    for step in [*only(plan, "ready"), *only(plan, "rest"), *only(plan, "activity")]:
+        assert not [c for c in step.cues if c.priority == Priority.COUNT], step.kind
+        assert not [c for c in step.cues if c.text in TIME_LEFT], step.kind
+    # The default counts everything, as before.
+    everything = compile_plan(r, estimate_seconds, tones=False)
+    assert [c.text for c in only(everything, "hold")[0].cues] == [
+        "Hold.", "Halfway.", "10 seconds left.", "3", "2", "1",
+    ]  # fmt: skip
+
+
+def test_last_one_is_said_in_the_rest_before_the_final_rep() -> None:
+    plan = plan_of(exercise("A", seconds=10.0, reps=3, rest_seconds=10.0))
+    rests = only(plan, "rest")
+    assert "Next: rep 2 of 3." in [c.text for c in rests[0].cues]
+    assert "Next: rep 3 of 3, the last one." in [c.text for c in rests[1].cues]
+
+
+def test_last_one_falls_back_to_its_short_form_in_a_short_rest() -> None:
+    rest = only(plan_of(exercise("A", seconds=10.0, reps=2, rest_seconds=6.0)), "rest")[0]
+    assert "Last one." in [c.text for c in rest.cues]
+
+
+def test_last_one_starts_the_final_rep_when_there_is_no_rest() -> None:
+    plan = plan_of(
+        exercise("A", seconds=10.0, reps=2, rest_seconds=0.0),
+        exercise("B", kind="button", seconds=None, reps=2),
+    )
+    assert [h.cues[0].text for h in only(plan, "hold")] == ["Hold.", "Release. Last one. Hold."]
+    assert [w.cues[0].text for w in only(plan, "wait")] == [
+        "Rep 1 of 2. Press the button when you are done.",
+        "Last one. Rep 2 of 2. Press the button when you are done.",
     ]

@@ -72,7 +72,7 @@ def _objects(node: object) -> Iterator[dict[str, Any]]:
 
 def test_every_object_is_closed_and_every_property_documented(schema: dict[str, Any]) -> None:
     objects = list(_objects(schema))
-    assert len(objects) == 3  # the routine, an exercise, the defaults
+    assert len(objects) == 4  # the routine, an exercise, the defaults, paced breathing
     for each in objects:
         assert each["additionalProperties"] is False
         assert each["title"] and each["description"]
@@ -156,6 +156,31 @@ BAD = {
     "empty side": exercise("until: button", "sides: ['']"),
     "blank side": exercise("until: button", "sides: [' ']"),
     "side not text": exercise("until: button", "sides: [1]"),
+    "breathe not a mapping": exercise("breathe: 5"),
+    "breathe in low": exercise("breathe: {in_seconds: 1.5, out_seconds: 6, breaths: 5}"),
+    "breathe out high": exercise("breathe: {in_seconds: 4, out_seconds: 11, breaths: 5}"),
+    "breaths low": exercise("breathe: {in_seconds: 4, out_seconds: 6, breaths: 0}"),
+    "breaths high": exercise("breathe: {in_seconds: 4, out_seconds: 6, breaths: 21}"),
+    "breaths not whole": exercise("breathe: {in_seconds: 4, out_seconds: 6, breaths: 2.5}"),
+    "breathe missing a field": exercise("breathe: {in_seconds: 4, out_seconds: 6}"),
+    "breathe unknown field": exercise(
+        "breathe: {in_seconds: 4, out_seconds: 6, breaths: 3, hold: 2}"
+    ),
+    "breathe and hold": exercise(
+        "hold_seconds: 5", "breathe: {in_seconds: 4, out_seconds: 6, breaths: 3}"
+    ),
+    "breathe and until": exercise(
+        "until: button", "breathe: {in_seconds: 4, out_seconds: 6, breaths: 3}"
+    ),
+    "breathe_after in text": exercise("hold_seconds: 5", "breathe_after: three breaths"),
+    "breathe_after out low": exercise(
+        "hold_seconds: 5", "breathe_after: {in_seconds: 4, out_seconds: 1, breaths: 3}"
+    ),
+    "breathe_after in defaults, bad": (
+        "name: R\ndefaults: {breathe_after: {in_seconds: 4}}\n" + EXERCISES
+    ),
+    "calm not a switch": exercise("duration_seconds: 30", "calm: 'yes'"),
+    "calm in defaults, not a switch": "name: R\ndefaults: {calm: 1}\n" + EXERCISES,
 }
 
 
@@ -173,6 +198,17 @@ GOOD = {
     "literal braces": exercise("until: button", "instructions: 'Say {{hi}} {rep}}}'"),
     "bounds": exercise("hold_seconds: 3600", "rest_seconds: 0", "ready: 0", "sets: 4", "reps: 1"),
     "count bounds": exercise("hold_seconds: 1", "rest_seconds: 0", "ready: 0", "sets: 100"),
+    "breathe low": exercise("breathe: {in_seconds: 2, out_seconds: 2, breaths: 1}"),
+    "breathe high": exercise("breathe: {in_seconds: 10, out_seconds: 9.5, breaths: 20}"),
+    "breathe from defaults": (
+        "name: R\ndefaults: {breathe: {in_seconds: 4, out_seconds: 6, breaths: 5}}\n"
+        "exercises: [{name: E}]\n"
+    ),
+    "breathe_after and calm": exercise(
+        "hold_seconds: 20",
+        "calm: true",
+        "breathe_after: {in_seconds: 4, out_seconds: 6, breaths: 3}",
+    ),
 }
 
 

@@ -37,7 +37,7 @@ def test_whole_transcript_of_a_small_routine() -> None:
         (11.25, "say", "1"),
         (12.25, "step", "rest"),
         (12.25, "say", "Release. Rest."),
-        (13.4, "say", "Next: rep 2 of 2."),
+        (13.4, "say", "Next: rep 2 of 2, the last one."),
         (17.25, "say", "3"),
         (18.25, "say", "2"),
         (19.25, "say", "1"),

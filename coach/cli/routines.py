@@ -82,7 +82,7 @@ def preview(
     loaded = load_routine_from(settings.library, routine)
     voice = make_voice(settings, None, warn, loaded, instant=instant, plays=False)
     try:
-        plan = settle_plan(loaded, voice, settings.tones)
+        plan = settle_plan(loaded, voice, settings.tones, count=settings.count)
     finally:
         voice.close()
     if as_json:

@@ -72,7 +72,7 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     try:
         for name, routine in loaded:
             started = time.perf_counter()
-            count = prerender([routine], voice, settings.tones)
+            count = prerender([routine], voice, settings.tones, count=settings.count)
             took = time.perf_counter() - started
             more = f", {count.failed} failed" if count.failed else ""
             click.echo(

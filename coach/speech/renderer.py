@@ -128,7 +128,7 @@ class Renderer:
             self._ready.pop(phrase, None)
             return None
         wanted = self._playable_path(phrase)
-        if wanted is None or (self.speech and self.speech_seconds(phrase[0]) is None):
+        if wanted is None or (self.speech and phrase[0] and self.speech_seconds(phrase[0]) is None):
             return None  # the plan needs the words' own length too: render them again
         found = self.cache.find(wanted)
         if found is None:
@@ -249,7 +249,7 @@ class Renderer:
         text, tone = phrase
         if self.write_error is not None and not self._writable():
             raise self.write_error  # still cannot write: not worth rendering for nothing
-        if self.speech:
+        if self.speech and text:
             speech = self.cache.speech_path(text)
             found = self.cache.find(speech)
             if found is None:
@@ -310,7 +310,7 @@ class Renderer:
 
     def _playable_path(self, phrase: Phrase) -> Path | None:
         text, tone = phrase
-        if self.speech:
+        if self.speech and text:
             return self.cache.playable_path(text, tone, self.volume)
         if tone is not None:
             return self.cache.playable_path(None, tone, self.volume)

@@ -225,20 +225,23 @@ def engine_phrases(tones: bool) -> list[Phrase]:
     return said
 
 
-def settle_plan(routine: Routine, voice: Voice, tones: bool, render: bool = True) -> Plan:
+def settle_plan(
+    routine: Routine, voice: Voice, tones: bool, render: bool = True, *, count: str = "all"
+) -> Plan:
     """Compile with real phrase lengths: render what is missing and compile again.
 
     Real lengths can change the plan's own text (a cue shortened to fit, the
     minutes in the summary), so this repeats until nothing new is needed.
     With ``render=False`` it compiles once with the lengths known now.
+    ``count`` is the setting of that name (see :func:`~coach.plan.compile_plan`).
     """
-    plan = compile_plan(routine, voice.duration, tones)
+    plan = compile_plan(routine, voice.duration, tones, count)
     if not render:
         return plan
     for _ in range(4):
         if not voice.render(all_phrases(plan, tones)):
             break
-        plan = compile_plan(routine, voice.duration, tones)
+        plan = compile_plan(routine, voice.duration, tones, count)
     return plan
 
 
@@ -248,6 +251,8 @@ def start_session(
     tones: bool,
     instant: bool,
     post_plan: Callable[[Plan], None],
+    *,
+    count: str = "all",
 ) -> Plan:
     """The plan a session starts with; renders the rest in plan order in the background.
 
@@ -258,8 +263,8 @@ def start_session(
     thread), for every step not begun yet.
     """
     if instant:
-        return settle_plan(routine, voice, tones)
-    plan = compile_plan(routine, voice.duration, tones)
+        return settle_plan(routine, voice, tones, count=count)
+    plan = compile_plan(routine, voice.duration, tones, count)
     wanted = all_phrases(plan, tones)
     if not voice.missing(wanted):
         return plan
@@ -267,14 +272,20 @@ def start_session(
     voice.prepare(wanted, soon=True)
 
     def settle() -> None:
-        post_plan(settle_plan(routine, voice, tones))
+        post_plan(settle_plan(routine, voice, tones, count=count))
 
     threading.Thread(target=settle, name="coach-settle", daemon=True).start()
-    return compile_plan(routine, voice.duration, tones)
+    return compile_plan(routine, voice.duration, tones, count)
 
 
 def warm_up(
-    voice: Voice, first: Iterable[Phrase], routines: Sequence[Routine], tones: bool, instant: bool
+    voice: Voice,
+    first: Iterable[Phrase],
+    routines: Sequence[Routine],
+    tones: bool,
+    instant: bool,
+    *,
+    count: str = "all",
 ) -> None:
     """Fill the cache for the device: ``first`` (the menu), what the runtime says, then routines.
 
@@ -283,13 +294,13 @@ def warm_up(
     """
     wanted = [*first, *engine_phrases(tones)]
     for routine in routines:
-        wanted += compile_plan(routine, voice.duration, tones).phrases()
+        wanted += compile_plan(routine, voice.duration, tones, count).phrases()
     if not instant:
         voice.prepare(wanted)
         return
     voice.render(wanted)
     for routine in routines:
-        settle_plan(routine, voice, tones)
+        settle_plan(routine, voice, tones, count=count)
 
 
 def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:
@@ -307,13 +318,15 @@ class PrerenderCount:
     failed: int
 
 
-def prerender(routines: Iterable[Routine], voice: SpeechVoice, tones: bool) -> PrerenderCount:
+def prerender(
+    routines: Iterable[Routine], voice: SpeechVoice, tones: bool, *, count: str = "all"
+) -> PrerenderCount:
     """Fill the cache for ``routines``; returns what each of their phrases came to."""
     renderer = voice.renderer
     made_before = set(renderer.made)
     total: set[Phrase] = set()
     for routine in routines:
-        plan = settle_plan(routine, voice, tones)
+        plan = settle_plan(routine, voice, tones, count=count)
         total.update(all_phrases(plan, tones))
     failed = set(renderer.missing(total))
     rendered = len((total & renderer.made) - made_before - failed)
