@@ -7,6 +7,7 @@
 #
 # Needs the judge's venv (JUDGE_PYTHON, default /tmp/judge-venv/bin/python)
 # and Piper for the piper rows. One judge at a time: it takes every core.
+# ENGINES and ROUTINES (space-separated) measure fewer.
 # Prints one line per routine and engine: overall WER, phrases, words;
 # the judge's whole JSON is kept in OUT/ENGINE-ROUTINE.json.
 set -eu
@@ -16,8 +17,8 @@ python=${PYTHON:-python3}
 judge_python=${JUDGE_PYTHON:-/tmp/judge-venv/bin/python}
 judge=${JUDGE:-$here/../shared/tools/speech-judge/judge.py}
 mkdir -p "$out"
-for engine in pyttsx3 piper; do
-  for routine in hip-piriformis pinched-nerve-leg quick-demo; do
+for engine in ${ENGINES:-pyttsx3 piper}; do
+  for routine in ${ROUTINES:-hip-piriformis pinched-nerve-leg quick-demo}; do
     dir="$out/$engine-$routine"
     PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" COACH_CACHE_DIR="$out/cache" \
       "$python" -m coach speech-cache export "$routine" "$dir" --force --speech "$engine" >/dev/null

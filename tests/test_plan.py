@@ -161,7 +161,7 @@ def test_activity_and_button_exercises() -> None:
     )
     activity = only(plan, "activity")[0]
     assert cues(activity) == [
-        (0.0, "Begin."),
+        (0.0, "Begin now."),
         (30.0, "Halfway."),
         (50.0, "10 seconds left."),
         (57.0, "3"),
@@ -194,7 +194,7 @@ def test_ready_zero_starts_the_hold_at_once() -> None:
 def test_a_20_second_hold() -> None:
     hold = only(plan_of(exercise("A", seconds=20.0)), "hold")[0]
     assert cues(hold) == [
-        (0.0, "Hold."),
+        (0.0, "Hold still."),
         (10.0, "10 seconds left."),
         (17.0, "3"),
         (18.0, "2"),
@@ -217,7 +217,7 @@ def test_a_40_second_hold_also_says_halfway() -> None:
 
 def test_short_holds_have_no_time_left_cue() -> None:
     hold = only(plan_of(exercise("A", seconds=19.0)), "hold")[0]
-    assert [t for _, t in cues(hold)] == ["Hold.", "3", "2", "1"]
+    assert [t for _, t in cues(hold)] == ["Hold still.", "3", "2", "1"]
 
 
 def test_ready_counts_in_with_3_2_1() -> None:
@@ -245,7 +245,7 @@ def test_a_short_rest_drops_the_preview_not_the_countdown() -> None:
 
 def test_start_word_beats_the_countdown_in_a_tiny_hold() -> None:
     hold = only(plan_of(exercise("A", seconds=2.0)), "hold")[0]
-    assert [c.text for c in hold.cues] == ["Hold.", "1"]
+    assert [c.text for c in hold.cues] == ["Hold still.", "1"]
 
 
 def test_a_long_cue_is_shortened_before_it_is_dropped() -> None:
@@ -349,7 +349,7 @@ def test_plan_phrases_are_distinct_and_in_order() -> None:
     phrases = plan.phrases()
     assert len(phrases) == len(set(phrases))
     assert phrases[0] == ("Test.", None)
-    assert ("Hold.", "start") in phrases and ("3", None) in phrases
+    assert ("Hold still.", "start") in phrases and ("3", None) in phrases
 
 
 # -- tones ------------------------------------------------------------------------------
@@ -363,13 +363,13 @@ def test_tones_mark_start_end_and_the_end_of_a_set() -> None:
     )  # fmt: skip
     toned = [(s.kind, s.side, c.text, c.tone) for s in plan.steps for c in s.cues if c.tone]
     per_set = [
-        ("hold", "right", "Hold.", "start"),
+        ("hold", "right", "Hold still.", "start"),
         ("rest", "right", "Release. Rest.", "end"),
-        ("hold", "right", "Hold.", "start"),
+        ("hold", "right", "Hold still.", "start"),
         ("announce", "left", "Release.", "end"),
-        ("hold", "left", "Hold.", "start"),
+        ("hold", "left", "Hold still.", "start"),
         ("rest", "left", "Release. Rest.", "end"),
-        ("hold", "left", "Hold.", "start"),
+        ("hold", "left", "Hold still.", "start"),
     ]
     assert toned == [
         *per_set,
@@ -383,7 +383,7 @@ def test_a_tone_counts_in_the_length_of_its_cue() -> None:
     hold = only(plan_of(exercise("A", seconds=20.0), tones=True), "hold")[0]
     start = hold.cues[0]
     assert start.duration_seconds == pytest.approx(
-        tone_seconds("start") + estimate_seconds("Hold.")
+        tone_seconds("start") + estimate_seconds("Hold still.")
     )
     assert_no_overlap(plan_of(exercise("A", seconds=4.0, reps=3, rest_seconds=2.0), tones=True))
 
