@@ -124,7 +124,7 @@ def test_stop_in_the_menu_repeats_it_and_long_walks_the_library() -> None:
     assert [o.split(",")[0] for o in offers] == [
         "Ready. Pinched nerve in the leg",
         "Quick demo",
-        "Hip and piriformis relief",  # the library wraps around
+        "Hip and seat relief",  # the library wraps around
         "Pinched nerve in the leg",
         "Ready. Pinched nerve in the leg",  # stop repeats the menu, greeting and all
     ]
