@@ -16,6 +16,7 @@ from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
 from coach.menu import Choice, MenuMode, menu_text
+from coach.phrases import Phrase
 from coach.plan import Plan
 from coach.rig import Rig
 from coach.routine import Routine
@@ -91,20 +92,20 @@ class Device:
         """Fill the cache for every routine, the first on offer first; every menu line first."""
         order = self.choices[self.index :] + self.choices[: self.index]
         routines = [choice.routine for choice in order]
-        plans = [self._plan(routine) for routine in routines]
-        lines = [
-            (menu_text(routine, plan, greeting), None)
-            for routine, plan in zip(routines, plans)
+        voice, instant = self.rig.voice, self.rig.options.instant
+        lines = self._menu_lines(routines)
+        warm_up(voice, lines, routines, self.rig.tones, instant, count=self.rig.count)
+        if instant:
+            # With every length real, a routine's minutes may have moved: the
+            # menu says those, so have them ready too.
+            voice.render(self._menu_lines(routines))
+
+    def _menu_lines(self, routines: list[Routine]) -> list[Phrase]:
+        return [
+            (menu_text(routine, self._plan(routine), greeting), None)
+            for routine in routines
             for greeting in (True, False)
         ]
-        warm_up(
-            self.rig.voice,
-            lines,
-            routines,
-            self.rig.tones,
-            self.rig.options.instant,
-            count=self.rig.count,
-        )
 
     def status_line(self) -> str:
         """What the terminal's status line shows: the session's progress, or the menu."""

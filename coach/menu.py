@@ -87,7 +87,7 @@ class MenuMode(Mode):
             self._offer(greeting=True)
 
     def held(self, crossed: Threshold) -> str:
-        """What a held button says: "Next." at the long threshold, "Menu." at the stop one."""
+        """What a held button says: "Next routine." (long), "Repeat the menu." (stop)."""
         return phrases.MENU_NEXT if crossed == "long" else phrases.MENU_REPEAT
 
     def gesture(self, gesture: Gesture) -> None:

@@ -11,9 +11,9 @@ from coach.tones import ToneName
 #: What a voice is asked to say: the words and the tone before them, if any.
 Phrase = tuple[str, "ToneName | None"]
 
-HOLD = "Hold."
+HOLD = "Hold still."
 RELEASE = "Release."
-BEGIN = "Begin."
+BEGIN = "Begin now."
 TIME_UP = "Time."
 REST = "Rest."
 GET_READY = "Get ready."
@@ -30,16 +30,16 @@ BREATHE_WITH_ME = "Now breathe slowly with me."
 COME_BACK = "Slowly come back."
 LAST_ONE = "Last one."
 
-PAUSED = "Paused. Press to resume."
+PAUSED = "We are paused. Press the button to go on."
 RESUMING = "Resuming."
 SESSION_ENDED = "Session ended."
-THRESHOLD_LONG = "Skip."
+THRESHOLD_LONG = "Skipping."
 THRESHOLD_STOP = "Stop."
 READY_TO_START = "Press the button to start."
 READY = "Ready."
 MENU_HINT = "Press to start, hold to choose another."
-MENU_NEXT = "Next."
-MENU_REPEAT = "Menu."
+MENU_NEXT = "Next routine."
+MENU_REPEAT = "Repeat the menu."
 
 #: Said during pauses and threshold crossings; rendered ahead like plan cues.
 ENGINE_PHRASES = (

@@ -65,7 +65,7 @@ def test_a_calm_rest_says_no_digits_and_eases_back_before_its_end() -> None:
     start = next(t for t, kind in run.steps() if kind == "activity")
     end = next(t for t, kind in run.steps() if kind == "finish")
     said = [(round(t - start, 3), text) for t, text in run.said() if start <= t < end]
-    assert said == [(0.0, "Begin."), (54.0, "Slowly come back.")]
+    assert said == [(0.0, "Begin now."), (54.0, "Slowly come back.")]
     assert end - start == 60.0
 
 

@@ -207,11 +207,11 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
     code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues")
     assert code == 0
     lines = [line.strip() for line in out.splitlines()]
-    assert "+  0.0  (start tone) Hold." in lines
+    assert "+  0.0  (start tone) Hold still." in lines
     assert "+  0.0  (end tone) Release. Rest." in lines
     assert "(dropped: no room) Next: rep 2 of 2, the last one." in lines
     code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues", "--no-tones")
-    assert "+  0.0  Hold." in [line.strip() for line in out.splitlines()]
+    assert "+  0.0  Hold still." in [line.strip() for line in out.splitlines()]
 
 
 # -- every error, through the real entry point ------------------------------------------

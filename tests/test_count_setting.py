@@ -38,7 +38,7 @@ def test_count_tones_ticks_instead_of_each_digit() -> None:
     # Everything else is said as with count: all.
     hold = next(s for s in plan.steps if s.kind == "hold")
     assert [(c.offset_seconds, c.text) for c in hold.cues] == [
-        (0.0, "Hold."), (20.0, "Halfway."), (30.0, "10 seconds left."),
+        (0.0, "Hold still."), (20.0, "Halfway."), (30.0, "10 seconds left."),
         (37.0, ""), (38.0, ""), (39.0, ""),
     ]  # fmt: skip
 

@@ -88,7 +88,7 @@ def test_a_whole_day_of_the_device() -> None:
         "Ready. Pinched nerve in the leg, gentle relief, 13 minutes. "
         "Press to start, hold to choose another.",
     )
-    assert (8.0, "Next.") in said
+    assert (8.0, "Next routine.") in said
     assert (8.2, "Quick demo, 1 minute. Press to start, hold to choose another.") in said
     steps = kinds(events, "step", "kind")
     assert steps[0] == (12.1, "announce")
@@ -124,7 +124,7 @@ def test_stop_in_the_menu_repeats_it_and_long_walks_the_library() -> None:
     assert [o.split(",")[0] for o in offers] == [
         "Ready. Pinched nerve in the leg",
         "Quick demo",
-        "Hip and piriformis relief",  # the library wraps around
+        "Hip and seat relief",  # the library wraps around
         "Pinched nerve in the leg",
         "Ready. Pinched nerve in the leg",  # stop repeats the menu, greeting and all
     ]
@@ -209,4 +209,4 @@ def test_with_real_speech_nothing_is_rendered_late(tmp_path: Path) -> None:
     Device(rig, Library()).run()
     assert voice.late_renders == 0
     said = [e.data["text"] for e in events if e.type == "say"]
-    assert "Next." in said and "Session ended." in said
+    assert "Next routine." in said and "Session ended." in said

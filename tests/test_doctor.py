@@ -112,7 +112,7 @@ def test_every_check_passes_with_simulated_pins_speech_and_a_player(home: Path) 
     assert report.detail("settings") == f"{home / 'config.yaml'}: not found (defaults)"
     assert report.detail("speech").startswith("pyttsx3|")
     program = Path(sys.executable).name
-    assert report.detail("audio") == f"a 0.33 s tone played on the default sound device ({program})"
+    assert report.detail("audio") == f"a 0.50 s tone played on the default sound device ({program})"
     assert report.detail("routines") == "3 routines load; default: pinched-nerve-leg"
     # The test phrase was rendered into the configured cache, not found there.
     assert len(list((home / "cache").glob("*.wav"))) == 1

@@ -163,7 +163,7 @@ def test_activity_and_button_exercises() -> None:
     )
     activity = only(plan, "activity")[0]
     assert cues(activity) == [
-        (0.0, "Begin."),
+        (0.0, "Begin now."),
         (30.0, "Halfway."),
         (50.0, "10 seconds left."),
         (57.0, "3"),
@@ -196,7 +196,7 @@ def test_ready_zero_starts_the_hold_at_once() -> None:
 def test_a_20_second_hold() -> None:
     hold = only(plan_of(exercise("A", seconds=20.0)), "hold")[0]
     assert cues(hold) == [
-        (0.0, "Hold."),
+        (0.0, "Hold still."),
         (10.0, "10 seconds left."),
         (17.0, "3"),
         (18.0, "2"),
@@ -219,7 +219,7 @@ def test_a_40_second_hold_also_says_halfway() -> None:
 
 def test_short_holds_have_no_time_left_cue() -> None:
     hold = only(plan_of(exercise("A", seconds=19.0)), "hold")[0]
-    assert [t for _, t in cues(hold)] == ["Hold.", "3", "2", "1"]
+    assert [t for _, t in cues(hold)] == ["Hold still.", "3", "2", "1"]
 
 
 def test_ready_counts_in_with_3_2_1() -> None:
@@ -247,7 +247,7 @@ def test_a_short_rest_drops_the_preview_not_the_countdown() -> None:
 
 def test_start_word_beats_the_countdown_in_a_tiny_hold() -> None:
     hold = only(plan_of(exercise("A", seconds=2.0)), "hold")[0]
-    assert [c.text for c in hold.cues] == ["Hold.", "1"]
+    assert [c.text for c in hold.cues] == ["Hold still.", "1"]
 
 
 def test_a_long_cue_is_shortened_before_it_is_dropped() -> None:
@@ -351,7 +351,7 @@ def test_plan_phrases_are_distinct_and_in_order() -> None:
     phrases = plan.phrases()
     assert len(phrases) == len(set(phrases))
     assert phrases[0] == ("Test.", None)
-    assert ("Hold.", "start") in phrases and ("3", None) in phrases
+    assert ("Hold still.", "start") in phrases and ("3", None) in phrases
 
 
 # -- tones ------------------------------------------------------------------------------
@@ -365,13 +365,13 @@ def test_tones_mark_start_end_and_the_end_of_a_set() -> None:
     )  # fmt: skip
     toned = [(s.kind, s.side, c.text, c.tone) for s in plan.steps for c in s.cues if c.tone]
     per_set = [
-        ("hold", "right", "Hold.", "start"),
+        ("hold", "right", "Hold still.", "start"),
         ("rest", "right", "Release. Rest.", "end"),
-        ("hold", "right", "Hold.", "start"),
+        ("hold", "right", "Hold still.", "start"),
         ("announce", "left", "Release.", "end"),
-        ("hold", "left", "Hold.", "start"),
+        ("hold", "left", "Hold still.", "start"),
         ("rest", "left", "Release. Rest.", "end"),
-        ("hold", "left", "Hold.", "start"),
+        ("hold", "left", "Hold still.", "start"),
     ]
     assert toned == [
         *per_set,
@@ -385,7 +385,7 @@ def test_a_tone_counts_in_the_length_of_its_cue() -> None:
     hold = only(plan_of(exercise("A", seconds=20.0), tones=True), "hold")[0]
     start = hold.cues[0]
     assert start.duration_seconds == pytest.approx(
-        tone_seconds("start") + estimate_seconds("Hold.")
+        tone_seconds("start") + estimate_seconds("Hold still.")
     )
     assert_no_overlap(plan_of(exercise("A", seconds=4.0, reps=3, rest_seconds=2.0), tones=True))
 
@@ -570,7 +570,7 @@ def test_a_calm_activity_says_no_digits_and_comes_back_softly() -> None:
     plan = plan_of(exercise("Rest", kind="activity", seconds=60.0, calm=True), tones=True)
     (step,) = only(plan, "activity")
     assert [(c.offset_seconds, c.text, c.tone) for c in step.cues] == [
-        (0.0, "Begin.", "start"),
+        (0.0, "Begin now.", "start"),
         (54.0, "Slowly come back.", "soft"),
     ]
     # The end is marked gently: no "Time." after it.
@@ -592,7 +592,7 @@ def test_calm_steps_say_no_digits_anywhere_in_them() -> None:
 
 def test_a_calm_step_too_short_for_a_gentle_end_says_it_halfway() -> None:
     (step,) = only(plan_of(exercise("R", kind="activity", seconds=8.0, calm=True)), "activity")
-    assert cues(step) == [(0.0, "Begin."), (4.0, "Slowly come back.")]
+    assert cues(step) == [(0.0, "Begin now."), (4.0, "Slowly come back.")]
 
 
 def test_the_soft_tone_is_gentle_and_short() -> None:
@@ -613,7 +613,7 @@ def test_halfway_and_ten_seconds_left_are_never_said_at_one_moment() -> None:
 
 def test_a_twenty_second_hold_says_ten_seconds_left_once_and_no_halfway() -> None:
     hold = only(plan_of(exercise("A", seconds=20.0)), "hold")[0]
-    assert [c.text for c in hold.cues] == ["Hold.", "10 seconds left.", "3", "2", "1"]
+    assert [c.text for c in hold.cues] == ["Hold still.", "10 seconds left.", "3", "2", "1"]
 
 
 def test_count_end_says_only_the_countdown_at_the_end_of_holds() -> None:
@@ -623,14 +623,14 @@ def test_count_end_says_only_the_countdown_at_the_end_of_holds() -> None:
     )
     plan = compile_plan(r, estimate_seconds, tones=False, count="end")
     holds = only(plan, "hold")
-    assert [c.text for c in holds[0].cues] == ["Hold.", "3", "2", "1"]
+    assert [c.text for c in holds[0].cues] == ["Hold still.", "3", "2", "1"]
     for step in [*only(plan, "ready"), *only(plan, "rest"), *only(plan, "activity")]:
         assert not [c for c in step.cues if c.priority == Priority.COUNT], step.kind
         assert not [c for c in step.cues if c.text in TIME_LEFT], step.kind
     # The default counts everything, as before.
     everything = compile_plan(r, estimate_seconds, tones=False)
     assert [c.text for c in only(everything, "hold")[0].cues] == [
-        "Hold.", "Halfway.", "10 seconds left.", "3", "2", "1",
+        "Hold still.", "Halfway.", "10 seconds left.", "3", "2", "1",
     ]  # fmt: skip
 
 
@@ -651,7 +651,10 @@ def test_last_one_starts_the_final_rep_when_there_is_no_rest() -> None:
         exercise("A", seconds=10.0, reps=2, rest_seconds=0.0),
         exercise("B", kind="button", seconds=None, reps=2),
     )
-    assert [h.cues[0].text for h in only(plan, "hold")] == ["Hold.", "Release. Last one. Hold."]
+    assert [h.cues[0].text for h in only(plan, "hold")] == [
+        "Hold still.",
+        "Release. Last one. Hold still.",
+    ]
     assert [w.cues[0].text for w in only(plan, "wait")] == [
         "Rep 1 of 2. Press the button when you are done.",
         "Last one. Rep 2 of 2. Press the button when you are done.",

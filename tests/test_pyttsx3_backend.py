@@ -10,7 +10,7 @@ import pytest
 from coach.errors import SpeechUnavailable
 from coach.settings import Settings
 from coach.speech import wavfile
-from coach.speech.pyttsx3_backend import Pyttsx3Backend
+from coach.speech.pyttsx3_backend import DEFAULT_VOICE, WORD_GAP, Pyttsx3Backend
 
 
 def peak(path: Path) -> int:
@@ -47,7 +47,7 @@ def test_identity_changes_with_what_changes_the_sound() -> None:
             base,
             Settings.from_values(rate=200),
             Settings.from_values(volume=0.5),
-            Settings.from_values(voice="gmw/en-us"),
+            Settings.from_values(voice="gmw/en"),
         )
     }
     assert len(ids) == 4
@@ -62,3 +62,10 @@ def test_voices_are_listed(backend: Pyttsx3Backend) -> None:
     ids = {v.id for v in backend.voices()}
     assert backend.voice in ids
     assert len(ids) > 10
+
+
+def test_the_default_voice_is_american_english_with_gaps_between_words() -> None:
+    # Measured as the better understood (README, Speech); ids differ in case by release.
+    b = Pyttsx3Backend(Settings.from_values())
+    assert b.voice.casefold() == DEFAULT_VOICE.casefold()
+    assert b.identity().endswith(f"|gap={WORD_GAP}")

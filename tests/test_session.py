@@ -31,7 +31,7 @@ def test_whole_transcript_of_a_small_routine() -> None:
         (5.25, "say", "2"),
         (6.25, "say", "1"),
         (7.25, "step", "hold"),
-        (7.25, "say", "Hold."),
+        (7.25, "say", "Hold still."),
         (9.25, "say", "3"),
         (10.25, "say", "2"),
         (11.25, "say", "1"),
@@ -42,7 +42,7 @@ def test_whole_transcript_of_a_small_routine() -> None:
         (18.25, "say", "2"),
         (19.25, "say", "1"),
         (20.25, "step", "hold"),
-        (20.25, "say", "Hold."),
+        (20.25, "say", "Hold still."),
         (22.25, "say", "3"),
         (23.25, "say", "2"),
         (24.25, "say", "1"),
@@ -128,12 +128,12 @@ def test_pause_keeps_the_remaining_time_exactly() -> None:
     # Speech stopped at the pause, "paused" said, then the lead-in and the hold word.
     assert pressed in run.voice.stops
     said = run.said()
-    i = said.index((pressed, "Paused. Press to resume."))
+    i = said.index((pressed, "We are paused. Press the button to go on."))
     assert said[i + 1 : i + 5] == [
         (resumed, "Resuming."),
         (resumed + 1.0, "2"),
         (resumed + 2.0, "1"),
-        (resumed + 3.0, "Hold."),
+        (resumed + 3.0, "Hold still."),
     ]
 
 
@@ -254,7 +254,7 @@ def test_idle_waits_for_a_press_to_start() -> None:
     assert run.states()[:2] == [(0.0, "idle"), (10.1, "running")]
     assert run.steps()[0] == (10.1, "announce")
     assert run.said()[0] == (0.0, "Press the button to start.")
-    assert "Skip." not in [text for _, text in run.said()]
+    assert "Skipping." not in [text for _, text in run.said()]
 
 
 def test_idle_stop_ends_without_starting() -> None:
@@ -313,14 +313,14 @@ def test_crossing_thresholds_is_announced_at_once() -> None:
     run.edge_at(12.5, False)
     run.go()
     said = run.said()
-    assert (9.0, "Skip.") in said
+    assert (9.0, "Skipping.") in said
     assert (11.0, "Stop.") in said
     assert run.states()[-1] == (12.5, "stopped")
 
 
 @pytest.mark.parametrize("gesture", ["long", "stop"])
 def test_a_held_button_holds_the_session_still_until_it_is_let_go(gesture: Gesture) -> None:
-    # Held from 10.0 (inside the first hold, which runs 7.25 to 12.25): "Skip." at
+    # Held from 10.0 (inside the first hold, which runs 7.25 to 12.25): "Skipping." at
     # 11.0, then no countdown digit cuts it off and no step starts until the release.
     run = make_run(TINY)
     hold = run.runtime.gestures.thresholds.nominal_hold_seconds(gesture)
@@ -328,7 +328,7 @@ def test_a_held_button_holds_the_session_still_until_it_is_let_go(gesture: Gestu
     run.go()
     release = 10.0 + hold
     said = run.said()
-    assert (11.0, "Skip.") in said
+    assert (11.0, "Skipping.") in said
     assert [text for t, text in said if 11.0 < t < release] == (
         ["Stop."] if gesture == "stop" else []
     )
@@ -362,7 +362,7 @@ def test_thresholds_are_settings() -> None:
     run.edge_at(8.6, False)
     run.go()
     assert run.of("gesture")[0] == {"t": 8.6, "type": "gesture", "gesture": "long"}
-    assert (8.5, "Skip.") in run.said()
+    assert (8.5, "Skipping.") in run.said()
 
 
 def test_bounce_is_ignored() -> None:
@@ -400,12 +400,12 @@ def test_resume_word_is_left_out_when_the_countdown_is_too_close() -> None:
 def test_tones_reach_the_voice_and_the_transcript() -> None:
     run = make_run(TINY, tones=True)
     run.go()
-    hold_start = next(e for e in run.events if e.type == "say" and e.data["text"] == "Hold.")
+    hold_start = next(e for e in run.events if e.type == "say" and e.data["text"] == "Hold still.")
     assert hold_start.to_json()["tone"] == "start"
     assert [(s.text, s.tone) for s in run.voice.said if s.tone] == [
-        ("Hold.", "start"),
+        ("Hold still.", "start"),
         ("Release. Rest.", "end"),
-        ("Hold.", "start"),
+        ("Hold still.", "start"),
         ("Release.", "set_end"),
     ]
 
@@ -415,7 +415,7 @@ def test_threshold_words_come_with_a_tick() -> None:
     run.edge_at(8.0, True)
     run.edge_at(9.5, False)
     run.go()
-    assert ("Skip.", "tick") in [(s.text, s.tone) for s in run.voice.said]
+    assert ("Skipping.", "tick") in [(s.text, s.tone) for s in run.voice.said]
 
 
 def test_a_new_plan_applies_to_the_steps_not_begun() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -12,7 +13,13 @@ from coach.errors import CoachError
 from coach.settings import Settings, keys, settings_options
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.cachefolder import CacheStats
-from coach.speech.setup import load_backend, prerender, say_once, speaking_voice
+from coach.speech.setup import (
+    export_phrases,
+    load_backend,
+    prerender,
+    say_once,
+    speaking_voice,
+)
 from coach.yamltree import printable
 
 
@@ -101,6 +108,49 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     click.echo(f"cache: {cache.home}")
     if failed:
         raise CoachError(f"{failed} phrase(s) could not be rendered")
+
+
+@speech_cache.command("export")
+@click.argument("routine")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into FOLDER even if it holds files already.")
+@settings_options(*keys("speech", "routines"))
+def export_cmd(routine: str, folder: Path, force: bool, settings: Settings) -> None:
+    """Write every phrase ROUTINE may say as FOLDER/0001.wav, ... and FOLDER/index.json.
+
+    The phrases are those a session would say with the same speech settings:
+    the plan's cues, then what is said outside it (pauses, the held button),
+    each once, in the order first said, as the player would get them (lead-in
+    and tone included). index.json is a list of {"file", "text", "seconds"}.
+    For listening tests, such as the speech judge in the README's Speech part.
+    FOLDER is made if need be; one that holds files is refused without --force.
+    """
+    if settings.engine() == "text":
+        raise click.UsageError(
+            "the text voice has nothing to export; choose --speech pyttsx3 or piper"
+        )
+    if not settings.speak:
+        raise click.UsageError("with --no-speak there are no words to export")
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise click.UsageError(
+            f"{printable(str(folder))} is not empty; choose an empty folder, or --force"
+        )
+    loaded = load_routine_from(settings.library, routine)
+    voice = speaking_voice(settings, warn, plays=False)
+    try:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            where = printable(str(folder))
+            raise CoachError(f"cannot make {where}: {exc.strerror or exc}") from exc
+        written = export_phrases(loaded, voice, settings.tones, folder)
+    finally:
+        voice.close()
+    seconds = sum(e.seconds for e in written)
+    click.echo(
+        f"{printable(routine)}: {len(written)} phrases ({seconds:.1f} s) "
+        f"in {printable(str(folder))}, listed in index.json"
+    )
 
 
 @speech_cache.command("clear")

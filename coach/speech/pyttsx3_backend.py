@@ -26,8 +26,22 @@ from coach.settings import Settings
 from coach.speech import wavfile
 from coach.speech.backend import VoiceInfo
 
-#: The voice used when none is named: plain English as eSpeak NG ships it.
-DEFAULT_VOICE = "gmw/en"
+#: The voice used when none is named: American English. Measured with the
+#: speech judge (an offline Whisper listener, see the README) on the bundled
+#: routines, it is understood better than eSpeak's British default: 16.7 %
+#: of words misheard against 22.7 % on the default routine, at the same rate.
+DEFAULT_VOICE = "gmw/en-US"
+#: Older eSpeak NG releases name it so; the British voice comes after them.
+DEFAULT_VOICE_FALLBACKS = ("en-us", "gmw/en", "en", "english")
+#: Silence added between words, in eSpeak's unit of 10 ms at the normal rate.
+#: Words run together less, so short words survive a small speaker: the
+#: judge misheard 10 % of words with 50 ms against 16.7 % with none, at the
+#: same 160 words a minute. The rate is left alone, since every estimate of
+#: a phrase's length counts with it (coach.voice.WORDS_PER_MINUTE); the real
+#: lengths, gaps included, are what the plan is laid out with.
+WORD_GAP = 5
+#: eSpeak NG's parameter number for the gap between words (espeakWORDGAP).
+_WORDGAP_PARAMETER = 7
 INSTALL_HINT = (
     "on Raspberry Pi OS or Debian: sudo apt install espeak-ng "
     "(on x86_64 and aarch64, reinstalling voice-coach brings it with espeakng-loader)"
@@ -116,9 +130,9 @@ class Pyttsx3Backend:
                 )
             return by_folded[wanted.casefold()]
         # ... and in form ("gmw/en" against "en").
-        for candidate in (DEFAULT_VOICE, "en", "english"):
-            if candidate in by_folded:
-                return by_folded[candidate]
+        for candidate in (DEFAULT_VOICE, *DEFAULT_VOICE_FALLBACKS):
+            if candidate.casefold() in by_folded:
+                return by_folded[candidate.casefold()]
         english = [v for v in known if v.rsplit("/", 1)[-1].startswith("en")]
         if not english:
             found = len(known)
@@ -129,9 +143,9 @@ class Pyttsx3Backend:
         return english[0]
 
     def identity(self) -> str:
-        """The engine, the eSpeak NG voice id, the rate and the volume."""
+        """The engine, the eSpeak NG voice id, the rate, the volume and the gap between words."""
         s = self.settings
-        return f"pyttsx3|{self.voice}|{s.rate}|{s.volume:g}"
+        return f"pyttsx3|{self.voice}|{s.rate}|{s.volume:g}|gap={WORD_GAP}"
 
     def render(self, text: str, path: Path) -> None:
         """Synthesise under a process-wide lock (eSpeak's settings are global); write atomically.
@@ -147,6 +161,7 @@ class Pyttsx3Backend:
             espeak.SetParameter(espeak.RATE, self.settings.rate, 0)
             # eSpeak's own scale: 0 to 200, where 100 is normal.
             espeak.SetParameter(espeak.VOLUME, round(self.settings.volume * 100), 0)
+            espeak.SetParameter(_WORDGAP_PARAMETER, WORD_GAP, 0)
             chunks.clear()
             if espeak.Synth(text, flags=espeak.CHARS_UTF8) != espeak.EE_OK:
                 raise SpeechUnavailable(f"eSpeak NG could not say {text!r}")

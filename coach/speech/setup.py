@@ -12,6 +12,8 @@ costs nothing.
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -331,3 +333,46 @@ def prerender(
     failed = set(renderer.missing(total))
     rendered = len((total & renderer.made) - made_before - failed)
     return PrerenderCount(len(total), rendered, len(total) - rendered - len(failed), len(failed))
+
+
+@dataclass(frozen=True)
+class ExportedPhrase:
+    """One phrase written by :func:`export_phrases`: its file's name, its words, its length."""
+
+    file: str
+    text: str
+    seconds: float
+
+
+def export_phrases(
+    routine: Routine, voice: SpeechVoice, tones: bool, folder: Path
+) -> list[ExportedPhrase]:
+    """Write every phrase a session of ``routine`` may say as ``folder/0001.wav``, ... .
+
+    The phrases are those :func:`all_phrases` gives for the settled plan, in
+    the order first said; each file is the one the player would get (lead-in,
+    tone and speech), and ``folder/index.json`` lists them. ``folder`` must
+    exist; numbered WAV files and an index.json already in it are replaced,
+    so what is left there is this export alone.
+
+    :raises HardwareError: when a phrase cannot be rendered.
+    """
+    plan = settle_plan(routine, voice, tones)
+    wanted = all_phrases(plan, tones)
+    voice.render(wanted)
+    renderer = voice.renderer
+    for old in [*folder.glob("[0-9][0-9][0-9][0-9].wav"), folder / "index.json"]:
+        if old.is_file() and not old.is_symlink():
+            old.unlink()
+    written: list[ExportedPhrase] = []
+    for number, phrase in enumerate(wanted, start=1):
+        path = renderer.ready(phrase)
+        if path is None:
+            why = renderer.engine_error or renderer.write_error or "the engine gave nothing"
+            raise HardwareError(f"could not render {phrase[0]!r}: {why}")
+        name = f"{number:04d}.wav"
+        shutil.copyfile(path, folder / name)
+        written.append(ExportedPhrase(name, phrase[0], round(wavfile.seconds(folder / name), 3)))
+    index = [{"file": e.file, "text": e.text, "seconds": e.seconds} for e in written]
+    (folder / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+    return written
