@@ -80,7 +80,7 @@ def test_no_two_time_marks_at_one_moment_in_any_hold() -> None:
 def test_the_default_routine_breathes_after_each_leg_and_rests_calmly() -> None:
     r = load_routine(ROOT / "routines" / "pinched-nerve-leg.yaml")
     by_name = {ex.name: ex for ex in r.exercises}
-    balance = by_name["One-legged balance stretch"]
+    balance = by_name["Standing balance stretch"]
     assert balance.breathe_after == Breathing(4.0, 6.0, 3)
     assert "breath" not in balance.after_set
     assert [ex.name for ex in r.exercises if ex.calm] == [
@@ -96,3 +96,18 @@ def test_the_default_routine_breathes_after_each_leg_and_rests_calmly() -> None:
             step.kind != "announce"
         ):
             assert not [c for c in step.cues if any(ch.isdigit() for ch in c.text)]
+
+
+def test_the_default_routine_is_safe_for_a_weak_or_numb_leg() -> None:
+    r = load_routine(ROOT / "routines" / "pinched-nerve-leg.yaml")
+    by_name = {ex.name: ex for ex in r.exercises}
+    balance = by_name["Standing balance stretch"]
+    # One hand on the support: the pose no longer asks for the other arm out front.
+    assert "keep that hand on it" in balance.instructions
+    assert "up to twenty seconds" in balance.instructions
+    assert "lower your leg early if you wobble" in balance.instructions
+    for name in ("Standing balance stretch", "Seated forward reach"):
+        assert "Ease off if tingling runs down your leg." in by_name[name].instructions
+        assert by_name[name].ready == "button"  # getting up, or down to the floor
+    for sign in ("bladder or bowels", "numb between your legs", "a leg is"):
+        assert sign in r.safety

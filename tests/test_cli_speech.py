@@ -131,7 +131,16 @@ def damage(cache: Path, count: int = 3) -> None:
         ["speech-cache", "prerender", "quick-demo"],
         ["run", "quick-demo", "--instant", "--speech", "pyttsx3", "--transcript", "-"],
         ["preview", "quick-demo", "--speech", "pyttsx3", "--cues"],
-        ["device", "--instant", "--speech", "pyttsx3", "--press-at", "1:press"],
+        [
+            "device",
+            "--instant",
+            "--speech",
+            "pyttsx3",
+            "--press-at",
+            "1:press",
+            "--default-routine",
+            "quick-demo",
+        ],
     ],
     ids=["prerender", "run", "preview", "device"],
 )
