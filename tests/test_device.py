@@ -85,7 +85,7 @@ def test_a_whole_day_of_the_device() -> None:
     said = kinds(events, "say", "text")
     assert said[0] == (
         0.0,
-        "Ready. Pinched nerve in the leg, gentle relief, 13 minutes. "
+        "Ready. Gentle relief for a pinched nerve in the leg, 13 minutes. "
         "Press to start, hold to choose another.",
     )
     assert (8.0, "Next routine.") in said
@@ -122,11 +122,12 @@ def test_stop_in_the_menu_repeats_it_and_long_walks_the_library() -> None:
     Device(rig, Library()).run()
     offers = [text for _, text in kinds(events, "say", "text") if "Press to start" in text]
     assert [o.split(",")[0] for o in offers] == [
-        "Ready. Pinched nerve in the leg",
+        "Ready. Gentle relief for a pinched nerve in the leg",
         "Quick demo",
         "Hip and seat relief",  # the library wraps around
-        "Pinched nerve in the leg",
-        "Ready. Pinched nerve in the leg",  # stop repeats the menu, greeting and all
+        "Gentle relief for a pinched nerve in the leg",
+        # Stop repeats the menu, greeting and all.
+        "Ready. Gentle relief for a pinched nerve in the leg",
     ]
     assert kinds(events, "state", "state") == [(0.0, "idle")]
 
