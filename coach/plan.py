@@ -60,6 +60,7 @@ class Cue:
     :param priority: what it gives way to, or wins over, where cues collide.
     :param duration_seconds: how long its tone and words take together.
     :param tone: the tone before the words; default none.
+    :param reason: why it was dropped, for a cue that did not fit; default none.
     """
 
     offset_seconds: float
@@ -68,6 +69,8 @@ class Cue:
     #: Tone and speech together.
     duration_seconds: float
     tone: ToneName | None = None
+    #: Why a dropped cue was left out; ``None`` for a placed one.
+    reason: str | None = None
 
     @property
     def end_seconds(self) -> float:
@@ -82,7 +85,13 @@ class Cue:
             "tone": self.tone,
             "priority": self.priority.name.lower(),
             "duration_seconds": round(self.duration_seconds, 3),
+            **({} if self.reason is None else {"reason": self.reason}),
         }
+
+
+#: Why a cue was dropped: no gap held it, or a digit of its countdown had none.
+NO_ROOM = "no room"
+NO_ROOM_FOR_COUNTDOWN = "no room for a whole countdown"
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,11 @@ class Step:
     def until_button(self) -> bool:
         """True when the step lasts until the button is pressed."""
         return self.duration_seconds is None
+
+    @property
+    def lost_countdown(self) -> bool:
+        """True when its 3-2-1 was dropped for lack of room."""
+        return any(c.reason == NO_ROOM_FOR_COUNTDOWN for c in self.dropped)
 
     def to_json(self, start_seconds: float) -> dict[str, Any]:
         """The step as ``coach preview --json`` prints it, starting at ``start_seconds``."""
@@ -272,21 +286,51 @@ def layout(
 
     Higher priorities are placed first; among equals, earlier offsets first.
     A cue that collides tries its short text, then (if movable) the first
-    later gap that holds it, and is dropped when nothing fits.
+    later gap that holds it, and is dropped when nothing fits. The countdown
+    digits are one group: a "2, 1" without its "3" misleads, so when any digit
+    has no room all of them are dropped.
     """
     placed: list[Cue] = []
     dropped: list[Cue] = []
     limit = float("inf") if duration is None else duration
-    for d in sorted(drafts, key=lambda d: (-d.priority, d.offset)):
+    ordered = sorted(drafts, key=lambda d: (-d.priority, d.offset))
+    count = [d for d in ordered if d.priority == Priority.COUNT]
+    for d in ordered:
+        if d.priority == Priority.COUNT:
+            if d is count[0]:
+                _place_countdown(count, placed, dropped, limit, durations)
+            continue
         cue = _fit(d, placed, limit, durations)
         if cue is None:
-            length = durations(d.text) + tone_seconds(d.tone)
-            dropped.append(Cue(d.offset, d.text, d.priority, length, d.tone))
+            dropped.append(_dropped(d, durations, NO_ROOM))
         else:
             placed.append(cue)
     placed.sort(key=lambda c: c.offset_seconds)
     dropped.sort(key=lambda c: c.offset_seconds)
     return placed, dropped
+
+
+def _place_countdown(
+    digits: list[Draft],
+    placed: list[Cue],
+    dropped: list[Cue],
+    limit: float,
+    durations: Durations,
+) -> None:
+    """Place every digit of a countdown, or none of them."""
+    cues: list[Cue] = []
+    for d in digits:
+        cue = _fit(d, placed + cues, limit, durations)
+        if cue is None:
+            dropped.extend(_dropped(x, durations, NO_ROOM_FOR_COUNTDOWN) for x in digits)
+            return
+        cues.append(cue)
+    placed.extend(cues)
+
+
+def _dropped(d: Draft, durations: Durations, reason: str) -> Cue:
+    length = durations(d.text) + tone_seconds(d.tone)
+    return Cue(d.offset, d.text, d.priority, length, d.tone, reason)
 
 
 def _fit(d: Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
@@ -389,10 +433,11 @@ class _Compiler:
         **where: Any,
     ) -> None:
         if self.carry:
-            lead = f"{self.carry} {lead}"
+            lead = f"{self.carry} {lead}".strip()
             lead_tone = lead_tone or self.carry_tone
             self.carry = None
-        drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
+        if lead:
+            drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
         cues, dropped = layout(drafts, duration, self.durations)
         self.steps.append(
             Step(
@@ -435,14 +480,11 @@ class _Compiler:
             if ex.ready == "button":
                 self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
             else:
-                self._timed(
-                    "ready",
-                    float(ex.ready),
-                    phrases.GET_READY,
-                    _countdown(float(ex.ready)),
-                    ex,
-                    **where,
-                )
+                # "Get ready." is said only where it leaves room for a whole
+                # 3-2-1: in a 3 s lead-in the countdown alone gets the person ready.
+                drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO)]
+                drafts += _countdown(float(ex.ready))
+                self._timed("ready", float(ex.ready), "", drafts, ex, **where)
         for rep in range(1, ex.reps + 1):
             self._work(ex, dict(where, rep=rep), ends_set=last_side and rep == ex.reps)
             if rep < ex.reps and ex.rest_seconds > 0:
@@ -522,10 +564,9 @@ class _Compiler:
 
 
 def _countdown(duration: float) -> list[Draft]:
+    """3-2-1 ending as the step ends; :func:`layout` places all three or none."""
     return [
-        Draft(duration - n, word, Priority.COUNT)
-        for n, word in zip((3, 2, 1), phrases.COUNTDOWN)
-        if duration - n > 0
+        Draft(duration - n, word, Priority.COUNT) for n, word in zip((3, 2, 1), phrases.COUNTDOWN)
     ]
 
 

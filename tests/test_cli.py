@@ -47,6 +47,21 @@ def test_validate_all_bundled_routines() -> None:
     assert len([line for line in out.splitlines() if line.startswith("ok  ")]) == 3
 
 
+def test_validate_warns_where_a_countdown_cannot_fit_and_exits_0(tmp_path: Path) -> None:
+    short = tmp_path / "short.yaml"
+    short.write_text(
+        "name: Short\nexercises:\n  - name: Reach\n    hold_seconds: 5\n    reps: 2\n"
+        "    rest_seconds: 4\n  - name: Sit\n    hold_seconds: 20\n"
+    )
+    code, out, err = invoke("validate", str(short))
+    assert code == 0
+    assert out.startswith("ok  ")
+    assert err == (
+        f"coach: {short}: Reach: no room for a whole 3-2-1 countdown in some steps; "
+        "it is left out there (see 'coach preview --cues')\n"
+    )
+
+
 def test_validate_reports_file_line_column_and_exits_3(tmp_path: Path) -> None:
     bad = tmp_path / "legs.yaml"
     bad.write_text(BAD)
@@ -209,7 +224,12 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
     lines = [line.strip() for line in out.splitlines()]
     assert "+  0.0  (start tone) Hold." in lines
     assert "+  0.0  (end tone) Release. Rest." in lines
-    assert "(dropped: no room) Next: rep 2 of 2." in lines
+    assert "(dropped: no room) Get ready." in lines  # a 3 s lead-in is a whole 3-2-1
+    assert [line.split()[-1] for line in lines if line[:2] == "+ "][2:5] == ["3", "2", "1"]
+    lost = "(dropped: no room for a whole countdown)"
+    assert [f"{lost} {digit}" for digit in ("3", "2", "1")] == [
+        line for line in lines if line.startswith(lost)
+    ]
     code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues", "--no-tones")
     assert "+  0.0  Hold." in [line.strip() for line in out.splitlines()]
 

@@ -60,7 +60,7 @@ def test_text_voice_prints_with_session_times() -> None:
     assert lines[:3] == [
         "[00:00.0] Tiny.",
         "[00:01.4] Exercise 1 of 1: Reach.",
-        "[00:04.2] Get ready.",
+        "[00:04.2] 3",
     ]
 
 

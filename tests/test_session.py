@@ -27,7 +27,7 @@ def test_whole_transcript_of_a_small_routine() -> None:
         (1.375, "step", "announce"),
         (1.375, "say", "Exercise 1 of 1: Reach."),
         (4.25, "step", "ready"),
-        (4.25, "say", "Get ready."),
+        (4.25, "say", "3"),
         (5.25, "say", "2"),
         (6.25, "say", "1"),
         (7.25, "step", "hold"),

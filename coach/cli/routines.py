@@ -12,6 +12,7 @@ from coach.errors import CoachError, RoutineError
 from coach.loader import load_routine
 from coach.plan import compile_plan
 from coach.preview import clock, render_plan, table
+from coach.routine import Routine
 from coach.settings import Settings, keys, settings_options
 from coach.speech.setup import make_voice, settle_plan
 from coach.voice import TextVoice
@@ -61,8 +62,20 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
             problems.extend(exc.problems)
             continue
         click.echo(f"ok  {printable(str(path))}  ({len(routine.exercises)} exercises)")
+        for name in countdowns_lost(routine, settings.tones):
+            warn(
+                f"{printable(str(path))}: {printable(name)}: no room for a whole 3-2-1 "
+                "countdown in some steps; it is left out there (see 'coach preview --cues')"
+            )
     if problems:
         raise RoutineError(problems)
+
+
+def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
+    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths."""
+    plan = compile_plan(routine, TextVoice().duration, tones)
+    lost = {s.exercise for s in plan.steps if s.exercise and s.lost_countdown}
+    return [ex.name for ex in routine.exercises if ex.name in lost]
 
 
 @click.command()
