@@ -10,12 +10,12 @@ presses are used up in the menu.
 
 from __future__ import annotations
 
-from coach import phrases
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
 from coach.menu import Choice, MenuMode, menu_text
+from coach.phrases import Phrase
 from coach.plan import Plan
 from coach.rig import Rig
 from coach.routine import Routine
@@ -76,10 +76,10 @@ class Device:
         return mode
 
     def _after_session(self, session: SessionMode) -> Mode:
-        # Let "Session ended." or the summary be heard before the menu speaks.
+        # Let the closing words or the summary be heard before the menu speaks.
         delay = MENU_AFTER_SESSION_SECONDS
-        if session.state == "stopped":
-            delay += self.rig.voice.duration(phrases.SESSION_ENDED)
+        if session.closing is not None:
+            delay += self.rig.voice.duration(session.closing)
         return self.menu(delay)
 
     def _plan(self, routine: Routine) -> Plan:
@@ -89,13 +89,24 @@ class Device:
         """Fill the cache for every routine, the first on offer first; every menu line first."""
         order = self.choices[self.index :] + self.choices[: self.index]
         routines = [choice.routine for choice in order]
-        plans = [self._plan(routine) for routine in routines]
-        lines = [
-            (menu_text(routine, plan, greeting), None)
-            for routine, plan in zip(routines, plans)
+        voice = self.rig.voice
+        warm_up(
+            voice, self._menu_lines(routines), routines, self.rig.tones, self.rig.options.instant
+        )
+        # Real phrase lengths can move a routine's minutes: the menu says the settled figure.
+        settled = self._menu_lines(routines)
+        if self.rig.options.instant:
+            voice.render(settled)
+        else:
+            voice.prepare(settled)
+
+    def _menu_lines(self, routines: list[Routine]) -> list[Phrase]:
+        """Every line the menu may say for ``routines``, with their minutes as known now."""
+        return [
+            (menu_text(routine, self._plan(routine), greeting), None)
+            for routine in routines
             for greeting in (True, False)
         ]
-        warm_up(self.rig.voice, lines, routines, self.rig.tones, self.rig.options.instant)
 
     def status_line(self) -> str:
         """What the terminal's status line shows: the session's progress, or the menu."""

@@ -46,6 +46,7 @@ class Priority(IntEnum):
     INFO = 2  # "10 seconds left", "halfway", instructions
     COUNT = 3  # the spoken 3-2-1
     KEY = 4  # start and stop words, titles: never dropped for a lower priority
+    SUMMARY = 5  # what was done, said as the session finishes: the session rewrites it
 
 
 _Part = tuple[str, Priority, "ToneName | None"]
@@ -110,6 +111,7 @@ class Step:
     :param sets: sets of the exercise; default none.
     :param dropped: cues that did not fit; default none.
     :param resume_text: said as the step goes on after a pause, if there is room; default none.
+    :param number: which exercise of the routine it belongs to, from 1; default none.
     """
 
     kind: StepKind
@@ -126,6 +128,8 @@ class Step:
     dropped: tuple[Cue, ...] = ()
     #: Said when the step continues after a pause, if there is room.
     resume_text: str | None = None
+    #: Which exercise of the routine it belongs to, from 1; ``None`` outside them.
+    number: int | None = None
 
     @property
     def until_button(self) -> bool:
@@ -389,6 +393,8 @@ class _Compiler:
     #: the start of the next step.
     carry: str | None = None
     carry_tone: ToneName | None = None
+    #: The number of the exercise being compiled, from 1.
+    number: int | None = None
 
     def _tone(self, name: ToneName) -> ToneName | None:
         return name if self.tones else None
@@ -419,7 +425,8 @@ class _Compiler:
             spoken.insert(0, (self.carry, Priority.KEY, self.carry_tone))
             self.carry = None
         cues = sequential(spoken, self.durations)
-        self.steps.append(Step(kind, speech_length(cues), cues, ex.name if ex else None, **where))
+        name, number = (ex.name, self.number) if ex else (None, None)
+        self.steps.append(Step(kind, speech_length(cues), cues, name, number=number, **where))
 
     def _timed(
         self,
@@ -447,11 +454,13 @@ class _Compiler:
                 ex.name,
                 dropped=tuple(dropped),
                 resume_text=resume_text,
+                number=self.number,
                 **where,
             )
         )
 
     def _exercise(self, ex: Exercise, index: int, count: int) -> None:
+        self.number = index
         sides: tuple[str | None, ...] = ex.sides or (None,)
         first = _values(ex, rep=1, set_=1, side=sides[0])
         parts = [(f"Exercise {index} of {count}: {phrases.sentence(ex.name)}", Priority.KEY)]
@@ -555,10 +564,10 @@ class _Compiler:
         r = self.routine
         done = sum(s.duration_seconds or 0.0 for s in self.steps)
         count = len(r.exercises)
-        noun = "exercise" if count == 1 else "exercises"
+        # The plan says a whole run; the session says what was done instead.
         parts = [
             (f"Well done. That was {phrases.sentence(r.name)}", Priority.KEY),
-            (f"{count} {noun} in {phrases.minutes_text(done)}.", Priority.INFO),
+            (phrases.summary_text(count, count, done), Priority.SUMMARY),
         ]
         self._announce(parts, None, kind="finish")
 
