@@ -71,7 +71,7 @@ class Device:
         """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
         routine = self.choices[index].routine
-        mode = SessionMode(self._plan(routine), after=self._after_session)
+        mode = self.rig.session_mode(self._plan(routine), after=self._after_session)
         self.rig.start_speech(routine, mode)
         return mode
 

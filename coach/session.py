@@ -43,6 +43,8 @@ PAUSE_END_MINUTES = 20.0
 #: a long wait is not nagged at.
 REMINDER_FIRST_SECONDS = 30.0
 REMINDER_GAPS = ((300.0, 60.0), (900.0, 120.0), (math.inf, 300.0))
+#: The stop words a step carries over from the hold or activity before it.
+STOP_WORDS = (phrases.RELEASE, phrases.TIME_UP)
 #: Steps where a long press skips the whole exercise, not just the step.
 EXERCISE_SKIP_STEPS = ("announce", "ready")
 #: Deadlines this close count as due (float sums of step lengths).
@@ -65,6 +67,10 @@ def resume_lead_in(
 ) -> float:
     """The lead-in after a resume: the words, a breath, then a whole 3-2-1."""
     return words_seconds + RESUME_WORDS_GAP_SECONDS + countdown_seconds
+
+
+def _is_three(cue: Cue) -> bool:
+    return cue.priority == Priority.COUNT and cue.text == phrases.COUNTDOWN[0]
 
 
 def where_text(step: Step, seconds_left: float | None, again: bool = False) -> str:
@@ -241,10 +247,15 @@ class SessionMode(Mode):
         step = self.plan.steps[self._index]
         if gesture == "long" or (gesture == "press" and step.until_button):
             voice.stop()
+            # Nothing was being held in an announcement or a lead-in: no "Release." then.
+            quiet = step.kind in EXERCISE_SKIP_STEPS
             following = self._after_exercise() if gesture == "long" else None
             if self.state == "paused":
                 self._set_state("running")
-            self._enter(self._index + 1 if following is None else following, start=self._now())
+            if following is None:
+                self._enter(self._index + 1, start=self._now())
+            else:
+                self._enter(following, start=self._now(), quiet_carry=quiet)
         elif self.state == "running":
             self._pause()
         elif self.state == "paused":
@@ -269,7 +280,10 @@ class SessionMode(Mode):
         self._set_state("running")
         self._enter(0, start=self._now())
 
-    def _enter(self, index: int, start: float) -> None:
+    def _enter(self, index: int, start: float, quiet_carry: bool = False) -> None:
+        """Start step ``index`` at ``start``; ``quiet_carry`` leaves out a stop word
+        ("Release.") carried over from a step that was skipped before it began.
+        """
         self._agenda.clear()
         self._lead_in_end = float("-inf")
         self._stop_waiting()
@@ -294,7 +308,15 @@ class SessionMode(Mode):
             sets=step.sets,
             duration_seconds=step.duration_seconds,
         )
-        for cue in step.cues:
+        cues = step.cues
+        if quiet_carry and len(cues) > 1 and cues[0].text in STOP_WORDS:
+            # The step begins as if its next words were due now.
+            start -= cues[1].offset_seconds
+            self._step_start = start
+            if self._step_end is not None:
+                self._step_end -= cues[1].offset_seconds
+            cues = cues[1:]
+        for cue in cues:
             self._schedule(start + cue.offset_seconds, self._text(cue), cue.tone)
         if step.kind == "finish":
             self._step_end = self._finish_end(step, start)
@@ -362,9 +384,7 @@ class SessionMode(Mode):
         the lead-in has just counted, and a "2, 1" after it would mislead.
         """
         upcoming = [c for c in step.cues if c.offset_seconds >= elapsed]
-        if not any(
-            c.priority == Priority.COUNT and c.text == phrases.COUNTDOWN[0] for c in upcoming
-        ):
+        if not any(_is_three(c) and c.offset_seconds > elapsed + DUE_EPSILON for c in upcoming):
             upcoming = [c for c in upcoming if c.priority != Priority.COUNT]
         if step.resume_text:
             # Say the step's word again ("Hold.") if it fits before the next cue.

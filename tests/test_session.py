@@ -6,10 +6,12 @@ import itertools
 
 import pytest
 
+from coach import phrases
 from coach.gestures import GESTURES, Gesture, Thresholds
+from coach.routine import Routine
 from coach.session import resume_lead_in
 from coach.voice import estimate_seconds
-from tests.conftest import exercise, make_run, routine
+from tests.conftest import Run, exercise, make_run, routine
 
 TINY = routine(exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0), name="Tiny")
 #: The TextVoice-like estimate the recording voice uses.
@@ -468,3 +470,159 @@ def test_a_new_plan_applies_to_the_steps_not_begun() -> None:
     ended_at, state = run.states()[-1]
     assert state == "finished"
     assert ended_at == pytest.approx(25.25 + finish.duration_seconds)
+
+
+# -- whole countdowns, where we are, reminders, skipping exercises, endings --------------
+
+HOLD20 = routine(exercise("Balance stretch", seconds=20.0, sides=("right leg",), reps=3), name="B")
+
+
+def test_resume_says_exercise_side_rep_and_time_left_then_a_whole_countdown() -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 8.9, "press")  # paused 9 s in: 11 s left
+    run.gesture_at(hold_at + 40.0, "press")
+    run.go()
+    resumed = hold_at + 40.1
+    words = "Balance stretch, right leg, rep 1 of 3, 11 seconds left."
+    go_on = resumed + lead_in(words)
+    after = [(t, text) for t, text in run.said() if t >= resumed][:5]
+    assert after == [
+        (resumed, words),
+        (pytest.approx(go_on - 3), "3"),
+        (pytest.approx(go_on - 2), "2"),
+        (pytest.approx(go_on - 1), "1"),
+        (pytest.approx(go_on), "Hold."),
+    ]
+
+
+@pytest.mark.parametrize("into", [17.0, 17.5, 18.2, 19.0, 19.5])
+def test_resuming_in_the_last_3_seconds_gives_one_countdown(into: float) -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + into - 0.1, "press")
+    run.gesture_at(hold_at + 60.0, "press")
+    run.go()
+    resumed = hold_at + 60.1
+    end = next(t for t, kind in run.steps() if t > resumed)
+    digits = [text for t, text in run.said() if resumed <= t < end and text in "321"]
+    assert digits == ["3", "2", "1"]
+
+
+def test_a_hold_paused_past_the_setting_starts_again() -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 9.9, "press")
+    run.gesture_at(hold_at + 10.0 + 121.0, "press")
+    run.go()
+    resumed = hold_at + 131.1
+    words = "Balance stretch, right leg, rep 1 of 3; starting this hold again."
+    assert (resumed, words) in run.said()
+    end = next(t for t, kind in run.steps() if t > resumed)
+    assert end == pytest.approx(resumed + lead_in(words) + 20.0)
+
+
+def test_a_shorter_pause_keeps_the_hold_where_it_was() -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 9.9, "press")
+    run.gesture_at(hold_at + 10.0 + 119.0, "press")
+    run.go()
+    resumed = hold_at + 129.1
+    words = "Balance stretch, right leg, rep 1 of 3, 10 seconds left."
+    assert (resumed, words) in run.said()
+    end = next(t for t, kind in run.steps() if t > resumed)
+    assert end == pytest.approx(resumed + lead_in(words) + 10.0)
+
+
+def _probe_steps(r: Routine) -> list[tuple[float, str]]:
+    probe = make_run(r)
+    probe.go()
+    return probe.steps()
+
+
+def _reminders(run: Run, text: str) -> list[float]:
+    return [t for t, said in run.said() if said == text]
+
+
+def test_reminders_while_paused_thin_out_and_a_long_pause_ends_the_session() -> None:
+    run = make_run(TINY)
+    run.gesture_at(8.0, "press")  # paused at 8.1
+    run.gesture_at(5000.0, "press")  # far too late: the session has ended
+    assert run.go() == "stopped"
+    offsets = [round(t - 8.1, 3) for t in _reminders(run, phrases.STILL_PAUSED)]
+    assert offsets == [30, 90, 150, 210, 270, 330, 450, 570, 690, 810, 930]
+    assert run.said()[-1][1] == phrases.LONG_PAUSE_END
+    assert run.said()[-1][0] == pytest.approx(8.1 + 1200)
+    assert run.states()[-1][1] == "stopped"
+    assert run.states()[-1][0] == pytest.approx(8.1 + 1200)
+
+
+def test_a_waiting_step_reminds_and_a_press_ends_the_wait() -> None:
+    r = routine(exercise("Reach", ready="button", seconds=5.0))
+    run = make_run(r)
+    run.gesture_at(200.0, "press")
+    assert run.go() == "finished"
+    ready_at = next(t for t, kind in run.steps() if kind == "ready")
+    offsets = [round(t - ready_at, 3) for t in _reminders(run, phrases.PRESS_WHEN_READY)]
+    assert offsets == [0, 30, 90, 150]  # the step's own words, then the reminders
+    said_at = sorted(t for t, _ in run.said() if ready_at <= t <= 200.1)
+    assert max(b - a for a, b in itertools.pairwise([*said_at, 200.1])) <= 60.0
+
+
+def test_settings_set_how_long_pauses_may_be() -> None:
+    run = make_run(TINY)
+    run.session.pause_end_seconds = 90.0
+    run.gesture_at(8.0, "press")
+    run.gesture_at(500.0, "press")
+    assert run.go() == "stopped"
+    assert run.said()[-1][1] == phrases.LONG_PAUSE_END
+    assert run.said()[-1][0] == pytest.approx(98.1)
+
+
+TWO = routine(
+    exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0),
+    exercise("Lunge", seconds=5.0),
+    name="Two",
+)
+
+
+@pytest.mark.parametrize("kind", ["announce", "ready"])
+def test_long_press_in_an_announcement_or_lead_in_skips_the_whole_exercise(kind: str) -> None:
+    # The first announcement is the routine's title; the second names the exercise.
+    at = [t for t, k in _probe_steps(TWO) if k == kind][1 if kind == "announce" else 0] + 0.3
+    run = make_run(TWO)
+    run.gesture_at(at, "long")
+    assert run.go() == "finished"
+    let_go = round(at + 1.2, 3)
+    assert (let_go, "Skip exercise.") not in run.said()
+    assert (round(at + 1.0, 3), "Skip exercise.") in run.said()
+    assert (let_go, "Exercise 2 of 2: Lunge.") in run.said()
+    assert "You did 1 of 2 exercises, in under a minute." in [t for _, t in run.said()]
+
+
+def test_long_press_in_a_hold_still_skips_only_that_step() -> None:
+    at = next(t for t, k in _probe_steps(TWO) if k == "hold") + 0.3
+    run = make_run(TWO)
+    run.gesture_at(at, "long")
+    run.go()
+    assert (round(at + 1.0, 3), "Skip.") in run.said()
+    assert (round(at + 1.2, 3), "rest") in run.steps()
+    assert any(t.startswith("You did 2 of 2 exercises, in ") for _, t in run.said())
+
+
+def test_skipping_the_last_exercise_goes_to_the_summary() -> None:
+    at = [t for t, k in _probe_steps(TWO) if k == "announce"][-1] + 0.3
+    run = make_run(TWO)
+    run.gesture_at(at, "long")
+    run.go()
+    assert (round(at + 1.2, 3), "finish") in run.steps()
+    assert "You did 1 of 2 exercises, in under a minute." in [t for _, t in run.said()]
+
+
+def test_the_summary_counts_real_minutes() -> None:
+    run = make_run(TWO)
+    run.gesture_at(8.0, "press")
+    run.gesture_at(8.0 + 200.0, "press")
+    run.go()
+    assert "You did 2 of 2 exercises, in 4 minutes." in [t for _, t in run.said()]
