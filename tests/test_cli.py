@@ -41,6 +41,18 @@ def test_list_shows_the_bundled_routines() -> None:
     assert lines[-1] == "default: pinched-nerve-leg"
 
 
+@pytest.mark.parametrize("speech", ["text", "pyttsx3"])
+def test_list_and_preview_give_the_same_length(speech: str, tmp_path: Path) -> None:
+    env = {"COACH_CACHE_DIR": str(tmp_path), "COACH_CONFIG": os.devnull, "COACH_SPEECH": speech}
+    code, out, err = invoke("preview", "quick-demo", env=env)  # renders into the cache
+    assert code == 0, err
+    total = out.splitlines()[-1].split()[1]
+    code, out, err = invoke("list", env=env)
+    assert code == 0, err
+    row = next(line.split() for line in out.splitlines() if line.startswith("quick-demo"))
+    assert row[1] == total
+
+
 def test_validate_all_bundled_routines() -> None:
     code, out, err = invoke("validate")
     assert code == 0, err
