@@ -151,3 +151,11 @@ def test_a_signal_in_any_step_ends_the_session_cleanly(sig: signal.Signals, kind
     last = events[-1]
     assert (last.type, last.data, last.t) == ("state", {"state": "stopped"}, at)
     assert session.button.button.closed
+
+
+def test_pause_settings_reach_the_session() -> None:
+    settings = TEXT.replace(pause_restart_seconds=30.0, pause_end_minutes=2.0)
+    session = build_session(TINY, settings, RunOptions(instant=True))
+    assert session.mode.pause_restart_seconds == 30.0
+    assert session.mode.pause_end_seconds == 120.0
+    session.close()
