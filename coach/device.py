@@ -10,7 +10,6 @@ presses are used up in the menu.
 
 from __future__ import annotations
 
-from coach import phrases
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
@@ -72,15 +71,15 @@ class Device:
         """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
         routine = self.choices[index].routine
-        mode = SessionMode(self._plan(routine), after=self._after_session)
+        mode = self.rig.session_mode(self._plan(routine), after=self._after_session)
         self.rig.start_speech(routine, mode)
         return mode
 
     def _after_session(self, session: SessionMode) -> Mode:
-        # Let "Session ended." or the summary be heard before the menu speaks.
+        # Let the closing words or the summary be heard before the menu speaks.
         delay = MENU_AFTER_SESSION_SECONDS
-        if session.state == "stopped":
-            delay += self.rig.voice.duration(phrases.SESSION_ENDED)
+        if session.closing is not None:
+            delay += self.rig.voice.duration(session.closing)
         return self.menu(delay)
 
     def _plan(self, routine: Routine) -> Plan:
@@ -92,15 +91,24 @@ class Device:
         """Fill the cache for every routine, the first on offer first; every menu line first."""
         order = self.choices[self.index :] + self.choices[: self.index]
         routines = [choice.routine for choice in order]
-        voice, instant = self.rig.voice, self.rig.options.instant
-        lines = self._menu_lines(routines)
-        warm_up(voice, lines, routines, self.rig.tones, instant, count=self.rig.count)
-        if instant:
-            # With every length real, a routine's minutes may have moved: the
-            # menu says those, so have them ready too.
-            voice.render(self._menu_lines(routines))
+        voice = self.rig.voice
+        warm_up(
+            voice,
+            self._menu_lines(routines),
+            routines,
+            self.rig.tones,
+            self.rig.options.instant,
+            count=self.rig.count,
+        )
+        # Real phrase lengths can move a routine's minutes: the menu says the settled figure.
+        settled = self._menu_lines(routines)
+        if self.rig.options.instant:
+            voice.render(settled)
+        else:
+            voice.prepare(settled)
 
     def _menu_lines(self, routines: list[Routine]) -> list[Phrase]:
+        """Every line the menu may say for ``routines``, with their minutes as known now."""
         return [
             (menu_text(routine, self._plan(routine), greeting), None)
             for routine in routines

@@ -33,7 +33,17 @@ LAST_ONE = "Last one."
 PAUSED = "We are paused. Press the button to go on."
 RESUMING = "Resuming."
 SESSION_ENDED = "Session ended."
+#: Said after "Session ended." when the person stopped before the end.
+STOPPED_EARLY = "If the pain grows or spreads, rest, and talk to your doctor."
+#: The stop gesture's words, said as one phrase.
+SESSION_ENDED_EARLY = f"{SESSION_ENDED} {STOPPED_EARLY}"
+#: Said when a pause or a wait has lasted too long, as the session ends.
+LONG_PAUSE_END = "We'll stop here for today. Rest, and come back to it another time."
+STILL_PAUSED = "Still paused. Press to go on, or hold to end."
+#: After a long pause a hold starts again: said after where the person is.
+HOLD_AGAIN = "starting this hold again."
 THRESHOLD_LONG = "Skipping."
+THRESHOLD_SKIP_EXERCISE = "Skipping the exercise."
 THRESHOLD_STOP = "Stop."
 READY_TO_START = "Press the button to start."
 READY = "Ready."
@@ -46,6 +56,11 @@ ENGINE_PHRASES = (
     PAUSED,
     RESUMING,
     SESSION_ENDED,
+    SESSION_ENDED_EARLY,
+    LONG_PAUSE_END,
+    STILL_PAUSED,
+    PRESS_WHEN_READY,
+    PRESS_WHEN_DONE,
     THRESHOLD_LONG,
     THRESHOLD_STOP,
     READY_TO_START,
@@ -78,3 +93,9 @@ def minutes_text(seconds: float) -> str:
     if minutes < 1:
         return "under a minute"
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def summary_text(done: int, count: int, seconds: float) -> str:
+    """What the closing summary says was done: "You did 4 of 6 exercises, in 6 minutes."."""
+    noun = "exercise" if count == 1 else "exercises"
+    return f"You did {done} of {count} {noun}, in {minutes_text(seconds)}."

@@ -53,6 +53,7 @@ class Priority(IntEnum):
     INFO = 2  # "10 seconds left", "halfway", instructions
     COUNT = 3  # the spoken 3-2-1
     KEY = 4  # start and stop words, titles: never dropped for a lower priority
+    SUMMARY = 5  # what was done, said as the session finishes: the session rewrites it
 
 
 _Part = tuple[str, Priority, "ToneName | None"]
@@ -67,6 +68,7 @@ class Cue:
     :param priority: what it gives way to, or wins over, where cues collide.
     :param duration_seconds: how long its tone and words take together.
     :param tone: the tone before the words; default none.
+    :param reason: why it was dropped, for a cue that did not fit; default none.
     """
 
     offset_seconds: float
@@ -75,6 +77,8 @@ class Cue:
     #: Tone and speech together.
     duration_seconds: float
     tone: ToneName | None = None
+    #: Why a dropped cue was left out; ``None`` for a placed one.
+    reason: str | None = None
 
     @property
     def end_seconds(self) -> float:
@@ -89,7 +93,13 @@ class Cue:
             "tone": self.tone,
             "priority": self.priority.name.lower(),
             "duration_seconds": round(self.duration_seconds, 3),
+            **({} if self.reason is None else {"reason": self.reason}),
         }
+
+
+#: Why a cue was dropped: no gap held it, or a digit of its countdown had none.
+NO_ROOM = "no room"
+NO_ROOM_FOR_COUNTDOWN = "no room for a whole countdown"
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,7 @@ class Step:
     :param sets: sets of the exercise; default none.
     :param dropped: cues that did not fit; default none.
     :param resume_text: said as the step goes on after a pause, if there is room; default none.
+    :param number: which exercise of the routine it belongs to, from 1; default none.
     """
 
     kind: StepKind
@@ -124,11 +135,18 @@ class Step:
     dropped: tuple[Cue, ...] = ()
     #: Said when the step continues after a pause, if there is room.
     resume_text: str | None = None
+    #: Which exercise of the routine it belongs to, from 1; ``None`` outside them.
+    number: int | None = None
 
     @property
     def until_button(self) -> bool:
         """True when the step lasts until the button is pressed."""
         return self.duration_seconds is None
+
+    @property
+    def lost_countdown(self) -> bool:
+        """True when its 3-2-1 was dropped for lack of room."""
+        return any(c.reason == NO_ROOM_FOR_COUNTDOWN for c in self.dropped)
 
     def to_json(self, start_seconds: float) -> dict[str, Any]:
         """The step as ``coach preview --json`` prints it, starting at ``start_seconds``."""
@@ -283,21 +301,51 @@ def layout(
 
     Higher priorities are placed first; among equals, earlier offsets first.
     A cue that collides tries its short text, then (if movable) the first
-    later gap that holds it, and is dropped when nothing fits.
+    later gap that holds it, and is dropped when nothing fits. The countdown
+    digits are one group: a "2, 1" without its "3" misleads, so when any digit
+    has no room all of them are dropped.
     """
     placed: list[Cue] = []
     dropped: list[Cue] = []
     limit = float("inf") if duration is None else duration
-    for d in sorted(drafts, key=lambda d: (-d.priority, d.offset)):
+    ordered = sorted(drafts, key=lambda d: (-d.priority, d.offset))
+    count = [d for d in ordered if d.priority == Priority.COUNT]
+    for d in ordered:
+        if d.priority == Priority.COUNT:
+            if d is count[0]:
+                _place_countdown(count, placed, dropped, limit, durations)
+            continue
         cue = _fit(d, placed, limit, durations)
         if cue is None:
-            length = durations(d.text) + tone_seconds(d.tone)
-            dropped.append(Cue(d.offset, d.text, d.priority, length, d.tone))
+            dropped.append(_dropped(d, durations, NO_ROOM))
         else:
             placed.append(cue)
     placed.sort(key=lambda c: c.offset_seconds)
     dropped.sort(key=lambda c: c.offset_seconds)
     return placed, dropped
+
+
+def _place_countdown(
+    digits: list[Draft],
+    placed: list[Cue],
+    dropped: list[Cue],
+    limit: float,
+    durations: Durations,
+) -> None:
+    """Place every digit of a countdown, or none of them."""
+    cues: list[Cue] = []
+    for d in digits:
+        cue = _fit(d, placed + cues, limit, durations)
+        if cue is None:
+            dropped.extend(_dropped(x, durations, NO_ROOM_FOR_COUNTDOWN) for x in digits)
+            return
+        cues.append(cue)
+    placed.extend(cues)
+
+
+def _dropped(d: Draft, durations: Durations, reason: str) -> Cue:
+    length = durations(d.text) + tone_seconds(d.tone)
+    return Cue(d.offset, d.text, d.priority, length, d.tone, reason)
 
 
 def _fit(d: Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
@@ -357,6 +405,8 @@ class _Compiler:
     #: the start of the next step.
     carry: str | None = None
     carry_tone: ToneName | None = None
+    #: The number of the exercise being compiled, from 1.
+    number: int | None = None
 
     def _tone(self, name: ToneName) -> ToneName | None:
         return name if self.tones else None
@@ -387,7 +437,8 @@ class _Compiler:
             spoken.insert(0, (self.carry, Priority.KEY, self.carry_tone))
             self.carry = None
         cues = sequential(spoken, self.durations)
-        self.steps.append(Step(kind, speech_length(cues), cues, ex.name if ex else None, **where))
+        name, number = (ex.name, self.number) if ex else (None, None)
+        self.steps.append(Step(kind, speech_length(cues), cues, name, number=number, **where))
 
     def _timed(
         self,
@@ -401,11 +452,12 @@ class _Compiler:
         **where: Any,
     ) -> None:
         if self.carry:
-            lead = f"{self.carry} {lead}"
+            lead = f"{self.carry} {lead}".strip()
             lead_tone = lead_tone or self.carry_tone
             self.carry = None
         drafts = self._counted(kind, ex, drafts)
-        drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
+        if lead:
+            drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
         cues, dropped = layout(drafts, duration, self.durations)
         self.steps.append(
             Step(
@@ -415,11 +467,13 @@ class _Compiler:
                 ex.name,
                 dropped=tuple(dropped),
                 resume_text=resume_text,
+                number=self.number,
                 **where,
             )
         )
 
     def _exercise(self, ex: Exercise, index: int, count: int) -> None:
+        self.number = index
         sides: tuple[str | None, ...] = ex.sides or (None,)
         first = _values(ex, rep=1, set_=1, side=sides[0])
         parts = [(f"Exercise {index} of {count}: {phrases.sentence(ex.name)}", Priority.KEY)]
@@ -450,14 +504,11 @@ class _Compiler:
             if ex.ready == "button":
                 self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
             else:
-                self._timed(
-                    "ready",
-                    float(ex.ready),
-                    phrases.GET_READY,
-                    _countdown(float(ex.ready)),
-                    ex,
-                    **where,
-                )
+                # "Get ready." is said only where it leaves room for a whole
+                # 3-2-1: in a 3 s lead-in the countdown alone gets the person ready.
+                drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO)]
+                drafts += _countdown(float(ex.ready))
+                self._timed("ready", float(ex.ready), "", drafts, ex, **where)
         for rep in range(1, ex.reps + 1):
             self._work(ex, dict(where, rep=rep), ends_set=last_side and rep == ex.reps)
             if rep < ex.reps and ex.rest_seconds > 0:
@@ -604,19 +655,18 @@ class _Compiler:
         r = self.routine
         done = sum(s.duration_seconds or 0.0 for s in self.steps)
         count = len(r.exercises)
-        noun = "exercise" if count == 1 else "exercises"
+        # The plan says a whole run; the session says what was done instead.
         parts = [
             (f"Well done. That was {phrases.sentence(r.name)}", Priority.KEY),
-            (f"{count} {noun} in {phrases.minutes_text(done)}.", Priority.INFO),
+            (phrases.summary_text(count, count, done), Priority.SUMMARY),
         ]
         self._announce(parts, None, kind="finish")
 
 
 def _countdown(duration: float) -> list[Draft]:
+    """3-2-1 ending as the step ends; :func:`layout` places all three or none."""
     return [
-        Draft(duration - n, word, Priority.COUNT)
-        for n, word in zip((3, 2, 1), phrases.COUNTDOWN)
-        if duration - n > 0
+        Draft(duration - n, word, Priority.COUNT) for n, word in zip((3, 2, 1), phrases.COUNTDOWN)
     ]
 
 

@@ -31,7 +31,9 @@ def render_plan(plan: Plan, with_cues: bool = False) -> str:
                 said = tones.shown(cue.text, cue.tone)
                 lines.append(f"{'':>7}  {'':<9} {'':>8}    +{cue.offset_seconds:5.1f}  {said}")
             for cue in step.dropped:
-                lines.append(f"{'':>7}  {'':<9} {'':>8}    (dropped: no room) {cue.text}")
+                lines.append(
+                    f"{'':>7}  {'':<9} {'':>8}    (dropped: {cue.reason or 'no room'}) {cue.text}"
+                )
     total = f"total {clock(plan.total_seconds)} ({plan.total_seconds:.1f} s)"
     if plan.button_steps:
         total += f", plus {plan.button_steps} step(s) that wait for the button"

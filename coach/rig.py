@@ -31,7 +31,7 @@ from coach.hardware.terminal import KEY_HELP, Console, is_interactive, read_keys
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
-from coach.session import SessionMode
+from coach.session import AfterSession, SessionMode
 from coach.settings import Settings
 from coach.speech.setup import make_voice, start_session
 from coach.voice import Voice
@@ -115,6 +115,18 @@ class Rig:
     def count(self) -> str:
         """How much is counted aloud: the ``count`` setting."""
         return self.settings.count
+
+    def session_mode(
+        self, plan: Plan, after: AfterSession | None = None, wait_for_press: bool = False
+    ) -> SessionMode:
+        """A session of ``plan`` set up as the settings say (how long pauses may be)."""
+        return SessionMode(
+            plan,
+            wait_for_press=wait_for_press,
+            after=after,
+            pause_restart_seconds=self.settings.pause_restart_seconds,
+            pause_end_minutes=self.settings.pause_end_minutes,
+        )
 
     def quit(self) -> None:
         """End whatever runs at once; safe from any thread and from signal handlers."""
@@ -369,7 +381,7 @@ def build_session(
     """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
     rig = build_rig(settings, options, routine, voice, clock)
     plan = compile_plan(routine, rig.voice.duration, rig.tones, rig.count)
-    return Session(routine, rig, SessionMode(plan, wait_for_press=rig.options.wait_for_press))
+    return Session(routine, rig, rig.session_mode(plan, wait_for_press=rig.options.wait_for_press))
 
 
 def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:

@@ -16,7 +16,7 @@ import queue
 from collections.abc import Iterable
 from typing import Any
 
-from coach.clock import Clock
+from coach.clock import Clock, VirtualClock
 from coach.errors import ScriptError
 from coach.events import Event, EventType, Item, Listener, NewPlan, Quit, ScriptEnded
 from coach.gestures import Edge, Gesture, GestureClassifier, Threshold, Thresholds
@@ -42,6 +42,12 @@ class Mode:
 
     def next_deadline(self) -> float | None:
         """Clock time of the next thing this mode must do on its own; ``None``: nothing."""
+        return None
+
+    def patient_deadline(self) -> float | None:
+        """Clock time of something that happens only while the person is waited on
+        (a reminder); a simulation with nothing more scripted does not wait for it.
+        """
         return None
 
     def time_reached(self, now: float) -> None:
@@ -145,6 +151,12 @@ class Runtime:
         mode = self.mode
         assert mode is not None, "the runtime has no mode to run"
         times = [t for t in (self.gestures.next_crossing(), mode.next_deadline()) if t is not None]
+        patient = mode.patient_deadline()
+        if patient is not None:
+            if not times and self._script_over():
+                mode.script_ended()  # only reminders are left: they would go on forever
+                return
+            times.append(patient)
         item = self.clock.wait(self.events, min(times) if times else None)
         if item is None:
             self._time_reached(self.clock.now())
@@ -162,6 +174,10 @@ class Runtime:
             if gesture is not None:
                 self.emit("gesture", gesture=gesture)
                 mode.gesture(gesture)
+
+    def _script_over(self) -> bool:
+        """True on a virtual clock with no scripted action left: no press will ever come."""
+        return isinstance(self.clock, VirtualClock) and self.clock.pending_actions == 0
 
     def switch(self, mode: Mode | None) -> None:
         """Leave the current mode and enter ``mode``; ``None`` ends the loop."""

@@ -3,34 +3,99 @@
 Every step's end is a deadline on the runtime's clock (start + duration), and
 the next step starts at exactly that moment, however late the loop woke up,
 so nothing drifts. Cues are said at their offsets and never waited for. The
-button pauses and resumes (keeping the step's time exactly), skips the rest
-of a step, answers steps that wait for it, and stops the session.
+button pauses and resumes (keeping the step's time exactly, unless the pause
+was long), skips the rest of a step or of a whole exercise, answers steps
+that wait for it, and stops the session. While the person waits (paused, or
+in a step that waits for the button) a short reminder comes now and then,
+and a wait that goes on too long ends the session.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
 
 from coach import phrases
 from coach.events import ENDED, State, Status
 from coach.gestures import Gesture, Threshold
-from coach.plan import Plan
+from coach.plan import Cue, Plan, Priority, Step
 from coach.runtime import Mode, Runtime
-from coach.tones import ToneName
+from coach.tones import ToneName, tone_seconds
 
 #: Steps that exist to say something: a pause in the middle of a sentence
 #: repeats that sentence on resume instead of keeping the time exactly.
 SPOKEN_STEPS = ("announce", "finish")
 
-#: The spoken lead-in between a resume and the step going on.
+#: The 3-2-1 that ends the lead-in between a resume and the step going on;
+#: the lead-in starts with where the person is, so it is longer than this.
 RESUME_LEAD_IN_SECONDS = 3.0
+#: Air between the words that open a resume and its "3".
+RESUME_WORDS_GAP_SECONDS = 0.5
+#: After a pause longer than this a hold starts again from its beginning:
+#: a muscle that has rested for minutes is not half-way through a stretch.
+PAUSE_RESTART_SECONDS = 120.0
+#: After a pause or a wait this long the session ends: the person has gone.
+PAUSE_END_MINUTES = 20.0
+#: Reminders while the person waits: the first after 30 s; then (until, gap)
+#: pairs, so the first 5 minutes never hold more than 60 s of silence and
+#: a long wait is not nagged at.
+REMINDER_FIRST_SECONDS = 30.0
+REMINDER_GAPS = ((300.0, 60.0), (900.0, 120.0), (math.inf, 300.0))
+#: The stop words a step carries over from the hold or activity before it.
+STOP_WORDS = (phrases.RELEASE, phrases.TIME_UP)
+#: Steps where a long press skips the whole exercise, not just the step.
+EXERCISE_SKIP_STEPS = ("announce", "ready")
 #: Deadlines this close count as due (float sums of step lengths).
 DUE_EPSILON = 1e-9
 
 #: What comes after a session: given the ended session, the next mode (or ``None``).
 AfterSession = Callable[["SessionMode"], Mode | None]
+
+
+def reminder_offsets() -> Iterator[float]:
+    """Seconds into a wait at which a reminder is said: 30, 90, ..., 330, 450, ..."""
+    t = REMINDER_FIRST_SECONDS
+    while True:
+        yield t
+        t += next(gap for until, gap in REMINDER_GAPS if t < until)
+
+
+def resume_lead_in(
+    words_seconds: float, countdown_seconds: float = RESUME_LEAD_IN_SECONDS
+) -> float:
+    """The lead-in after a resume: the words, a breath, then a whole 3-2-1."""
+    return words_seconds + RESUME_WORDS_GAP_SECONDS + countdown_seconds
+
+
+def _is_three(cue: Cue) -> bool:
+    return cue.priority == Priority.COUNT and cue.text == phrases.COUNTDOWN[0]
+
+
+def where_text(step: Step, seconds_left: float | None, again: bool = False) -> str:
+    """Where the person is, as said on resume: "Balance stretch, right leg, rep 1 of 3, ...".
+
+    Only the parts that exist; ``seconds_left`` (whole seconds, rounded up)
+    only for timed work and rests. ``again``: the hold starts from its beginning.
+    """
+    if step.exercise is None:
+        return phrases.RESUMING
+    parts = [phrases.sentence(step.exercise).rstrip(".")]
+    if step.side:
+        parts.append(phrases.spoken_side(step.side))
+    if step.sets and step.sets > 1 and step.set is not None:
+        parts.append(f"set {step.set} of {step.sets}")
+    if step.reps and step.reps > 1 and step.rep is not None:
+        parts.append(f"rep {step.rep} of {step.reps}")
+    if step.kind == "rest":
+        parts.append("rest")
+    if again:
+        return f"{', '.join(parts)}; {phrases.HOLD_AGAIN}"
+    if seconds_left is not None and step.kind in ("hold", "activity", "rest"):
+        left = max(1, math.ceil(seconds_left - 1e-6))
+        parts.append(f"{left} second{'' if left == 1 else 's'} left")
+    return ", ".join(parts) + "."
 
 
 class SessionMode(Mode):
@@ -39,7 +104,10 @@ class SessionMode(Mode):
     :param plan: the compiled routine to run.
     :param wait_for_press: start idle and wait for a ``press`` (as the device
         would); default: start at once.
-    :param resume_lead_in_seconds: the spoken lead-in after a resume; default 3.
+    :param resume_lead_in_seconds: the 3-2-1 that ends the lead-in after a resume
+        (at least 3); default 3.
+    :param pause_restart_seconds: a hold paused longer starts again; default 120.
+    :param pause_end_minutes: a pause or wait this long ends the session; default 20.
     :param after: called once when the session finishes or is stopped by the
         button; returns the mode to switch to. Default: none, which ends the
         runtime's loop. A quit ends the loop without it.
@@ -57,10 +125,25 @@ class SessionMode(Mode):
         wait_for_press: bool = False,
         resume_lead_in_seconds: float = RESUME_LEAD_IN_SECONDS,
         after: AfterSession | None = None,
+        pause_restart_seconds: float = PAUSE_RESTART_SECONDS,
+        pause_end_minutes: float = PAUSE_END_MINUTES,
     ) -> None:
         self.plan = plan
         self.wait_for_press = wait_for_press
         self.lead_in = resume_lead_in_seconds
+        self.pause_restart_seconds = pause_restart_seconds
+        self.pause_end_seconds = pause_end_minutes * 60.0
+        #: What was said last as the session ended early, for the menu to wait out.
+        self.closing: str | None = None
+        #: Exercises (by number) skipped whole; the summary leaves them out.
+        self.skipped: set[int] = set()
+        self._started_at = 0.0
+        self._paused_at = 0.0
+        #: The wait under way (paused, or a step waiting for the button):
+        #: when it began, and the reminders still to come.
+        self._wait_start: float | None = None
+        self._reminders: Iterator[float] = iter(())
+        self._next_reminder: float | None = None
         self._after = after
         self.state: State = "idle"
         self.status = Status("idle")
@@ -100,8 +183,17 @@ class SessionMode(Mode):
         due = [t for t in times if t is not None]
         return min(due) if due else None
 
+    def patient_deadline(self) -> float | None:
+        """While the person is waited on, the next reminder or the end of a wait too long."""
+        if self._held_still or self._next_reminder is None:
+            return None
+        end = self._wait_end()
+        return self._next_reminder if end is None else min(self._next_reminder, end)
+
     def time_reached(self, now: float) -> None:
         """Say every cue that is due and start every step whose time has come, in order."""
+        if self._waited(now):
+            return
         while self.state == "running" and not self._held_still:
             due_cue = self._agenda[0][0] if self._agenda else None
             end = self._step_end
@@ -118,22 +210,25 @@ class SessionMode(Mode):
                 return
 
     def held(self, crossed: Threshold) -> str | None:
-        """What a held button says: "Skip." at the long threshold, "Stop." at the stop one.
+        """What a held button says: "Skip." or "Skip exercise." at the long threshold,
+        "Stop." at the stop one.
 
         Before the start a long press does nothing, so it says nothing.
         """
         if self.state == "idle" and crossed == "long":
             return None  # a long press does nothing before the start
-        if self.state == "running":
+        if self.state in ("running", "paused"):
             # Letting go now skips or stops: nothing more is said, and no step
             # begins, while the person decides (a countdown would cut "Skip."
             # off, and a stop held across a step's end would start the next).
             self._held_still = True
             self._agenda.clear()
-        return phrases.THRESHOLD_LONG if crossed == "long" else phrases.THRESHOLD_STOP
+        if crossed == "stop":
+            return phrases.THRESHOLD_STOP
+        return phrases.THRESHOLD_SKIP_EXERCISE if self._skips_exercise() else phrases.THRESHOLD_LONG
 
     def gesture(self, gesture: Gesture) -> None:
-        """``stop`` ends the session; ``long`` skips the rest of the step.
+        """``stop`` ends the session; ``long`` skips the rest of the step, or of the exercise.
 
         ``press`` starts an idle session, ends a step that waits for the button,
         and otherwise pauses or resumes.
@@ -142,8 +237,8 @@ class SessionMode(Mode):
         self._held_still = False
         if gesture == "stop":
             voice.stop()
-            self.runtime.say(phrases.SESSION_ENDED)
-            self._end("stopped")
+            started = self.state != "idle"
+            self._close(phrases.SESSION_ENDED_EARLY if started else None)
             return
         if self.state == "idle":
             if gesture == "press":
@@ -152,9 +247,15 @@ class SessionMode(Mode):
         step = self.plan.steps[self._index]
         if gesture == "long" or (gesture == "press" and step.until_button):
             voice.stop()
+            # Nothing was being held in an announcement or a lead-in: no "Release." then.
+            quiet = step.kind in EXERCISE_SKIP_STEPS
+            following = self._after_exercise() if gesture == "long" else None
             if self.state == "paused":
                 self._set_state("running")
-            self._enter(self._index + 1, start=self.runtime.clock.now())
+            if following is None:
+                self._enter(self._index + 1, start=self._now())
+            else:
+                self._enter(following, start=self._now(), quiet_carry=quiet)
         elif self.state == "running":
             self._pause()
         elif self.state == "paused":
@@ -171,13 +272,21 @@ class SessionMode(Mode):
 
     # -- steps -----------------------------------------------------------------
 
-    def _start(self) -> None:
-        self._set_state("running")
-        self._enter(0, start=self.runtime.clock.now())
+    def _now(self) -> float:
+        return self.runtime.clock.now()
 
-    def _enter(self, index: int, start: float) -> None:
+    def _start(self) -> None:
+        self._started_at = self._now()
+        self._set_state("running")
+        self._enter(0, start=self._now())
+
+    def _enter(self, index: int, start: float, quiet_carry: bool = False) -> None:
+        """Start step ``index`` at ``start``; ``quiet_carry`` leaves out a stop word
+        ("Release.") carried over from a step that was skipped before it began.
+        """
         self._agenda.clear()
         self._lead_in_end = float("-inf")
+        self._stop_waiting()
         if index >= len(self.plan.steps):
             self._step_end = None
             self._end("finished")
@@ -199,12 +308,24 @@ class SessionMode(Mode):
             sets=step.sets,
             duration_seconds=step.duration_seconds,
         )
-        for cue in step.cues:
-            self._schedule(start + cue.offset_seconds, cue.text, cue.tone)
-        self.time_reached(self.runtime.clock.now())
+        cues = step.cues
+        if quiet_carry and len(cues) > 1 and cues[0].text in STOP_WORDS:
+            # The step begins as if its next words were due now.
+            start -= cues[1].offset_seconds
+            self._step_start = start
+            if self._step_end is not None:
+                self._step_end -= cues[1].offset_seconds
+            cues = cues[1:]
+        for cue in cues:
+            self._schedule(start + cue.offset_seconds, self._text(cue), cue.tone)
+        if step.kind == "finish":
+            self._step_end = self._finish_end(step, start)
+        if step.until_button:
+            self._start_waiting(start)
+        self.time_reached(self._now())
 
     def _pause(self) -> None:
-        now = self.runtime.clock.now()
+        now = self._now()
         self.runtime.voice.stop()
         self._agenda.clear()
         # Time spent in a resume lead-in does not count against the step.
@@ -221,39 +342,157 @@ class SessionMode(Mode):
         # The step's own length as it is running (a newer plan may differ slightly).
         length = None if self._step_end is None else self._step_end - self._step_start
         self._remaining = None if length is None else length - elapsed
+        self._paused_at = now
         self._set_state("paused")
         self.runtime.say(phrases.PAUSED)
+        # What the resume will say, rendered while the person rests.
+        lines = {where_text(step, self._remaining), where_text(step, self._remaining, True)}
+        self.runtime.voice.prepare([(line, None) for line in sorted(lines)], soon=True)
+        self._start_waiting(now)
 
     def _resume(self) -> None:
-        now = self.runtime.clock.now()
+        now = self._now()
         step = self.plan.steps[self._index]
-        elapsed = self._paused_elapsed
-        remaining = self._remaining
-        self._lead_in_end = now + self.lead_in
+        elapsed, remaining = self._paused_elapsed, self._remaining
+        again = step.kind == "hold" and now - self._paused_at > self.pause_restart_seconds
+        if again and step.duration_seconds is not None:
+            # A long rest undoes a stretch: the hold starts from its beginning.
+            elapsed, remaining = 0.0, self._step_end_length() or step.duration_seconds
+        self._stop_waiting()
+        words = where_text(step, remaining, again)
+        self._lead_in_end = now + resume_lead_in(self.runtime.voice.duration(words), self.lead_in)
         self._step_start = self._lead_in_end - elapsed
         if remaining is not None:
             self._step_end = self._lead_in_end + remaining
         self._remaining = None
         self._set_state("running")
-        self.runtime.say(phrases.RESUMING)
-        for n, word in zip(range(2, 0, -1), phrases.COUNTDOWN[1:]):
+        self.runtime.say(words)
+        for n, word in zip(range(len(phrases.COUNTDOWN), 0, -1), phrases.COUNTDOWN):
             self._schedule(self._lead_in_end - n, word)
+        self._schedule_rest_of_step(step, elapsed, remaining)
+
+    def _step_end_length(self) -> float | None:
+        """The current step's length as it runs (a newer plan may differ slightly)."""
+        if self._step_end is None:
+            return None
+        return self._step_end - self._step_start
+
+    def _schedule_rest_of_step(self, step: Step, elapsed: float, remaining: float | None) -> None:
+        """The step's cues still to come after a resume, and its word again if there is room.
+
+        The step's own countdown is said only when its "3" is still to come:
+        the lead-in has just counted, and a "2, 1" after it would mislead.
+        """
         upcoming = [c for c in step.cues if c.offset_seconds >= elapsed]
+        if not any(_is_three(c) and c.offset_seconds > elapsed + DUE_EPSILON for c in upcoming):
+            upcoming = [c for c in upcoming if c.priority != Priority.COUNT]
         if step.resume_text:
             # Say the step's word again ("Hold.") if it fits before the next cue.
             room = upcoming[0].offset_seconds - elapsed if upcoming else remaining
             if room is None or room >= self.runtime.voice.duration(step.resume_text):
                 self._schedule(self._lead_in_end, step.resume_text)
         for cue in upcoming:
-            self._schedule(self._step_start + cue.offset_seconds, cue.text, cue.tone)
+            self._schedule(self._step_start + cue.offset_seconds, self._text(cue), cue.tone)
+
+    # -- skipping a whole exercise -------------------------------------------------
+
+    def _skips_exercise(self) -> bool:
+        """True when a long press now skips the rest of the exercise, not just the step."""
+        if not 0 <= self._index < len(self.plan.steps):
+            return False
+        step = self.plan.steps[self._index]
+        if step.number is None:
+            return False
+        return self.state == "paused" or step.kind in EXERCISE_SKIP_STEPS
+
+    def _after_exercise(self) -> int | None:
+        """The first step after the current exercise, when a long press skips it whole."""
+        if not self._skips_exercise():
+            return None
+        number = self.plan.steps[self._index].number
+        assert number is not None
+        self.skipped.add(number)
+        rest = range(self._index + 1, len(self.plan.steps))
+        return next((i for i in rest if self.plan.steps[i].number != number), len(self.plan.steps))
+
+    # -- the summary -----------------------------------------------------------------
+
+    def _text(self, cue: Cue) -> str:
+        """What ``cue`` says now: the summary is made when its step begins (and rendered then)."""
+        if cue.priority != Priority.SUMMARY:
+            return cue.text
+        text = self._summary()
+        self.runtime.voice.prepare([(text, None)], soon=True)
+        return text
+
+    def _summary(self) -> str:
+        """What was done: exercises that ran to their end, and the minutes since the start."""
+        numbers = {s.number for s in self.plan.steps if s.number is not None}
+        done = len(numbers - self.skipped)
+        return phrases.summary_text(done, len(numbers), self._now() - self._started_at)
+
+    def _finish_end(self, step: Step, start: float) -> float | None:
+        """The finish step lasts until its words (the summary said as it is) have been said."""
+        if step.duration_seconds is None:
+            return None
+        tail = step.duration_seconds - (step.cues[-1].end_seconds if step.cues else 0.0)
+        end = start
+        for when, _, text, tone in self._agenda:
+            end = max(end, when + self.runtime.voice.duration(text) + tone_seconds(tone))
+        return max(start + step.duration_seconds, end + tail)
+
+    # -- waiting: reminders, and the end of a wait that goes on too long ---------------
+
+    def _start_waiting(self, since: float) -> None:
+        self._wait_start = since
+        self._reminders = reminder_offsets()
+        self._next_reminder = since + next(self._reminders)
+
+    def _stop_waiting(self) -> None:
+        self._wait_start = None
+        self._next_reminder = None
+
+    def _wait_end(self) -> float | None:
+        return None if self._wait_start is None else self._wait_start + self.pause_end_seconds
+
+    def _waited(self, now: float) -> bool:
+        """Say a reminder that is due, or end a wait that has gone on too long.
+
+        True when the session ended here.
+        """
+        if self._held_still:
+            return False  # the person is deciding: a reminder would cut the held word off
+        end = self._wait_end()
+        if end is not None and end <= now + DUE_EPSILON:
+            self.runtime.voice.stop()
+            self._close(phrases.LONG_PAUSE_END)
+            return True
+        if self._next_reminder is not None and self._next_reminder <= now + DUE_EPSILON:
+            assert self._wait_start is not None
+            self._next_reminder = self._wait_start + next(self._reminders)
+            self.runtime.say(self._reminder())
+        return False
+
+    def _reminder(self) -> str:
+        if self.state == "paused":
+            return phrases.STILL_PAUSED
+        step = self.plan.steps[self._index]
+        return phrases.PRESS_WHEN_DONE if step.kind == "wait" else phrases.PRESS_WHEN_READY
 
     # -- output ----------------------------------------------------------------
 
     def _schedule(self, when: float, text: str, tone: ToneName | None = None) -> None:
         heapq.heappush(self._agenda, (when, next(self._order), text, tone))
 
+    def _close(self, words: str | None) -> None:
+        """End early (the stop gesture, a wait too long): say ``words`` and stop."""
+        self.closing = words or phrases.SESSION_ENDED
+        self.runtime.say(self.closing)
+        self._end("stopped")
+
     def _end(self, state: State) -> None:
         """Finished or stopped by the button: hand over to what comes after."""
+        self._stop_waiting()
         self._set_state(state)
         self.runtime.switch(self._after(self) if self._after is not None else None)
 

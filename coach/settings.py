@@ -36,6 +36,7 @@ from coach.hardware.gpio import check_pins
 from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
 from coach.plan import COUNT_CHOICES
+from coach.session import PAUSE_END_MINUTES, PAUSE_RESTART_SECONDS
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
 from coach.voice import WORDS_PER_MINUTE
 from coach.yamltree import (
@@ -177,6 +178,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Hold the button this long for a long press (skip; next routine).", "button"),
     Setting("stop_seconds", ("--stop-seconds",), NumberRange(0.2, 20.0), STOP_SECONDS,
             "Hold the button this long to stop.", "button"),
+    Setting("pause_restart_seconds", ("--pause-restart-seconds",), NumberRange(10.0, 3600.0),
+            PAUSE_RESTART_SECONDS,
+            "After a pause longer than this, a hold starts again from its beginning.", "button"),
+    Setting("pause_end_minutes", ("--pause-end-minutes",), NumberRange(1.0, 240.0),
+            PAUSE_END_MINUTES,
+            "A pause, or a wait for the button, this long ends the session.", "button"),
     Setting("speech", ("--speech",), click.Choice(ENGINES), None,
             f"Speech engine: {DEFAULT_ENGINE} (default), "
             f"{', '.join(e for e in ENGINES if e not in (DEFAULT_ENGINE, 'text'))} or text "
@@ -245,6 +252,8 @@ class Settings:
     buzzer_type: str
     long_seconds: float
     stop_seconds: float
+    pause_restart_seconds: float
+    pause_end_minutes: float
     speech: str | None
     voice: str | None
     rate: int

@@ -41,10 +41,37 @@ def test_list_shows_the_bundled_routines() -> None:
     assert lines[-1] == "default: pinched-nerve-leg"
 
 
+@pytest.mark.parametrize("speech", ["text", "pyttsx3"])
+def test_list_and_preview_give_the_same_length(speech: str, tmp_path: Path) -> None:
+    env = {"COACH_CACHE_DIR": str(tmp_path), "COACH_CONFIG": os.devnull, "COACH_SPEECH": speech}
+    code, out, err = invoke("preview", "quick-demo", env=env)  # renders into the cache
+    assert code == 0, err
+    total = out.splitlines()[-1].split()[1]
+    code, out, err = invoke("list", env=env)
+    assert code == 0, err
+    row = next(line.split() for line in out.splitlines() if line.startswith("quick-demo"))
+    assert row[1] == total
+
+
 def test_validate_all_bundled_routines() -> None:
     code, out, err = invoke("validate")
     assert code == 0, err
     assert len([line for line in out.splitlines() if line.startswith("ok  ")]) == 3
+
+
+def test_validate_warns_where_a_countdown_cannot_fit_and_exits_0(tmp_path: Path) -> None:
+    short = tmp_path / "short.yaml"
+    short.write_text(
+        "name: Short\nexercises:\n  - name: Reach\n    hold_seconds: 5\n    reps: 2\n"
+        "    rest_seconds: 4\n  - name: Sit\n    hold_seconds: 20\n"
+    )
+    code, out, err = invoke("validate", str(short))
+    assert code == 0
+    assert out.startswith("ok  ")
+    assert err == (
+        f"coach: {short}: Reach: no room for a whole 3-2-1 countdown in some steps; "
+        "it is left out there (see 'coach preview --cues')\n"
+    )
 
 
 def test_validate_reports_file_line_column_and_exits_3(tmp_path: Path) -> None:
@@ -209,7 +236,12 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
     lines = [line.strip() for line in out.splitlines()]
     assert "+  0.0  (start tone) Hold still." in lines
     assert "+  0.0  (end tone) Release. Rest." in lines
-    assert "(dropped: no room) Next: rep 2 of 2, the last one." in lines
+    assert "(dropped: no room) Get ready." in lines  # a 3 s lead-in is a whole 3-2-1
+    assert [line.split()[-1] for line in lines if line[:2] == "+ "][2:5] == ["3", "2", "1"]
+    lost = "(dropped: no room for a whole countdown)"
+    assert [f"{lost} {digit}" for digit in ("3", "2", "1")] == [
+        line for line in lines if line.startswith(lost)
+    ]
     code, out, _ = invoke("preview", str(routine), "--speech", "text", "--cues", "--no-tones")
     assert "+  0.0  Hold still." in [line.strip() for line in out.splitlines()]
 

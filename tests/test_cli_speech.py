@@ -289,9 +289,8 @@ def exported(folder: Path) -> list[dict[str, Any]]:
 def test_export_writes_every_phrase_a_session_says_in_order(tmp_path: Path) -> None:
     from coach.library import Library
     from coach.loader import load_routine
-    from coach.plan import compile_plan
-    from coach.speech.setup import all_phrases
-    from coach.voice import TextVoice
+    from coach.settings import Settings
+    from coach.speech.setup import all_phrases, make_voice, settle_plan
 
     out = tmp_path / "phrases"
     code, said, err = cli_run(
@@ -306,9 +305,15 @@ def test_export_writes_every_phrase_a_session_says_in_order(tmp_path: Path) -> N
         assert set(row) == {"file", "text", "seconds"}
         assert row["seconds"] == pytest.approx(wavfile.seconds(out / row["file"]), abs=1e-3)
         assert row["seconds"] > 0.2  # the lead-in, then the words
-    # The same texts, in the same order, as a session's plan and runtime say.
+    # The same texts, in the same order, as a session's plan (laid out with the
+    # same voice, whose phrases the export has just rendered) and runtime say.
     routine = load_routine(Library().resolve("quick-demo"))
-    texts = [text for text, _tone in all_phrases(compile_plan(routine, TextVoice().duration), True)]
+    voice = make_voice(Settings.from_values(lead_in=0.2), cache_dir=tmp_path / "c", plays=False)
+    try:
+        plan = settle_plan(routine, voice, True)
+    finally:
+        voice.close()
+    texts = [text for text, _tone in all_phrases(plan, True)]
     assert [row["text"] for row in index] == texts
     assert texts[0] == "Quick demo." and phrases.PAUSED in texts
 

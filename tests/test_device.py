@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from coach import phrases
 from coach.device import Device
 from coach.events import Event
 from coach.hardware.indicators import BREATH_FLOOR, breath
@@ -96,7 +97,7 @@ def test_a_whole_day_of_the_device() -> None:
     # the hold's end at 61.15, it started nothing until let go at 61.2.
     assert (61.2, "announce") in steps
     assert not [t for t, _ in steps if 61.0 < t < 61.2]
-    assert (73.2, "Session ended.") in said
+    assert (73.2, phrases.SESSION_ENDED_EARLY) in said
     menu_again = [t for t, text in said if text.startswith("Ready. Quick demo")]
     assert len(menu_again) == 1 and menu_again[0] > 73.2  # after "Session ended." is heard
     gestures = kinds(events, "gesture", "gesture")
@@ -210,4 +211,4 @@ def test_with_real_speech_nothing_is_rendered_late(tmp_path: Path) -> None:
     Device(rig, Library()).run()
     assert voice.late_renders == 0
     said = [e.data["text"] for e in events if e.type == "say"]
-    assert "Next routine." in said and "Session ended." in said
+    assert "Next routine." in said and phrases.SESSION_ENDED_EARLY in said

@@ -13,6 +13,7 @@ from coach.errors import RoutineError
 from coach.plan import (
     MAX_PLAN_SECONDS,
     MAX_PLAN_STEPS,
+    NO_ROOM_FOR_COUNTDOWN,
     Cue,
     Draft,
     Plan,
@@ -245,9 +246,35 @@ def test_a_short_rest_drops_the_preview_not_the_countdown() -> None:
     assert [c.text for c in rest.dropped] == ["Next: rep 2 of 3."]
 
 
-def test_start_word_beats_the_countdown_in_a_tiny_hold() -> None:
+def test_start_word_beats_the_countdown_in_a_tiny_hold_and_drops_all_of_it() -> None:
     hold = only(plan_of(exercise("A", seconds=2.0)), "hold")[0]
-    assert [c.text for c in hold.cues] == ["Hold still.", "1"]
+    assert [c.text for c in hold.cues] == ["Hold still."]
+    assert [(c.text, c.reason) for c in hold.dropped] == [
+        (digit, NO_ROOM_FOR_COUNTDOWN) for digit in ("3", "2", "1")
+    ]
+    assert hold.lost_countdown
+
+
+@pytest.mark.parametrize("ready", [3.0, 4.0, 5.0, 10.0])
+def test_a_lead_in_of_3_seconds_or_more_gets_a_whole_countdown(ready: float) -> None:
+    step = only(plan_of(exercise("A", ready=ready)), "ready")[0]
+    digits = [(c.offset_seconds, c.text) for c in step.cues if c.priority == Priority.COUNT]
+    assert digits == [(ready - 3, "3"), (ready - 2, "2"), (ready - 1, "1")]
+    assert not step.lost_countdown
+
+
+def test_get_ready_gives_way_to_the_countdown_in_a_3_second_lead_in() -> None:
+    step = only(plan_of(exercise("A", ready=3.0)), "ready")[0]
+    assert [c.text for c in step.cues] == ["3", "2", "1"]
+    assert [(c.text, c.reason) for c in step.dropped] == [("Get ready.", "no room")]
+
+
+def test_no_plan_has_a_countdown_without_its_3() -> None:
+    for seconds in (1.0, 2.0, 3.0, 3.5, 4.0, 4.5, 5.0, 20.0):
+        ex = exercise("A", seconds=seconds, ready=seconds, reps=2, rest_seconds=seconds)
+        for step in plan_of(ex).steps:
+            digits = [c.text for c in step.cues if c.priority == Priority.COUNT]
+            assert digits in ([], ["3", "2", "1"]), (seconds, step.kind, digits)
 
 
 def test_a_long_cue_is_shortened_before_it_is_dropped() -> None:

@@ -7,7 +7,8 @@ threshold), runs them on the virtual clock and checks what must always hold:
 the session ends, states change only along allowed edges, time never goes
 back, no phrase talks over another unless the person acted, and every hold
 that runs to its end lasts exactly its length once pauses and lead-ins are
-taken out. A run that does not end within a bounded number of turns fails.
+taken out (from its last start, when a long pause made it start again).
+A run that does not end within a bounded number of turns fails.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coach import phrases
 from coach.clock import VirtualClock
 from coach.events import Event
 from coach.gestures import Edge
 from coach.plan import compile_plan
 from coach.routine import Exercise, Kind, Routine
 from coach.runtime import Runtime
-from coach.session import RESUME_LEAD_IN_SECONDS, SessionMode
+from coach.session import SessionMode, resume_lead_in
 from coach.tones import tone_seconds
 from coach.voice import RecordingVoice
 
@@ -179,10 +181,15 @@ def test_a_hold_that_runs_to_its_end_lasts_exactly_its_length(
             elif e.data["state"] == "running" and pause_at is not None:
                 paused += e.t - pause_at
                 pause_at = None
-                # The lead-in after a resume does not count, up to a pause within it.
+                # The lead-in after a resume does not count, up to a pause within it:
+                # the words said at once, then a whole 3-2-1.
+                words = next(x.data["text"] for x in between[i + 1 :] if x.type == "say")
                 later = [x.t for x in between[i + 1 :] if x.type == "state"]
-                lead_end = min([e.t + RESUME_LEAD_IN_SECONDS, t1, *later])
+                lead_end = min([e.t + resume_lead_in(out.voice.duration(words)), t1, *later])
                 running_again += lead_end - e.t
+                if words.endswith(phrases.HOLD_AGAIN):
+                    # A pause past the setting: the hold starts again after the lead-in.
+                    t0, paused, running_again = lead_end, 0.0, 0.0
         assert pause_at is None
         held = t1 - t0 - paused - running_again
         assert abs(held - step.data["duration_seconds"]) < 1e-6, (t0, t1, between)

@@ -63,7 +63,7 @@ def test_text_voice_prints_with_session_times() -> None:
     assert lines[:3] == [
         "[00:00.0] Tiny.",
         "[00:01.4] Exercise 1 of 1: Reach.",
-        "[00:04.2] Get ready.",
+        "[00:04.2] 3",
     ]
 
 
@@ -186,3 +186,11 @@ def test_a_signal_that_reaches_another_thread_still_ends_the_run() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "stopped"
+
+
+def test_pause_settings_reach_the_session() -> None:
+    settings = TEXT.replace(pause_restart_seconds=30.0, pause_end_minutes=2.0)
+    session = build_session(TINY, settings, RunOptions(instant=True))
+    assert session.mode.pause_restart_seconds == 30.0
+    assert session.mode.pause_end_seconds == 120.0
+    session.close()

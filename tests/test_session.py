@@ -6,15 +6,26 @@ import itertools
 
 import pytest
 
+from coach import phrases
 from coach.gestures import GESTURES, Gesture, Thresholds
-from coach.session import RESUME_LEAD_IN_SECONDS
+from coach.routine import Routine
+from coach.session import resume_lead_in
 from coach.voice import estimate_seconds
-from tests.conftest import exercise, make_run, routine
+from tests.conftest import Run, exercise, make_run, routine
 
 TINY = routine(exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0), name="Tiny")
+#: The TextVoice-like estimate the recording voice uses.
+LEAD = resume_lead_in(estimate_seconds("Reach, rep 1 of 2, 5 seconds left."))
+
+
+def lead_in(words: str) -> float:
+    """The lead-in after a resume that opens with ``words``."""
+    return resume_lead_in(estimate_seconds(words))
 
 
 def test_whole_transcript_of_a_small_routine() -> None:
+    # The summary is said as it is, then a short tail.
+    END = round(28.7 + estimate_seconds("You did 1 of 1 exercise, in under a minute.") + 0.8, 3)
     run = make_run(TINY)
     assert run.go() == "finished"
     assert [
@@ -27,7 +38,7 @@ def test_whole_transcript_of_a_small_routine() -> None:
         (1.375, "step", "announce"),
         (1.375, "say", "Exercise 1 of 1: Reach."),
         (4.25, "step", "ready"),
-        (4.25, "say", "Get ready."),
+        (4.25, "say", "3"),
         (5.25, "say", "2"),
         (6.25, "say", "1"),
         (7.25, "step", "hold"),
@@ -49,8 +60,8 @@ def test_whole_transcript_of_a_small_routine() -> None:
         (25.25, "step", "finish"),
         (25.25, "say", "Release."),
         (26.225, "say", "Well done. That was Tiny."),
-        (28.7, "say", "1 exercise in under a minute."),
-        (31.95, "state", "finished"),
+        (28.7, "say", "You did 1 of 1 exercise, in under a minute."),
+        (END, "state", "finished"),
     ]
 
 
@@ -124,16 +135,19 @@ def test_pause_keeps_the_remaining_time_exactly() -> None:
     assert (resumed, "running") in run.states()
     next_step = next(t for t, kind in run.steps() if t > resumed)
     left_at_pause = 5.0 - (pressed - hold_at)
-    assert next_step == pytest.approx(resumed + RESUME_LEAD_IN_SECONDS + left_at_pause)
-    # Speech stopped at the pause, "paused" said, then the lead-in and the hold word.
+    assert next_step == pytest.approx(resumed + LEAD + left_at_pause)
+    # Speech stopped at the pause, "paused" said, then where we are, a whole
+    # 3-2-1 ending as the hold goes on, and the hold word.
     assert pressed in run.voice.stops
     said = run.said()
     i = said.index((pressed, "We are paused. Press the button to go on."))
-    assert said[i + 1 : i + 5] == [
-        (resumed, "Resuming."),
-        (resumed + 1.0, "2"),
-        (resumed + 2.0, "1"),
-        (resumed + 3.0, "Hold still."),
+    go_on = resumed + LEAD
+    assert said[i + 1 : i + 6] == [
+        (resumed, "Reach, rep 1 of 2, 5 seconds left."),
+        (pytest.approx(go_on - 3), "3"),
+        (pytest.approx(go_on - 2), "2"),
+        (pytest.approx(go_on - 1), "1"),
+        (pytest.approx(go_on), "Hold still."),
     ]
 
 
@@ -143,8 +157,8 @@ def test_countdown_after_resume_lands_on_the_shifted_end() -> None:
     run.gesture_at(20.0, "press")
     run.go()
     resumed = 20.1
-    end = resumed + 3.0 + (5.0 - 0.5)
-    said = dict((text, t) for t, text in run.said() if t > resumed + 3.0 and t < end)
+    end = resumed + LEAD + (5.0 - 0.5)
+    said = dict((text, t) for t, text in run.said() if t > resumed + LEAD and t < end)
     assert said["3"] == pytest.approx(end - 3)
     assert said["2"] == pytest.approx(end - 2)
     assert said["1"] == pytest.approx(end - 1)
@@ -153,9 +167,9 @@ def test_countdown_after_resume_lands_on_the_shifted_end() -> None:
 def test_pause_during_the_lead_in_keeps_the_time_left() -> None:
     run = make_run(TINY)
     run.gesture_at(8.0, "press")  # pause 0.85 s into the hold: 4.15 s left
-    run.gesture_at(10.0, "press")  # resume at 10.1; lead-in until 13.1
+    run.gesture_at(10.0, "press")  # resume at 10.1; a lead-in of LEAD
     run.gesture_at(11.0, "press")  # pause again at 11.1, inside the lead-in
-    run.gesture_at(15.0, "press")  # resume at 15.1; lead-in until 18.1
+    run.gesture_at(15.0, "press")  # resume at 15.1; a lead-in of LEAD again
     run.go()
     assert [s for _, s in run.states()] == [
         "running",
@@ -166,7 +180,7 @@ def test_pause_during_the_lead_in_keeps_the_time_left() -> None:
         "finished",
     ]
     rest_start = next(t for t, kind in run.steps() if kind == "rest")
-    assert rest_start == pytest.approx(18.1 + 4.15)
+    assert rest_start == pytest.approx(15.1 + LEAD + 4.15)
 
 
 def test_pause_in_a_rest_keeps_its_time() -> None:
@@ -175,7 +189,9 @@ def test_pause_in_a_rest_keeps_its_time() -> None:
     run.gesture_at(30.0, "press")
     run.go()
     hold_at = [t for t, kind in run.steps() if kind == "hold"][1]
-    assert hold_at == pytest.approx(30.1 + 3.0 + (20.25 - 14.1))
+    words = "Reach, rep 1 of 2, rest, 7 seconds left."
+    assert (30.1, words) in run.said()
+    assert hold_at == pytest.approx(30.1 + lead_in(words) + (20.25 - 14.1))
 
 
 def test_pause_mid_sentence_in_an_announcement_says_the_sentence_again() -> None:
@@ -183,9 +199,13 @@ def test_pause_mid_sentence_in_an_announcement_says_the_sentence_again() -> None
     run.gesture_at(2.0, "press")  # "Exercise 1 of 1: Reach." runs 1.375 .. 3.45
     run.gesture_at(5.0, "press")
     run.go()
-    assert (8.1, "Exercise 1 of 1: Reach.") in run.said()
+    again = 5.1 + lead_in("Reach.")
+    assert (5.1, "Reach.") in run.said()
+    assert [t for t, text in run.said() if text == "Exercise 1 of 1: Reach."][-1] == (
+        pytest.approx(again)
+    )
     ready_at = next(t for t, kind in run.steps() if kind == "ready")
-    assert ready_at == pytest.approx(8.1 + (4.25 - 1.375))
+    assert ready_at == pytest.approx(again + (4.25 - 1.375))
 
 
 # -- long press: skip ----------------------------------------------------------------
@@ -201,12 +221,15 @@ def test_long_press_skips_the_rest_of_the_step() -> None:
     assert 9.2 in run.voice.stops
 
 
-def test_long_press_while_paused_moves_on_and_runs() -> None:
+def test_long_press_while_paused_skips_the_whole_exercise_and_runs() -> None:
     run = make_run(TINY)
     run.gesture_at(8.0, "press")
     run.gesture_at(10.0, "long")
     run.go()
-    assert (11.2, "rest") in run.steps()
+    assert (11.2, "finish") in run.steps()
+    assert (14.65, "You did 0 of 1 exercise, in under a minute.") in [
+        (t, text) for t, text in run.said() if t > 11.2
+    ]
     assert run.states()[:4] == [
         (0.0, "running"),
         (8.1, "paused"),
@@ -232,7 +255,10 @@ def test_stop_ends_the_session_from_running(at: float) -> None:
     assert run.go() == "stopped"
     ended = at + 3.2
     assert run.states()[-1] == (ended, "stopped")
-    assert run.said()[-1] == (ended, "Session ended.")
+    assert run.said()[-1] == (
+        ended,
+        "Session ended. If the pain grows or spreads, rest, and talk to your doctor.",
+    )
 
 
 def test_stop_ends_the_session_from_paused() -> None:
@@ -388,12 +414,17 @@ def test_resume_word_is_left_out_when_the_countdown_is_too_close() -> None:
     run.gesture_at(20.0, "press")
     run.go()
     resumed = 20.1
+    words = "Reach, rep 1 of 2, 4 seconds left."
+    go_on = resumed + lead_in(words)
     after = [(t, text) for t, text in run.said() if t >= resumed]
-    assert after[:4] == [
-        (resumed, "Resuming."),
-        (resumed + 1.0, "2"),
-        (resumed + 2.0, "1"),
-        (pytest.approx(resumed + 3.0 + 0.4), "3"),
+    assert after[:7] == [
+        (resumed, words),
+        (pytest.approx(go_on - 3), "3"),
+        (pytest.approx(go_on - 2), "2"),
+        (pytest.approx(go_on - 1), "1"),
+        (pytest.approx(go_on + 0.4), "3"),
+        (pytest.approx(go_on + 1.4), "2"),
+        (pytest.approx(go_on + 2.4), "1"),
     ]
 
 
@@ -439,3 +470,159 @@ def test_a_new_plan_applies_to_the_steps_not_begun() -> None:
     ended_at, state = run.states()[-1]
     assert state == "finished"
     assert ended_at == pytest.approx(25.25 + finish.duration_seconds)
+
+
+# -- whole countdowns, where we are, reminders, skipping exercises, endings --------------
+
+HOLD20 = routine(exercise("Balance stretch", seconds=20.0, sides=("right leg",), reps=3), name="B")
+
+
+def test_resume_says_exercise_side_rep_and_time_left_then_a_whole_countdown() -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 8.9, "press")  # paused 9 s in: 11 s left
+    run.gesture_at(hold_at + 40.0, "press")
+    run.go()
+    resumed = hold_at + 40.1
+    words = "Balance stretch, right leg, rep 1 of 3, 11 seconds left."
+    go_on = resumed + lead_in(words)
+    after = [(t, text) for t, text in run.said() if t >= resumed][:5]
+    assert after == [
+        (resumed, words),
+        (pytest.approx(go_on - 3), "3"),
+        (pytest.approx(go_on - 2), "2"),
+        (pytest.approx(go_on - 1), "1"),
+        (pytest.approx(go_on), "Hold still."),
+    ]
+
+
+@pytest.mark.parametrize("into", [17.0, 17.5, 18.2, 19.0, 19.5])
+def test_resuming_in_the_last_3_seconds_gives_one_countdown(into: float) -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + into - 0.1, "press")
+    run.gesture_at(hold_at + 60.0, "press")
+    run.go()
+    resumed = hold_at + 60.1
+    end = next(t for t, kind in run.steps() if t > resumed)
+    digits = [text for t, text in run.said() if resumed <= t < end and text in "321"]
+    assert digits == ["3", "2", "1"]
+
+
+def test_a_hold_paused_past_the_setting_starts_again() -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 9.9, "press")
+    run.gesture_at(hold_at + 10.0 + 121.0, "press")
+    run.go()
+    resumed = hold_at + 131.1
+    words = "Balance stretch, right leg, rep 1 of 3; starting this hold again."
+    assert (resumed, words) in run.said()
+    end = next(t for t, kind in run.steps() if t > resumed)
+    assert end == pytest.approx(resumed + lead_in(words) + 20.0)
+
+
+def test_a_shorter_pause_keeps_the_hold_where_it_was() -> None:
+    run = make_run(HOLD20)
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 9.9, "press")
+    run.gesture_at(hold_at + 10.0 + 119.0, "press")
+    run.go()
+    resumed = hold_at + 129.1
+    words = "Balance stretch, right leg, rep 1 of 3, 10 seconds left."
+    assert (resumed, words) in run.said()
+    end = next(t for t, kind in run.steps() if t > resumed)
+    assert end == pytest.approx(resumed + lead_in(words) + 10.0)
+
+
+def _probe_steps(r: Routine) -> list[tuple[float, str]]:
+    probe = make_run(r)
+    probe.go()
+    return probe.steps()
+
+
+def _reminders(run: Run, text: str) -> list[float]:
+    return [t for t, said in run.said() if said == text]
+
+
+def test_reminders_while_paused_thin_out_and_a_long_pause_ends_the_session() -> None:
+    run = make_run(TINY)
+    run.gesture_at(8.0, "press")  # paused at 8.1
+    run.gesture_at(5000.0, "press")  # far too late: the session has ended
+    assert run.go() == "stopped"
+    offsets = [round(t - 8.1, 3) for t in _reminders(run, phrases.STILL_PAUSED)]
+    assert offsets == [30, 90, 150, 210, 270, 330, 450, 570, 690, 810, 930]
+    assert run.said()[-1][1] == phrases.LONG_PAUSE_END
+    assert run.said()[-1][0] == pytest.approx(8.1 + 1200)
+    assert run.states()[-1][1] == "stopped"
+    assert run.states()[-1][0] == pytest.approx(8.1 + 1200)
+
+
+def test_a_waiting_step_reminds_and_a_press_ends_the_wait() -> None:
+    r = routine(exercise("Reach", ready="button", seconds=5.0))
+    run = make_run(r)
+    run.gesture_at(200.0, "press")
+    assert run.go() == "finished"
+    ready_at = next(t for t, kind in run.steps() if kind == "ready")
+    offsets = [round(t - ready_at, 3) for t in _reminders(run, phrases.PRESS_WHEN_READY)]
+    assert offsets == [0, 30, 90, 150]  # the step's own words, then the reminders
+    said_at = sorted(t for t, _ in run.said() if ready_at <= t <= 200.1)
+    assert max(b - a for a, b in itertools.pairwise([*said_at, 200.1])) <= 60.0
+
+
+def test_settings_set_how_long_pauses_may_be() -> None:
+    run = make_run(TINY)
+    run.session.pause_end_seconds = 90.0
+    run.gesture_at(8.0, "press")
+    run.gesture_at(500.0, "press")
+    assert run.go() == "stopped"
+    assert run.said()[-1][1] == phrases.LONG_PAUSE_END
+    assert run.said()[-1][0] == pytest.approx(98.1)
+
+
+TWO = routine(
+    exercise("Reach", seconds=5.0, reps=2, rest_seconds=8.0, ready=3.0),
+    exercise("Lunge", seconds=5.0),
+    name="Two",
+)
+
+
+@pytest.mark.parametrize("kind", ["announce", "ready"])
+def test_long_press_in_an_announcement_or_lead_in_skips_the_whole_exercise(kind: str) -> None:
+    # The first announcement is the routine's title; the second names the exercise.
+    at = [t for t, k in _probe_steps(TWO) if k == kind][1 if kind == "announce" else 0] + 0.3
+    run = make_run(TWO)
+    run.gesture_at(at, "long")
+    assert run.go() == "finished"
+    let_go = round(at + 1.2, 3)
+    assert (let_go, "Skipping the exercise.") not in run.said()
+    assert (round(at + 1.0, 3), "Skipping the exercise.") in run.said()
+    assert (let_go, "Exercise 2 of 2: Lunge.") in run.said()
+    assert "You did 1 of 2 exercises, in under a minute." in [t for _, t in run.said()]
+
+
+def test_long_press_in_a_hold_still_skips_only_that_step() -> None:
+    at = next(t for t, k in _probe_steps(TWO) if k == "hold") + 0.3
+    run = make_run(TWO)
+    run.gesture_at(at, "long")
+    run.go()
+    assert (round(at + 1.0, 3), "Skipping.") in run.said()
+    assert (round(at + 1.2, 3), "rest") in run.steps()
+    assert any(t.startswith("You did 2 of 2 exercises, in ") for _, t in run.said())
+
+
+def test_skipping_the_last_exercise_goes_to_the_summary() -> None:
+    at = [t for t, k in _probe_steps(TWO) if k == "announce"][-1] + 0.3
+    run = make_run(TWO)
+    run.gesture_at(at, "long")
+    run.go()
+    assert (round(at + 1.2, 3), "finish") in run.steps()
+    assert "You did 1 of 2 exercises, in under a minute." in [t for _, t in run.said()]
+
+
+def test_the_summary_counts_real_minutes() -> None:
+    run = make_run(TWO)
+    run.gesture_at(8.0, "press")
+    run.gesture_at(8.0 + 200.0, "press")
+    run.go()
+    assert "You did 2 of 2 exercises, in 4 minutes." in [t for _, t in run.said()]

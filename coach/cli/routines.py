@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -12,32 +13,44 @@ from coach.errors import CoachError, RoutineError
 from coach.loader import load_routine
 from coach.plan import compile_plan
 from coach.preview import clock, render_plan, table
+from coach.routine import Routine
 from coach.settings import Settings, keys, settings_options
 from coach.speech.setup import make_voice, settle_plan
-from coach.voice import TextVoice
+from coach.voice import TextVoice, Voice
 from coach.yamltree import printable
 
 
 @click.command("list")
-@settings_options(*keys("routines"))
+@settings_options(*keys("speech", "routines"))
 def list_cmd(settings: Settings) -> None:
-    """List the routines in the library."""
+    """List the routines in the library.
+
+    Their lengths are what 'coach preview' says with the same settings: each
+    phrase as long as the chosen voice says it, where the speech cache has it
+    (at the set rate elsewhere), so 'list', the device menu and 'preview' agree.
+    """
     library = settings.library
-    voice = TextVoice()
-    rows = []
-    for entry in library.entries():
-        slug = printable(entry.slug)  # a file name, which may hold anything
-        try:
-            routine = load_routine(entry.path)
-        except RoutineError:
-            rows.append((slug, "-", "-", "invalid: run 'coach validate'"))
-            continue
-        plan = compile_plan(routine, voice.duration)
-        rows.append((slug, clock(plan.total_seconds), str(len(routine.exercises)), routine.name))
+    voice = make_voice(settings, None, warn, plays=False)
+    try:
+        entries = library.entries()
+        rows = [_list_row(e.slug, e.path, voice, settings.tones) for e in entries]
+    finally:
+        voice.close()
     if not rows:
         raise CoachError(f"no routines found in {', '.join(map(str, library.folders))}")
     click.echo(table(("ROUTINE", "LENGTH", "EXERCISES", "TITLE"), rows))
     click.echo(f"\ndefault: {library.default}")
+
+
+def _list_row(slug: str, path: Path, voice: Voice, tones: bool) -> tuple[str, str, str, str]:
+    """One line of 'coach list': name, length, exercises and title (or why it is invalid)."""
+    shown = printable(slug)  # a file name, which may hold anything
+    try:
+        routine = load_routine(path)
+    except RoutineError:
+        return (shown, "-", "-", "invalid: run 'coach validate'")
+    plan = settle_plan(routine, voice, tones, render=False)
+    return (shown, clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
 
 
 @click.command()
@@ -61,8 +74,20 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
             problems.extend(exc.problems)
             continue
         click.echo(f"ok  {printable(str(path))}  ({len(routine.exercises)} exercises)")
+        for name in countdowns_lost(routine, settings.tones):
+            warn(
+                f"{printable(str(path))}: {printable(name)}: no room for a whole 3-2-1 "
+                "countdown in some steps; it is left out there (see 'coach preview --cues')"
+            )
     if problems:
         raise RoutineError(problems)
+
+
+def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
+    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths."""
+    plan = compile_plan(routine, TextVoice().duration, tones)
+    lost = {s.exercise for s in plan.steps if s.exercise and s.lost_countdown}
+    return [ex.name for ex in routine.exercises if ex.name in lost]
 
 
 @click.command()

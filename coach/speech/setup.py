@@ -223,6 +223,7 @@ def engine_phrases(tones: bool) -> list[Phrase]:
     said: list[Phrase] = [(text, None) for text in phrases.ENGINE_PHRASES]
     tick: ToneName | None = "tick" if tones else None
     said += [(phrases.THRESHOLD_LONG, tick), (phrases.THRESHOLD_STOP, tick)]
+    said += [(phrases.THRESHOLD_SKIP_EXERCISE, tick)]
     said += [(phrases.MENU_NEXT, tick), (phrases.MENU_REPEAT, tick)]
     return said
 
