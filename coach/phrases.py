@@ -25,8 +25,8 @@ TEN_SECONDS_LEFT = "10 seconds left."
 TEN_SECONDS_LEFT_SHORT = "10 seconds."
 COUNTDOWN = ("3", "2", "1")
 BREATHE_IN = "Breathe in."
-BREATHE_OUT = "And out."
-BREATHE_WITH_ME = "Now breathe slowly with me."
+BREATHE_OUT = "And breathe out."
+BREATHE_WITH_ME = "Now take slow breaths with me."
 COME_BACK = "Slowly come back."
 LAST_ONE = "Last one."
 
@@ -42,8 +42,8 @@ LONG_PAUSE_END = "We'll stop here for today. Rest, and come back to it another t
 STILL_PAUSED = "Still paused. Press to go on, or hold to end."
 #: After a long pause a hold starts again: said after where the person is.
 HOLD_AGAIN = "starting this hold again."
-THRESHOLD_LONG = "Skipping."
-THRESHOLD_SKIP_EXERCISE = "Skipping the exercise."
+THRESHOLD_LONG = "Next step."
+THRESHOLD_SKIP_EXERCISE = "Next exercise."
 THRESHOLD_STOP = "Stop."
 READY_TO_START = "Press the button to start."
 READY = "Ready."

@@ -562,7 +562,7 @@ class _Compiler:
     # -- paced breathing, calm steps, how much is counted ----------------------
 
     def _breathe(self, ex: Exercise, breathing: Breathing, where: dict[str, Any]) -> None:
-        """A ``breathe`` step: "Breathe in." and "And out." on every breath's boundaries.
+        """A ``breathe`` step: "Breathe in." and "And breathe out." on every breath's boundaries.
 
         A stop word still to say gets a short announcement of its own first,
         so the first in-breath keeps its time.

@@ -26,9 +26,9 @@ def test_paced_breathing_is_said_on_the_breath_boundaries() -> None:
     said = [(round(t - start, 3), text) for t, text in run.said() if start <= t < steps["finish"]]
     assert said == [
         (0.0, "Breathe in."),
-        (4.0, "And out."),
+        (4.0, "And breathe out."),
         (10.0, "Breathe in."),
-        (14.0, "And out."),
+        (14.0, "And breathe out."),
     ]
     assert steps["finish"] - start == 20.0
 
@@ -46,12 +46,13 @@ def test_breathing_after_each_leg_of_a_hold() -> None:
     run = make_run(r)
     assert run.go() == "finished"
     texts = [text for _, text in run.said()]
-    assert texts.count("Breathe in.") == 4 and texts.count("And out.") == 4
+    assert texts.count("Breathe in.") == 4 and texts.count("And breathe out.") == 4
     breathing = [t for t, kind in run.steps() if kind == "breathe"]
     assert len(breathing) == 2
     for start in breathing:
+        words = ("Breathe in.", "And breathe out.")
         times = [round(t - start, 3) for t, text in run.said()
-                 if text in ("Breathe in.", "And out.") and start <= t < start + 16.0]  # fmt: skip
+                 if text in words and start <= t < start + 16.0]  # fmt: skip
         assert times == [0.0, 3.0, 8.0, 11.0]
     # The right leg's breaths come before "Switch sides", the left leg's before the end.
     first_switch = texts.index("Switch sides. Left leg.")

@@ -517,11 +517,11 @@ def test_a_breathe_exercise_cues_fall_exactly_on_every_breath() -> None:
     assert step.duration_seconds == 30.0
     assert cues(step) == [
         (0.0, "Breathe in."),
-        (4.0, "And out."),
+        (4.0, "And breathe out."),
         (10.0, "Breathe in."),
-        (14.0, "And out."),
+        (14.0, "And breathe out."),
         (20.0, "Breathe in."),
-        (24.0, "And out."),
+        (24.0, "And breathe out."),
     ]
     assert step.dropped == ()
     assert [s.kind for s in plan.steps] == ["announce", "announce", "breathe", "finish"]
@@ -554,13 +554,13 @@ def test_breathe_after_follows_every_side_of_every_set() -> None:
     # The stop word and a word to begin come first, so the first breath keeps its time.
     assert [c.text for c in plan.steps[first - 1].cues] == [
         "Release.",
-        "Now breathe slowly with me.",
+        "Now take slow breaths with me.",
     ]
     assert cues(plan.steps[first]) == [
         (0.0, "Breathe in."),
-        (3.0, "And out."),
+        (3.0, "And breathe out."),
         (8.0, "Breathe in."),
-        (11.0, "And out."),
+        (11.0, "And breathe out."),
     ]
     assert plan.steps[first].duration_seconds == 16.0
     assert_no_overlap(plan)
@@ -571,7 +571,7 @@ def test_breathing_too_fast_for_the_words_keeps_the_in_breaths() -> None:
     r = routine(exercise("B", kind="breathe", seconds=8.0, breathing=_breaths(2.0, 2.0, 2)))
     (step,) = only(compile_plan(r, slow_voice, tones=False), "breathe")
     assert [c.text for c in step.cues] == ["Breathe in.", "Breathe in."]
-    assert [c.text for c in step.dropped] == ["And out.", "And out."]
+    assert [c.text for c in step.dropped] == ["And breathe out.", "And breathe out."]
 
 
 def test_plan_size_counts_breathing_exactly() -> None:

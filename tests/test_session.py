@@ -280,7 +280,7 @@ def test_idle_waits_for_a_press_to_start() -> None:
     assert run.states()[:2] == [(0.0, "idle"), (10.1, "running")]
     assert run.steps()[0] == (10.1, "announce")
     assert run.said()[0] == (0.0, "Press the button to start.")
-    assert "Skipping." not in [text for _, text in run.said()]
+    assert "Next step." not in [text for _, text in run.said()]
 
 
 def test_idle_stop_ends_without_starting() -> None:
@@ -339,14 +339,14 @@ def test_crossing_thresholds_is_announced_at_once() -> None:
     run.edge_at(12.5, False)
     run.go()
     said = run.said()
-    assert (9.0, "Skipping.") in said
+    assert (9.0, "Next step.") in said
     assert (11.0, "Stop.") in said
     assert run.states()[-1] == (12.5, "stopped")
 
 
 @pytest.mark.parametrize("gesture", ["long", "stop"])
 def test_a_held_button_holds_the_session_still_until_it_is_let_go(gesture: Gesture) -> None:
-    # Held from 10.0 (inside the first hold, which runs 7.25 to 12.25): "Skipping." at
+    # Held from 10.0 (inside the first hold, which runs 7.25 to 12.25): "Next step." at
     # 11.0, then no countdown digit cuts it off and no step starts until the release.
     run = make_run(TINY)
     hold = run.runtime.gestures.thresholds.nominal_hold_seconds(gesture)
@@ -354,7 +354,7 @@ def test_a_held_button_holds_the_session_still_until_it_is_let_go(gesture: Gestu
     run.go()
     release = 10.0 + hold
     said = run.said()
-    assert (11.0, "Skipping.") in said
+    assert (11.0, "Next step.") in said
     assert [text for t, text in said if 11.0 < t < release] == (
         ["Stop."] if gesture == "stop" else []
     )
@@ -388,7 +388,7 @@ def test_thresholds_are_settings() -> None:
     run.edge_at(8.6, False)
     run.go()
     assert run.of("gesture")[0] == {"t": 8.6, "type": "gesture", "gesture": "long"}
-    assert (8.5, "Skipping.") in run.said()
+    assert (8.5, "Next step.") in run.said()
 
 
 def test_bounce_is_ignored() -> None:
@@ -446,7 +446,7 @@ def test_threshold_words_come_with_a_tick() -> None:
     run.edge_at(8.0, True)
     run.edge_at(9.5, False)
     run.go()
-    assert ("Skipping.", "tick") in [(s.text, s.tone) for s in run.voice.said]
+    assert ("Next step.", "tick") in [(s.text, s.tone) for s in run.voice.said]
 
 
 def test_a_new_plan_applies_to_the_steps_not_begun() -> None:
@@ -595,8 +595,8 @@ def test_long_press_in_an_announcement_or_lead_in_skips_the_whole_exercise(kind:
     run.gesture_at(at, "long")
     assert run.go() == "finished"
     let_go = round(at + 1.2, 3)
-    assert (let_go, "Skipping the exercise.") not in run.said()
-    assert (round(at + 1.0, 3), "Skipping the exercise.") in run.said()
+    assert (let_go, "Next exercise.") not in run.said()
+    assert (round(at + 1.0, 3), "Next exercise.") in run.said()
     assert (let_go, "Exercise 2 of 2: Lunge.") in run.said()
     assert "You did 1 of 2 exercises, in under a minute." in [t for _, t in run.said()]
 
@@ -606,7 +606,7 @@ def test_long_press_in_a_hold_still_skips_only_that_step() -> None:
     run = make_run(TWO)
     run.gesture_at(at, "long")
     run.go()
-    assert (round(at + 1.0, 3), "Skipping.") in run.said()
+    assert (round(at + 1.0, 3), "Next step.") in run.said()
     assert (round(at + 1.2, 3), "rest") in run.steps()
     assert any(t.startswith("You did 2 of 2 exercises, in ") for _, t in run.said())
 
