@@ -104,11 +104,11 @@ def test_the_default_routine_is_safe_for_a_weak_or_numb_leg() -> None:
     by_name = {ex.name: ex for ex in r.exercises}
     balance = by_name["Standing balance stretch"]
     # One hand on the support: the pose no longer asks for the other arm out front.
-    assert "keep that hand on it" in balance.instructions
+    assert "rest your free hand on it" in balance.instructions
     assert "up to twenty seconds" in balance.instructions
     assert "lower your leg early if you wobble" in balance.instructions
     for name in ("Standing balance stretch", "Seated forward reach"):
         assert "Ease off if tingling runs down your leg." in by_name[name].instructions
         assert by_name[name].ready == "button"  # getting up, or down to the floor
-    for sign in ("bladder or bowels", "numb between your legs", "a leg is"):
+    for sign in ("bladder or bowels", "numbness between your legs", "a leg is"):
         assert sign in r.safety
