@@ -126,6 +126,7 @@ class Rig:
             after=after,
             pause_restart_seconds=self.settings.pause_restart_seconds,
             pause_end_minutes=self.settings.pause_end_minutes,
+            count=self.settings.count,
         )
 
     def quit(self) -> None:

@@ -108,6 +108,7 @@ class SessionMode(Mode):
         (at least 3); default 3.
     :param pause_restart_seconds: a hold paused longer starts again; default 120.
     :param pause_end_minutes: a pause or wait this long ends the session; default 20.
+    :param count: the ``count`` setting; with ``tones`` a resume's 3-2-1 is ticks; default ``all``.
     :param after: called once when the session finishes or is stopped by the
         button; returns the mode to switch to. Default: none, which ends the
         runtime's loop. A quit ends the loop without it.
@@ -127,12 +128,15 @@ class SessionMode(Mode):
         after: AfterSession | None = None,
         pause_restart_seconds: float = PAUSE_RESTART_SECONDS,
         pause_end_minutes: float = PAUSE_END_MINUTES,
+        count: str = "all",
     ) -> None:
         self.plan = plan
         self.wait_for_press = wait_for_press
         self.lead_in = resume_lead_in_seconds
         self.pause_restart_seconds = pause_restart_seconds
         self.pause_end_seconds = pause_end_minutes * 60.0
+        #: The ``count`` setting: with ``tones`` a resume's 3-2-1 is ticks, as the plan's are.
+        self.count = count
         #: What was said last as the session ended early, for the menu to wait out.
         self.closing: str | None = None
         #: Exercises (by number) skipped whole; the summary leaves them out.
@@ -368,7 +372,10 @@ class SessionMode(Mode):
         self._set_state("running")
         self.runtime.say(words)
         for n, word in zip(range(len(phrases.COUNTDOWN), 0, -1), phrases.COUNTDOWN):
-            self._schedule(self._lead_in_end - n, word)
+            if self.count == "tones":
+                self._schedule(self._lead_in_end - n, "", "tick")
+            else:
+                self._schedule(self._lead_in_end - n, word)
         self._schedule_rest_of_step(step, elapsed, remaining)
 
     def _step_end_length(self) -> float | None:

@@ -189,8 +189,9 @@ def test_a_signal_that_reaches_another_thread_still_ends_the_run() -> None:
 
 
 def test_pause_settings_reach_the_session() -> None:
-    settings = TEXT.replace(pause_restart_seconds=30.0, pause_end_minutes=2.0)
+    settings = TEXT.replace(pause_restart_seconds=30.0, pause_end_minutes=2.0, count="tones")
     session = build_session(TINY, settings, RunOptions(instant=True))
     assert session.mode.pause_restart_seconds == 30.0
     assert session.mode.pause_end_seconds == 120.0
+    assert session.mode.count == "tones"
     session.close()

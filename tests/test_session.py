@@ -496,6 +496,25 @@ def test_resume_says_exercise_side_rep_and_time_left_then_a_whole_countdown() ->
     ]
 
 
+def test_with_count_tones_a_resume_ticks_instead_of_saying_digits() -> None:
+    run = make_run(HOLD20)
+    run.session.count = "tones"
+    hold_at = _hold_start(_probe_steps(HOLD20))
+    run.gesture_at(hold_at + 8.9, "press")
+    run.gesture_at(hold_at + 40.0, "press")
+    run.go()
+    resumed = hold_at + 40.1
+    words = "Balance stretch, right leg, rep 1 of 3, 11 seconds left."
+    go_on = resumed + lead_in(words)
+    after = [(s.t, s.text, s.tone) for s in run.voice.said if s.t >= resumed][:4]
+    assert after == [
+        (resumed, words, None),
+        (pytest.approx(go_on - 3), "", "tick"),
+        (pytest.approx(go_on - 2), "", "tick"),
+        (pytest.approx(go_on - 1), "", "tick"),
+    ]
+
+
 @pytest.mark.parametrize("into", [17.0, 17.5, 18.2, 19.0, 19.5])
 def test_resuming_in_the_last_3_seconds_gives_one_countdown(into: float) -> None:
     run = make_run(HOLD20)
