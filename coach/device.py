@@ -100,12 +100,12 @@ class Device:
             self.rig.options.instant,
             count=self.rig.count,
         )
-        # Real phrase lengths can move a routine's minutes: the menu says the settled figure.
-        settled = self._menu_lines(routines)
         if self.rig.options.instant:
-            voice.render(settled)
-        else:
-            voice.prepare(settled)
+            # Everything is rendered now, and real lengths can move a routine's
+            # minutes: render the menu lines with the settled figure too. (A
+            # live device renders in the background; its lengths have not
+            # moved yet, so the lines above are the ones to prepare.)
+            voice.render(self._menu_lines(routines))
 
     def _menu_lines(self, routines: list[Routine]) -> list[Phrase]:
         """Every line the menu may say for ``routines``, with their minutes as known now."""
