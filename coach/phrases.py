@@ -50,6 +50,10 @@ READY = "Ready."
 MENU_HINT = "Press to start, hold to choose another."
 MENU_NEXT = "Next routine."
 MENU_REPEAT = "Repeat the menu."
+#: A held button while the carry-on offer waits: it goes to the menu.
+CARRY_ON_MENU = "Menu."
+#: Said as a carried-on session starts, instead of the routine's opening.
+CARRYING_ON = "Carrying on with"
 
 #: Said during pauses and threshold crossings; rendered ahead like plan cues.
 ENGINE_PHRASES = (
@@ -93,6 +97,12 @@ def minutes_text(seconds: float) -> str:
     if minutes < 1:
         return "under a minute"
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def carry_on_offer(exercise: str) -> str:
+    """The offer after a power cut: "Your last session stopped at the side stretch. ..."."""
+    the = "" if exercise.lower().startswith("the ") else "the "
+    return f"Your last session stopped at {the}{exercise}. Press to carry on, hold for the menu."
 
 
 def summary_text(done: int, count: int, seconds: float) -> str:
