@@ -59,6 +59,8 @@ from coach.yamltree import (
 F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_SETTINGS_BYTES = 64 * 1024
+#: How many hours an interrupted session is offered to carry on, by default.
+RESUME_HOURS = 6.0
 GPIO_PINS = range(0, 28)
 
 
@@ -129,7 +131,8 @@ class Setting:
     :param type: click's type, which checks flags, variables and the file alike.
     :param default: its value when nothing sets it.
     :param help: the help of its flag and of its line in the settings file.
-    :param section: the group it is listed in: ``pins``, ``button``, ``speech`` or ``routines``.
+    :param section: the group it is listed in: ``pins``, ``button``, ``speech``, ``routines``
+        or ``history``.
     :param is_flag_pair: an on/off pair of flags (``--tones/--no-tones``); default no.
     :param multiple: a repeatable flag, and a list in the file; default no.
     """
@@ -218,6 +221,12 @@ SETTINGS: tuple[Setting, ...] = (
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
             (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
+    Setting("history", ("--history/--no-history",), bool, True,
+            "Record every session in the history file (see 'coach history').", "history",
+            is_flag_pair=True),
+    Setting("resume_hours", ("--resume-hours",), NumberRange(0.0, 168.0), RESUME_HOURS,
+            "How many hours an interrupted session (a power cut) is offered to carry on.",
+            "history"),
 )  # fmt: skip
 
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -228,7 +237,7 @@ THRESHOLD_SETTINGS = ("long_seconds", "stop_seconds")
 
 
 def keys(*sections: str) -> tuple[str, ...]:
-    """The settings of ``sections`` ("pins", "button", "speech", "routines"), in table order."""
+    """The settings of ``sections`` ("pins", "speech", "history", ...), in table order."""
     return tuple(s.key for s in SETTINGS if s.section in sections)
 
 
@@ -266,6 +275,8 @@ class Settings:
     cache_limit_mb: int
     default_routine: str
     routines_dirs: tuple[Path, ...]
+    history: bool
+    resume_hours: float
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any] | None = None, **more: Any) -> Settings:

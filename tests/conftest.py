@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -78,6 +79,18 @@ def make_run(r: Routine, thresholds: Thresholds | None = None, tones: bool = Fal
     events: list[Event] = []
     runtime = Runtime(clock, voice, thresholds, [events.append], tones=tones)
     return Run(plan, clock, voice, runtime, SessionMode(plan), events)
+
+
+@pytest.fixture(autouse=True)
+def data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder for every test: no test writes the history in the real home.
+
+    Both variables point into it, so a test that clears ``COACH_...`` variables stays inside.
+    """
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("COACH_DATA_DIR", str(folder / "voice-coach"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder / "xdg"))
+    return folder / "voice-coach"
 
 
 @pytest.fixture
