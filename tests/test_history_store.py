@@ -24,7 +24,6 @@ from coach.history.store import (
     CheckIn,
     HistoryNewer,
     HistoryStore,
-    HistoryUnavailable,
     Pause,
     PlannedStep,
     SessionStart,
@@ -329,7 +328,9 @@ def test_a_folder_that_cannot_be_written_gives_one_warning(
 
     monkeypatch.setattr(os, "open", read_only)
     warnings: list[str] = []
-    assert open_history(Settings.from_values(), warnings.append, tmp_path / "history.sqlite3") is None
+    assert (
+        open_history(Settings.from_values(), warnings.append, tmp_path / "history.sqlite3") is None
+    )
     assert len(warnings) == 1
     assert "Read-only file system" in warnings[0] and "not recorded" in warnings[0]
 
@@ -468,8 +469,12 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), "40"], env=env,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), "40"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     for writer in writers:
@@ -477,6 +482,8 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
         assert writer.returncode == 0, err
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    assert db.execute("SELECT count(*) FROM sessions WHERE outcome = 'finished'").fetchone() == (80,)
+    assert db.execute("SELECT count(*) FROM sessions WHERE outcome = 'finished'").fetchone() == (
+        80,
+    )
     assert db.execute("SELECT count(*) FROM steps WHERE outcome = 'done'").fetchone() == (400,)
     db.close()

@@ -27,7 +27,7 @@ HISTORY_FILE = "history.sqlite3"
 
 
 def data_dir() -> Path:
-    """``$COACH_DATA_DIR``, else ``$XDG_DATA_HOME/voice-coach``, else ``~/.local/share/voice-coach``."""
+    """``$COACH_DATA_DIR``, else ``$XDG_DATA_HOME/voice-coach``, else ~/.local/share/voice-coach."""
     return user_path("COACH_DATA_DIR", "XDG_DATA_HOME", ".local/share")
 
 

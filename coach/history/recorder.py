@@ -172,17 +172,18 @@ class HistoryRecorder:
             return
         self._last_t = event.t
         data = event.data
-        if event.type == "state":
+        kind: str = event.type  # step_end, check_in and pain are new to the vocabulary
+        if kind == "state":
             self._state(event.t, str(data.get("state")))
-        elif event.type == "step":
+        elif kind == "step":
             self._step(event.t, int(data["index"]), data.get("number"))
-        elif event.type == "step_end":
+        elif kind == "step_end":
             self._step_end(event.t, int(data["index"]), str(data.get("outcome", "done")))
-        elif event.type == "check_in":
+        elif kind == "check_in":
             number = data.get("number")
             exercise = str(data.get("exercise") or "")
             self._check_ins.append(CheckIn(number, exercise, data.get("answer"), event.t))
-        elif event.type == "pain":
+        elif kind == "pain":
             self._pain.append((str(data.get("moment")), data.get("value")))
 
     def _state(self, t: float, state: str) -> None:
@@ -298,18 +299,23 @@ class HistoryRecorder:
         """The writer thread: every job in order until :meth:`close`."""
         while True:
             job = self._jobs.get()
-            if job is None:
-                return
-            if self.failed:
-                continue
             try:
-                job()
+                if job is None:
+                    return
+                if not self.failed:
+                    job()
             except Exception as exc:  # a full disk, a lost file: never the session's end
                 self.failed = True
                 self.warn(
                     f"warning: cannot write the history file {self.store.path} ({exc}); "
                     "the rest of this session is not recorded"
                 )
+            finally:
+                self._jobs.task_done()
+
+    def wait(self) -> None:
+        """Wait until everything queued so far is written (or has failed)."""
+        self._jobs.join()
 
     def close(self) -> None:
         """Wait until everything is written; a session that has not ended is ended ``stopped``.

@@ -425,7 +425,9 @@ class HistoryStore:
             try:
                 return cls(path, _connect(path), warn)
             except HistoryCorrupt as again:
-                raise HistoryUnavailable(f"cannot start a new history file {path}: {again}") from again
+                raise HistoryUnavailable(
+                    f"cannot start a new history file {path}: {again}"
+                ) from again
 
     def close(self) -> None:
         """Close the connection (a checkpoint folds the WAL back into the file)."""
@@ -535,7 +537,9 @@ class HistoryStore:
         """
         self.settle()
         with self._lock:
-            query = f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions ORDER BY started DESC, id DESC"
+            query = (
+                f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions ORDER BY started DESC, id DESC"
+            )
             rows = self.db.execute(query + (" LIMIT ?" if limit is not None else ""),
                                    (limit,) if limit is not None else ()).fetchall()  # fmt: skip
             rows.reverse()
@@ -569,7 +573,9 @@ class HistoryStore:
                 found.setdefault(row[0], []).append(tuple(row[1:]))
         return found
 
-    def latest_interrupted(self, max_age_hours: float, now: float | None = None) -> Interrupted | None:
+    def latest_interrupted(
+        self, max_age_hours: float, now: float | None = None
+    ) -> Interrupted | None:
         """The last session, when it was interrupted less than ``max_age_hours`` ago.
 
         Sessions still running elsewhere are passed over; one already carried
@@ -649,8 +655,9 @@ def _record(
 ) -> SessionRecord:
     """One session's record from its rows."""
     answers = [(number, name, answer) for number, name, answer in check_ins]
-    exercises = _exercises(steps, answers)
     outcome = row["outcome"] or "running"
+    cut_at = row["step_index"] if outcome == "stopped" else None
+    exercises = _exercises(steps, answers, cut_at)
     before, after = row["pain_before"], row["pain_after"]
     risen = before is not None and after is not None and after >= before + PAIN_RISE_FLAG
     hurt_ended = outcome == "stopped" and bool(answers) and answers[-1][2] == "hurt"
@@ -680,17 +687,22 @@ def _record(
 
 
 def _exercises(
-    steps: list[tuple[Any, ...]], answers: list[tuple[int | None, str, str | None]]
+    steps: list[tuple[Any, ...]],
+    answers: list[tuple[int | None, str, str | None]],
+    cut_at: int | None = None,
 ) -> list[ExerciseRecord]:
     """Each exercise of the plan: done when the session went past its last step with
-    none of them missed, and none cut short by a "hurt" answer."""
+    none of them missed, and none cut short by a "hurt" answer.
+
+    :param cut_at: the step a stopped session ended in: its exercise was not gone past.
+    """
     names: dict[int, str] = {}
     outcomes: dict[int, list[str | None]] = {}
-    for _, number, name, outcome, _ in steps:
+    for index, number, name, outcome, _ in steps:
         if number is None:
             continue
         names.setdefault(number, name or "")
-        outcomes.setdefault(number, []).append(outcome)
+        outcomes.setdefault(number, []).append(None if index == cut_at else outcome)
     hurt = {number for number, _, answer in answers if answer == "hurt"}
     found = []
     for number in sorted(names):
@@ -706,7 +718,11 @@ def _exercises(
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    """A connection to the file at the current schema; see :meth:`HistoryStore.open`."""
+    """A connection to the file at the current schema; see :meth:`HistoryStore.open`.
+
+    Another process may be making the same new file, or switching it to WAL,
+    at this very moment: a busy file is tried again until :data:`BUSY_TIMEOUT_SECONDS`.
+    """
     try:
         _make_file(path)
     except OSError as exc:
@@ -714,11 +730,25 @@ def _connect(path: Path) -> sqlite3.Connection:
         raise HistoryUnavailable(
             f"cannot use the history file {path}: {exc.strerror or exc}: {os.fspath(where)}"
         ) from exc
-    db: sqlite3.Connection | None = None
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            return _set_up(path)
+        except sqlite3.Error as exc:
+            if _is_busy(exc) and time.monotonic() < deadline:
+                time.sleep(0.02)
+                continue
+            if _is_corrupt(exc):
+                raise HistoryCorrupt(str(exc)) from exc
+            raise HistoryUnavailable(f"cannot use the history file {path}: {exc}") from exc
+
+
+def _set_up(path: Path) -> sqlite3.Connection:
+    """Connect, check the version, switch to WAL and migrate; the connection."""
+    db = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+    )
     try:
-        db = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-        )
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise HistoryNewer(
@@ -726,23 +756,25 @@ def _connect(path: Path) -> sqlite3.Connection:
                 f"(schema {version}; this one knows {SCHEMA_VERSION}); it is left as it is"
             )
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
+        mode = str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        if mode != "wal":  # WAL stays set in the file: only a new file is switched
+            mode = str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+        if mode != "wal":
             raise HistoryUnavailable(f"the history file {path} cannot be written (journal {mode})")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db)
         return db
-    except sqlite3.Error as exc:
-        if db is not None:
-            db.close()
-        if _is_corrupt(exc):
-            raise HistoryCorrupt(str(exc)) from exc
-        raise HistoryUnavailable(f"cannot use the history file {path}: {exc}") from exc
     except BaseException:
-        if db is not None:
-            db.close()
+        db.close()
         raise
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
