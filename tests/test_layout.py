@@ -29,7 +29,7 @@ CORE = (
     "coach.library",
 )
 #: What the core may never reach for.
-ADAPTERS = ("coach.speech", "coach.hardware", "coach.cli")
+ADAPTERS = ("coach.speech", "coach.hardware", "coach.cli", "coach.history")
 #: The modes and what runs them: adapters are driven by them, never the other way.
 ENGINE = ("coach.session", "coach.menu", "coach.runtime", "coach.device", "coach.rig")
 
