@@ -96,6 +96,7 @@ def test_csv(sessions: list[int]) -> None:
 
 def test_limit(sessions: list[int]) -> None:
     code, out, _ = invoke("history", "--format", "json", "--limit", "2")
+    assert code == 0
     assert [s["id"] for s in json.loads(out)] == [sessions[2]]  # the other one is running
 
 
