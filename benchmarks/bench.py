@@ -54,6 +54,10 @@ Metrics:
   piper_render_rss_mb       the largest resident memory of the coach and its Piper
                             worker, sampled while an instant device fills that
                             cold cache
+  history_write_ms_p95      one step boundary committed to the history file (the
+                            ended step and the session's progress, one transaction,
+                            WAL with synchronous=FULL) on this machine's disk, in the
+                            benchmark's data folder: 95th percentile of 200
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
@@ -509,6 +513,37 @@ def piper_memory(settle_seconds: float = 10.0) -> dict[str, Any]:
     }
 
 
+def history_writes(boundaries: int = 200) -> dict[str, float]:
+    """The store's own commit of each step boundary, timed directly (no writer thread)."""
+    from coach.history import history_path
+    from coach.history.liveness import this_process
+    from coach.history.store import Boundary, HistoryStore, PlannedStep, SessionStart, StepEnd
+
+    steps = tuple(
+        PlannedStep(i, "hold", i // 4 + 1, f"Exercise {i // 4 + 1}", None, 1, 1, 20.0)
+        for i in range(boundaries + 1)
+    )
+    store = HistoryStore.open(history_path(), print)
+    try:
+        start = SessionStart(
+            "bench", "Bench", time.time(), 0, True, this_process(), len(steps) // 4 + 1, steps
+        )
+        session = store.begin(start)
+        took: list[float] = []
+        for index in range(1, boundaries + 1):
+            boundary = Boundary(
+                step_ends=(StepEnd(index - 1, "done", 20.0),),
+                step_index=index,
+                exercise_number=steps[index].number,
+            )
+            began = time.perf_counter()
+            store.record(session, boundary)
+            took.append((time.perf_counter() - began) * 1000)
+    finally:
+        store.close()
+    return {"history_write_ms_p95": round(percentile(took, 0.95), 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -519,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with box.isolated():
         results.update(instant_runs())
+        results.update(history_writes())
         if not args.quick:
             box.warm_cache()
             results.update(speech_memory())
