@@ -160,6 +160,10 @@ def test_session_days_and_last_started(store: HistoryStore) -> None:
     assert [d.isoformat() for d in store.session_days()] == [
         "2026-12-01", "2026-12-03", "2026-12-04"]  # fmt: skip
     assert store.last_started() == late
+    store.begin(start(started=late + 86400, simulated=True))
+    assert len(store.session_days()) == 4
+    assert len(store.session_days(simulated=False)) == 3
+    assert store.last_started(simulated=False) == late
 
 
 # -- the file ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from coach.errors import CoachError
 from coach.history import history_path
 from coach.history.store import HistoryStore, SessionRecord
 from coach.preview import table
-from coach.settings import Settings, keys, settings_options
+from coach.settings import Settings, settings_options
 from coach.yamltree import printable
 
 FORMATS = ("table", "json", "csv")
@@ -38,7 +38,7 @@ LEGEND = "sim: a simulated session; !: flagged (pain rose by 2 or more, or a 'hu
 @click.option(
     "--limit", type=click.IntRange(1), default=None, metavar="N", help="Only the last N sessions."
 )
-@settings_options(*keys("history"))
+@settings_options("history")
 def history(form: str, limit: int | None, settings: Settings) -> None:
     """Show the sessions recorded, oldest first.
 

@@ -607,20 +607,28 @@ class HistoryStore:
                 name = found[0] if found else None
         return Interrupted(row[0], row[1], row[2], row[3], row[4], row[5], row[6], name)
 
-    def session_days(self) -> list[dt.date]:
-        """Each local date a session started on, oldest first, once each."""
+    def session_days(self, simulated: bool = True) -> list[dt.date]:
+        """Each local date a session started on, oldest first, once each.
+
+        :param simulated: count simulated sessions too; default yes.
+        """
+        where = "" if simulated else " WHERE simulated = 0"
         with self._lock:
-            rows = self.db.execute("SELECT started, utc_offset FROM sessions").fetchall()
+            rows = self.db.execute("SELECT started, utc_offset FROM sessions" + where).fetchall()
         days = {
             dt.datetime.fromtimestamp(started, dt.timezone(dt.timedelta(seconds=offset))).date()
             for started, offset in rows
         }
         return sorted(days)
 
-    def last_started(self) -> float | None:
-        """When the last session started, in epoch seconds; ``None`` when there is none."""
+    def last_started(self, simulated: bool = True) -> float | None:
+        """When the last session started, in epoch seconds; ``None`` when there is none.
+
+        :param simulated: count simulated sessions too; default yes.
+        """
+        where = "" if simulated else " WHERE simulated = 0"
         with self._lock:
-            row = self.db.execute("SELECT max(started) FROM sessions").fetchone()
+            row = self.db.execute("SELECT max(started) FROM sessions" + where).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     def count(self) -> int:
