@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,8 +83,8 @@ SCRIPT = [
 ]
 
 
-def rows(store: HistoryStore, query: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in store.db.execute(query).fetchall()]
+def rows(store: HistoryStore, query: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in store.db.execute(query, args).fetchall()]
 
 
 def test_a_scripted_session_is_recorded_whole(store: HistoryStore) -> None:
@@ -271,3 +275,61 @@ def test_the_routine_is_named_by_slug_in_the_library_else_by_path(tmp_path: Path
     assert routine_reference(elsewhere, Library()) == str(copy.resolve())
     assert file_sha256(str(copy)) == file_sha256(bundled.source) is not None
     assert file_sha256(str(tmp_path / "gone.yaml")) is None
+
+
+KILLED = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
+    from tests.conftest import exercise, make_run, routine
+
+    r = routine(exercise("Knee to chest", seconds=10.0), exercise("Reach", seconds=10.0),
+                exercise("Twist", seconds=10.0), name="Legs")
+    run = make_run(r)
+    store = HistoryStore.open(Path(sys.argv[1]), print)
+    run.runtime.listeners.append(HistoryRecorder.for_session(store, r, run.plan, True))
+
+    def stall(event):
+        data = event.data
+        if event.type == "step" and data["kind"] == "hold" and data["exercise"] == "Reach":
+            print(data["index"], flush=True)
+            time.sleep(60)  # the power goes here
+
+    run.runtime.listeners.append(stall)
+    run.go()
+    """
+).format(root=str(Path(__file__).resolve().parent.parent))
+
+
+def test_a_session_killed_mid_way_keeps_every_step_before_and_is_interrupted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    child = subprocess.Popen([sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE,
+                             text=True)  # fmt: skip
+    try:
+        assert child.stdout is not None
+        index = int(child.stdout.readline())
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the writer thread commits the boundary
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                if db.execute("SELECT step_index FROM sessions").fetchone() == (index,):
+                    break
+            time.sleep(0.01)
+    finally:
+        child.kill()
+        child.wait()
+    store = HistoryStore.open(path, print)
+    [record] = store.sessions()
+    assert (record.outcome, record.simulated, record.step_index) == ("interrupted", True, index)
+    assert [e.done for e in record.exercises] == [True, False, False]
+    assert rows(
+        store, "SELECT count(*) FROM steps WHERE outcome IS NULL AND idx < ?", (index,)
+    ) == [(0,)]
+    found = store.latest_interrupted(6)
+    assert found is not None
+    assert (found.exercise_number, found.exercise, found.step_index) == (2, "Reach", index)
+    store.close()
