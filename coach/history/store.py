@@ -412,16 +412,19 @@ class HistoryStore:
             return cls(path, _connect(path), warn)
         except HistoryCorrupt as exc:
             try:
-                aside = move_aside(path)
+                aside: Path | None = move_aside(path)
+            except FileNotFoundError:
+                aside = None  # another coach moved it aside just now
             except OSError as failed:
                 raise HistoryUnavailable(
                     f"the history file {path} is damaged ({exc}) and cannot be moved aside: "
                     f"{failed.strerror or failed}"
                 ) from failed
-            warn(
-                f"warning: the history file {path} is damaged ({exc}); moved it to "
-                f"{aside.name} and started a new one"
-            )
+            if aside is not None:
+                warn(
+                    f"warning: the history file {path} is damaged ({exc}); moved it to "
+                    f"{aside.name} and started a new one"
+                )
             try:
                 return cls(path, _connect(path), warn)
             except HistoryCorrupt as again:
