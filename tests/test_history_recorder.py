@@ -333,3 +333,15 @@ def test_a_session_killed_mid_way_keeps_every_step_before_and_is_interrupted(
     assert found is not None
     assert (found.exercise_number, found.exercise, found.step_index) == (2, "Reach", index)
     store.close()
+
+
+def test_an_event_it_cannot_read_gives_one_warning(
+    store: HistoryStore, warnings: list[str]
+) -> None:
+    r = recorder(store)
+    r(ev(0, "state", state="running"))
+    r(ev(1, "step", kind="hold"))  # no index
+    r(ev(2, "step", index=1))
+    r.close()
+    assert r.failed and len(warnings) == 1 and "cannot read" in warnings[0]
+    assert store.sessions()[0].outcome == "running"

@@ -128,8 +128,9 @@ class HistoryRecorder:
         self.wall = wall
         #: The session's row, once written.
         self.session_id: int | None = None
-        #: Set when a write failed: nothing more is recorded.
+        #: Set when a write failed, or an event could not be read: nothing more is recorded.
         self.failed = False
+        self._write_failed = False
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_all, name="history-writer", daemon=True)
         self._writer.start()
@@ -167,9 +168,21 @@ class HistoryRecorder:
     # -- the listener --------------------------------------------------------------------
 
     def __call__(self, event: Event) -> None:
-        """Take one event of the session; never waits for the disk."""
+        """Take one event of the session; never waits for the disk, never raises.
+
+        An event it cannot read gives one warning and ends the recording, as a
+        failed write does: the session goes on.
+        """
         if self._ended or self.failed:
             return
+        try:
+            self._take(event)
+        except (KeyError, TypeError, ValueError) as exc:
+            self.failed = True  # what was queued before is still written
+            self.warn(f"warning: the history cannot read {event.to_json()} ({exc!r}); "
+                      "the rest of this session is not recorded")  # fmt: skip
+
+    def _take(self, event: Event) -> None:
         self._last_t = event.t
         data = event.data
         kind: str = event.type  # step_end, check_in and pain are new to the vocabulary
@@ -183,8 +196,8 @@ class HistoryRecorder:
             number = data.get("number")
             exercise = str(data.get("exercise") or "")
             self._check_ins.append(CheckIn(number, exercise, data.get("answer"), event.t))
-        elif kind == "pain":
-            self._pain.append((str(data.get("moment")), data.get("value")))
+        elif kind == "pain" and data.get("moment") in ("before", "after"):
+            self._pain.append((str(data["moment"]), data.get("value")))
 
     def _state(self, t: float, state: str) -> None:
         if state == "running":
@@ -302,10 +315,10 @@ class HistoryRecorder:
             try:
                 if job is None:
                     return
-                if not self.failed:
+                if not self._write_failed:
                     job()
             except Exception as exc:  # a full disk, a lost file: never the session's end
-                self.failed = True
+                self._write_failed = self.failed = True
                 self.warn(
                     f"warning: cannot write the history file {self.store.path} ({exc}); "
                     "the rest of this session is not recorded"
