@@ -491,3 +491,11 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     )
     assert db.execute("SELECT count(*) FROM steps WHERE outcome = 'done'").fetchone() == (400,)
     db.close()
+
+
+def test_an_open_session_with_nothing_done_reads_as_numbers(store: HistoryStore) -> None:
+    store.begin(start())
+    data = store.sessions()[0].to_json()
+    assert (data["seconds"], data["paused_seconds"]) == (0.0, 0.0)
+    assert isinstance(data["seconds"], float) and isinstance(data["paused_seconds"], float)
+    assert (data["outcome"], data["ended"], data["exercises_done"]) == ("running", None, 0)
