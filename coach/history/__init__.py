@@ -8,6 +8,20 @@ turns a session's events into rows, on a writer thread of its own.
 
 This module imports no ``sqlite3``: commands that never touch the history
 do not pay for it at start-up.
+
+A session is recorded like this (``None``: history is off, or cannot be
+written here, which has been warned about once)::
+
+    store = open_history(settings, warn)
+    if store is not None:
+        recorder = HistoryRecorder.for_session(
+            store, routine, session.plan, simulated, library=settings.library, warn=warn
+        )
+        runtime.listeners.append(recorder)
+    ...  # the session runs
+    if store is not None:
+        recorder.close()  # waits for the last writes
+        store.close()
 """
 
 from __future__ import annotations
