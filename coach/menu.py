@@ -158,7 +158,7 @@ class MenuMode(Mode):
             return
         clock = self.runtime.clock
         reminder = self._reminders.due(clock.now(), clock.wall(), clock.synchronised())
-        if reminder is None or self.runtime.gestures.is_held():
+        if reminder is None or self.runtime.gestures.is_held:
             return  # a held button: the person is at the box already
         self._extra = None
         self.runtime.emit("reminder", time=reminder.time, repeat=reminder.repeat)

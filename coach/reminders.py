@@ -195,7 +195,9 @@ class ReminderSchedule:
         offset = -1
         while True:
             for occurrence in self._occurrences(day + timedelta(days=offset)):
-                ahead = occurrence.wall > wall if strictly else occurrence.wall >= wall - DUE_EPSILON
+                ahead = (
+                    occurrence.wall > wall if strictly else occurrence.wall >= wall - DUE_EPSILON
+                )
                 if ahead and previous is not None and occurrence.key not in self._handled:
                     return Occurrence(occurrence.wall, occurrence.day, occurrence.time, previous)
                 previous = occurrence.wall

@@ -69,8 +69,12 @@ def test_a_flash_returns_to_the_pattern() -> None:
 def read_at(clock: VirtualClock, factory: Any, times: list[float]) -> dict[float, Any]:
     """The LED pin at exact times from now on (``at`` moves time by its largest, not to it)."""
     seen: dict[float, Any] = {}
+
+    def read(t: float) -> None:
+        seen[t] = factory.pin(27).state
+
     for t in times:
-        clock.call_at(t, lambda t=t: seen.__setitem__(t, factory.pin(27).state))
+        clock.call_at(t, functools.partial(read, t))
     clock.advance(max(times) + 0.01 - clock.now())
     return seen
 

@@ -2,11 +2,11 @@
 
 Both listen to the engine's events: the LED shows the state (breathing when
 idle, steady while running, blinking while paused, a flash when a held button
-crosses a threshold, a quick blink after a reminder, off at exit), the buzzer plays the same tones as the
-speaker. Patterns are computed by us and refreshed by actions scheduled on the
-clock, not by gpiozero's own background threads, so a test on the virtual
-clock can read the pins at exact times, and an idle box wakes a few times a
-second at most.
+crosses a threshold, a quick blink after a reminder, off at exit), the buzzer
+plays the same tones as the speaker. Patterns are computed by us and refreshed
+by actions scheduled on the clock, not by gpiozero's own background threads,
+so a test on the virtual clock can read the pins at exact times, and an idle
+box wakes a few times a second at most.
 """
 
 from __future__ import annotations
