@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from coach import phrases
+from coach.cli import cli
 from coach.clock import VirtualClock
 from coach.events import Event
 from coach.gestures import Edge, Gesture
@@ -309,3 +312,29 @@ def test_times_of_day_are_written_with_two_digits() -> None:
     assert ReminderSchedule(["18:30", "8:00", "08:00"], lambda: None).times == ("08:00", "18:30")
     with pytest.raises(ValueError):
         ReminderSchedule([], lambda: None)
+
+
+# -- the command ---------------------------------------------------------------------
+
+
+def test_the_device_reminds_through_the_command(utc: None) -> None:
+    # The virtual clock starts at 06:00 on 2026-12-01; its script ends after the session.
+    args = ["device", "--instant", "--reminder", "6:01", "--reminder", "06:20"]
+    args += ["--press-at", "70:long", "--press-at", "75:press"]
+    result = CliRunner().invoke(cli, args, env={"COACH_CONFIG": os.devnull})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1:5] == [
+        "[01:00.0] (start tone) Time for your stretches. Press to start.",
+        "[01:11.0] (tick tone) Next routine.",
+        "[01:11.2] Quick demo, 1 minute. Press to start, hold to choose another.",
+        "[01:15.1] Quick demo.",
+    ]
+    # No repeat at 06:16: the session started. At 06:20 a session had started since 06:01.
+    assert sum("Time for your stretches" in line for line in lines) == 1
+
+
+def test_a_bad_reminder_time_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["device", "--instant", "--reminder", "25:00"])
+    assert result.exit_code == 2
+    assert "'--reminder': must be a time of day from 00:00 to 23:59, got '25:00'" in result.stderr
