@@ -14,7 +14,7 @@ has no clock battery, so it boots with an old date until the network sets it.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import heapq
 import itertools
 import os
@@ -22,7 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from coach.events import ScriptEnded
 
@@ -46,6 +46,20 @@ def plausible(wall: float) -> bool:
     return wall >= EARLIEST_WALL
 
 
+@functools.lru_cache(maxsize=1)
+def _adjtimex() -> Any:
+    """The C library's ``adjtimex``, found once; ``None`` where there is none.
+
+    ``CDLL(None)`` is the running program, which has the C library's symbols
+    loaded already: no search for the library (``find_library`` runs
+    ``ldconfig``, slow on a Pi Zero).
+    """
+    try:
+        return ctypes.CDLL(None, use_errno=True).adjtimex
+    except (OSError, AttributeError):
+        return None
+
+
 def kernel_synchronised() -> bool | None:
     """What the kernel says of its clock: ``adjtimex`` in read-only mode, through ctypes.
 
@@ -56,10 +70,8 @@ def kernel_synchronised() -> bool | None:
     layout of ``struct timex`` (which differs between platforms) does not
     matter: a zeroed buffer larger than it is passed.
     """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        adjtimex = libc.adjtimex
-    except (OSError, AttributeError, TypeError):
+    adjtimex = _adjtimex()
+    if adjtimex is None:
         return None
     buffer = ctypes.create_string_buffer(512)  # struct timex is about 200 bytes
     state = adjtimex(buffer)
