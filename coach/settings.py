@@ -238,8 +238,8 @@ SETTINGS: tuple[Setting, ...] = (
             (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
     Setting("reminders", ("--reminder",), TIME_OF_DAY, (),
             "A time of day, HH:MM, at which the device reminds you of your stretches unless "
-            "a session has started since the reminder before (repeatable; in this file a "
-            'list, e.g. ["08:00", "18:30"]).', "device", multiple=True),
+            "a session has started since the reminder before (repeatable; in the settings "
+            'file a list, e.g. ["08:00", "18:30"]).', "device", multiple=True),
 )  # fmt: skip
 
 BY_KEY = {s.key: s for s in SETTINGS}
