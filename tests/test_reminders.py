@@ -338,3 +338,16 @@ def test_a_bad_reminder_time_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["device", "--instant", "--reminder", "25:00"])
     assert result.exit_code == 2
     assert "'--reminder': must be a time of day from 00:00 to 23:59, got '25:00'" in result.stderr
+
+
+def test_the_repeat_through_the_command_is_said_on_the_minute(utc: None) -> None:
+    args = ["device", "--instant", "--no-tones", "--reminder", "06:01"]
+    args += ["--press-at", "70:long", "--press-at", "1000:long"]  # on past the repeat at 06:16
+    result = CliRunner().invoke(cli, args, env={"COACH_CONFIG": os.devnull})
+    assert result.exit_code == 0, result.stderr
+    reminders = [line for line in result.stdout.splitlines() if "Time for" in line]
+    # Virtual time can land a hair before the minute: it still reads as the minute.
+    assert reminders == [
+        "[01:00.0] Time for your stretches. Press to start.",
+        "[16:00.0] Time for your stretches. Press to start.",
+    ]
