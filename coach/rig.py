@@ -386,7 +386,8 @@ def build_session(
 
 
 def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:
-    minutes, seconds = divmod(runtimes[0].elapsed() if runtimes else 0.0, 60)
+    # Rounded first: 959.99999 s is "[16:00.0]", not "[15:60.0]".
+    minutes, seconds = divmod(round(runtimes[0].elapsed() if runtimes else 0.0, 1), 60)
     console.line(f"[{int(minutes):02d}:{seconds:04.1f}] {text}")
 
 

@@ -112,3 +112,15 @@ def backend() -> Iterator[Pyttsx3Backend]:
     b = Pyttsx3Backend(Settings.from_values())
     yield b
     b.close()
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The system's time zone is UTC for the test, so times of day are exact."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -158,11 +158,11 @@ def test_session_days_and_last_started(store: HistoryStore) -> None:
     late = MORNING + 2 * 86400 + 16.5 * 3600
     store.begin(start(started=late))
     assert [d.isoformat() for d in store.session_days()] == [
-        "2026-12-01", "2026-12-03", "2026-12-04"]  # fmt: skip
+        "2026-12-01", "2026-12-01", "2026-12-03", "2026-12-04"]  # fmt: skip
     assert store.last_started() == late
     store.begin(start(started=late + 86400, simulated=True))
-    assert len(store.session_days()) == 4
-    assert len(store.session_days(simulated=False)) == 3
+    assert len(store.session_days()) == 5
+    assert len(store.session_days(simulated=False)) == 4
     assert store.last_started(simulated=False) == late
 
 
@@ -499,3 +499,19 @@ def test_an_open_session_with_nothing_done_reads_as_numbers(store: HistoryStore)
     assert (data["seconds"], data["paused_seconds"]) == (0.0, 0.0)
     assert isinstance(data["seconds"], float) and isinstance(data["paused_seconds"], float)
     assert (data["outcome"], data["ended"], data["exercises_done"]) == ("running", None, 0)
+
+
+def test_the_days_are_what_the_adherence_lines_want(store: HistoryStore) -> None:
+    import datetime as dt
+
+    from coach.adherence import adherence_line
+
+    for day in (0, 1, 1):
+        store.begin(start(started=MORNING + day * 86400))
+    second = dt.date(2026, 12, 2)
+    assert adherence_line(store.session_days(), second, at_end=True) is None  # the 2nd's second
+    days = store.session_days()[:-1]
+    assert adherence_line(days, second, at_end=True) == "That is two days in a row."
+    assert adherence_line(store.session_days(), dt.date(2026, 12, 3), at_end=False) == (
+        "Last session yesterday."
+    )

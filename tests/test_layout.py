@@ -27,6 +27,8 @@ CORE = (
     "coach.voice",
     "coach.errors",
     "coach.library",
+    "coach.reminders",
+    "coach.adherence",
 )
 #: What the core may never reach for.
 ADAPTERS = ("coach.speech", "coach.hardware", "coach.cli", "coach.history")

@@ -611,18 +611,20 @@ class HistoryStore:
         return Interrupted(row[0], row[1], row[2], row[3], row[4], row[5], row[6], name)
 
     def session_days(self, simulated: bool = True) -> list[dt.date]:
-        """Each local date a session started on, oldest first, once each.
+        """The local date of every session, one per session, oldest first.
+
+        A day with two sessions is there twice, as :func:`coach.adherence.adherence_line`
+        wants it.
 
         :param simulated: count simulated sessions too; default yes.
         """
         where = "" if simulated else " WHERE simulated = 0"
         with self._lock:
             rows = self.db.execute("SELECT started, utc_offset FROM sessions" + where).fetchall()
-        days = {
+        return sorted(
             dt.datetime.fromtimestamp(started, dt.timezone(dt.timedelta(seconds=offset))).date()
             for started, offset in rows
-        }
-        return sorted(days)
+        )
 
     def last_started(self, simulated: bool = True) -> float | None:
         """When the last session started, in epoch seconds; ``None`` when there is none.
