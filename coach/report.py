@@ -342,7 +342,7 @@ def _calendar_cell(day: date, first: date, last: date, by_day: dict[date, list[S
         return f'<td class="outside">{number}</td>'
     done = by_day.get(day, [])
     if not done:
-        return f'<td>{number}<span class="hidden">no session</span></td>'
+        return f'<td>{number} <span class="hidden">(no session)</span></td>'
     marks = "".join("●" if s.outcome == "finished" else "○" for s in done)
     finished = sum(s.outcome == "finished" for s in done)
     said = _count(len(done), "session")
@@ -350,8 +350,8 @@ def _calendar_cell(day: date, first: date, last: date, by_day: dict[date, list[S
         said += f", {len(done) - finished} ended early"
     kind = "done" if finished else "partial"
     return (
-        f'<td class="{kind}">{number}<span class="mark" aria-hidden="true">{marks}</span>'
-        f'<span class="hidden">{esc(said)}</span></td>'
+        f'<td class="{kind}">{number} <span class="mark" aria-hidden="true">{marks}</span> '
+        f'<span class="hidden">({esc(said)})</span></td>'
     )
 
 
@@ -550,7 +550,6 @@ def _chart_options(pygal: ModuleType, summary: str, show_legend: bool) -> dict[s
         "margin": 12,
         "truncate_label": -1,
         "show_y_guides": True,
-        "xml_filters": [_svg_cleaner(summary)],
     }
 
 
@@ -574,6 +573,7 @@ def _svg_cleaner(summary: str) -> Callable[[Any], Any]:
 
 def _figure(chart: Any, name: str, summary: str) -> str:
     chart.uuid = name  # fixed ids: the same history gives the same page
+    chart.add_xml_filter(_svg_cleaner(summary))
     svg = chart.render(is_unicode=True)
     return (
         f'<figure>\n{svg}\n<figcaption id="{name}-summary">{esc(summary)}</figcaption>\n</figure>'
