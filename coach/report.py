@@ -281,7 +281,7 @@ def _weeks_section(pygal: ModuleType, sessions: list[Session]) -> str:
     )
     if sessions[-1].day < rows[-1][0] + timedelta(days=6):
         summary += f" The last week is counted up to {_short_date(sessions[-1].day)}."
-    options = _chart_options(pygal, summary, show_legend=True)
+    options = _chart_options(pygal, show_legend=True)
     if len(rows) > 12:  # a label for about every month
         options.update(x_labels_major_every=4, show_minor_x_labels=False)
     chart = pygal.StackedBar(**options, x_title="week beginning", y_title="sessions")
@@ -368,13 +368,13 @@ def _pain_section(pygal: ModuleType, sessions: list[Session]) -> str:
         )
     summary = _pain_summary(asked)
     chart = pygal.DateTimeLine(
-        **_chart_options(pygal, summary, show_legend=True),
+        **_chart_options(pygal, show_legend=True, stroke_width=2.5),
         allow_interruptions=True,
         range=(0, 10),
         y_title="pain (0 to 10)",
         y_labels=list(range(11)),
         x_value_formatter=lambda t: f"{t.day} {t:%b}",
-        dots_size=3,
+        dots_size=3.5,
     )
     # A gap where a question was not answered: the line breaks there.
     chart.add("before", [(s.started.replace(tzinfo=None), s.pain_before) for s in asked])
@@ -519,8 +519,13 @@ def _notes(left_out: Counter[str]) -> str:
 # -- charts ------------------------------------------------------------------------
 
 
-def _chart_options(pygal: ModuleType, summary: str, show_legend: bool) -> dict[str, Any]:
-    """pygal's settings for a plain, printable chart that carries no script."""
+def _chart_options(
+    pygal: ModuleType, show_legend: bool, stroke_width: float = 1.0
+) -> dict[str, Any]:
+    """pygal's settings for a plain, printable chart that carries no script.
+
+    :param stroke_width: the width of the lines (in a line chart).
+    """
     style = pygal.style.Style(
         background="white",
         plot_background="white",
@@ -530,6 +535,8 @@ def _chart_options(pygal: ModuleType, summary: str, show_legend: bool) -> dict[s
         opacity="1",
         opacity_hover="1",
         transition="none",
+        stroke_width=str(stroke_width),
+        stroke_width_hover=str(stroke_width),
         colors=(BLUE, VERMILION, LIGHT_BLUE),
         font_family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
         label_font_size=13,
