@@ -143,9 +143,11 @@ def _read_session(record: Any) -> Session:
 
 def _time(value: Any, field: str) -> datetime:
     try:
-        return datetime.fromisoformat(str(value))
+        when = datetime.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"{field}: not an ISO 8601 time, got {value!r}") from None
+    # A time with no offset is this computer's local time (so all can be compared).
+    return when if when.tzinfo is not None else when.astimezone()
 
 
 def _pain(value: Any, field: str) -> int | None:
@@ -171,20 +173,25 @@ def load_pygal() -> ModuleType:
     return module
 
 
-def build_report(records: Sequence[Any], now: datetime) -> str:
+def build_report(records: Sequence[Any], now: datetime, since: date | None = None) -> str:
     """The whole report as one HTML page, from session records (``SessionRecord.to_json()``).
 
     :param records: the sessions, in any order; simulated and running ones are left out.
     :param now: when the report is made (it says so).
+    :param since: the first day to report on; default the first session's.
     :raises ReportError: a record is not a session record.
     :raises PackageMissing: pygal is not installed.
     """
     pygal = load_pygal()
-    everything = read_sessions(list(records))
-    sessions = [s for s in everything if not s.simulated and s.outcome != "running"]
-    left_out = Counter(
-        "simulated" if s.simulated else "running" for s in everything if s not in sessions
-    )
+    sessions: list[Session] = []
+    left_out: Counter[str] = Counter()
+    for s in read_sessions(list(records)):
+        if since is not None and s.day < since:
+            continue
+        if s.simulated or s.outcome == "running":
+            left_out["simulated" if s.simulated else "running"] += 1
+        else:
+            sessions.append(s)
     parts = [
         _overview(sessions, left_out, now),
         _weeks_section(pygal, sessions),

@@ -336,6 +336,25 @@ def test_the_command_writes_the_report(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
+def test_the_command_reports_from_a_day_on(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, stdout, _ = invoke(
+        "report", str(out), "--from-json", str(SAMPLE), "--since", "2026-11-23"
+    )
+    assert (code, stdout) == (0, f"wrote {out} (9 sessions)\n")
+    page_text = out.read_text()
+    assert "<dd>23 November 2026 to 1 December 2026 (9 days)</dd>" in page_text
+    assert "Left out" not in page_text  # the simulated session was before then
+    code, _, stderr = invoke("report", str(out), "--from-json", str(SAMPLE), "--since", "23 Nov")
+    assert code == 2 and "'23 Nov' does not match the format '%Y-%m-%d'" in stderr
+
+
+def test_sessions_recorded_without_an_offset_are_read_as_local_time() -> None:
+    records = sample()
+    records[5]["started"] = records[5]["started"].removesuffix("+01:00")
+    assert "Exercise report" in report.build_report(records, NOW)
+
+
 def test_the_command_reads_standard_input(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     code, stdout, _ = invoke("report", str(out), "--from-json", "-", input=SAMPLE.read_text())

@@ -32,7 +32,13 @@ HISTORY_MODULES = ("coach.history", "coach.history.store")
     help="Read the sessions from FILE ('coach history --format json' writes it; - for "
     "standard input) instead of this machine's history.",
 )
-def report(out: Path, from_json: Path | None) -> None:
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Report on the sessions from this day on (default: all).",
+)
+def report(out: Path, from_json: Path | None, since: datetime | None) -> None:
     """Write a report of the sessions to OUT.html, to send to a physiotherapist.
 
     \b
@@ -45,12 +51,17 @@ def report(out: Path, from_json: Path | None) -> None:
     """
     load_pygal()  # first: a missing package is said before anything is read
     records = read_json(from_json) if from_json is not None else stored_sessions()
-    page = build_report(records, datetime.now().astimezone())
+    first = since.date() if since is not None else None
+    page = build_report(records, datetime.now().astimezone(), first)
     try:
         write_atomically(out, page.encode("utf-8"))
     except FolderNotWritable as exc:
         raise CoachError(f"cannot write the report {out}: {exc.reason}") from exc
-    sessions = [s for s in read_sessions(records) if not s.simulated and s.outcome != "running"]
+    sessions = [
+        s
+        for s in read_sessions(records)
+        if not s.simulated and s.outcome != "running" and (first is None or s.day >= first)
+    ]
     click.echo(f"wrote {out} ({len(sessions)} session{'' if len(sessions) == 1 else 's'})")
 
 
