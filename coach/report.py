@@ -473,21 +473,18 @@ def _exercises_section(sessions: list[Session]) -> str:
         '"hurt" answer. Offered: the sessions whose routine had it. "Hurt": the '
         'answers "it hurt" to the question asked after it.</p>'
     )
-    parts = [heading, intro]
+    blocks = []
     for routine in dict.fromkeys(c.routine for c in counts):
         rows = [
             (c.name, c.done, c.offered, f"{round(100 * c.done / c.offered)}%", c.hurt)
             for c in counts
             if c.routine == routine
         ]
-        parts.append(f"<h3>{esc(routine)}</h3>")
-        parts.append(
-            _table(
-                ("Exercise", "Done", "Offered", "Completion", '"Hurt" answers'),
-                rows,
-                numeric=(1, 2, 3, 4),
-            )
-        )
+        columns = ("Exercise", "Done", "Offered", "Completion", '"Hurt" answers')
+        blocks.append(f"<h3>{esc(routine)}</h3>\n{_table(columns, rows, numeric=(1, 2, 3, 4))}")
+    # Printed, the heading and its words stay with the first table; each table stays whole.
+    blocks[0] = f"{heading}\n{intro}\n{blocks[0]}"
+    parts = [f'<div class="keep">\n{block}\n</div>' for block in blocks]
     return "<section>\n" + "\n".join(parts) + "\n</section>"
 
 
@@ -515,12 +512,12 @@ def _flagged_section(sessions: list[Session]) -> str:
 
 
 def _notes(left_out: Counter[str]) -> str:
-    lines = [
-        "Made by voice-coach from the sessions its box recorded. Times are the box's local time.",
-        "Simulated sessions (trial runs on a computer) are left out"
-        + (f": {_left_out(left_out)} here." if left_out else "."),
-    ]
-    return '<footer class="notes">\n' + "\n".join(f"<p>{esc(x)}</p>" for x in lines) + "\n</footer>"
+    text = (
+        "Made by voice-coach from the sessions its box recorded; times are the box's local "
+        "time. Simulated sessions (trial runs on a computer) are left out"
+        + (f": {_left_out(left_out)} here." if left_out else ".")
+    )
+    return f'<footer class="notes">\n<p>{esc(text)}</p>\n</footer>'
 
 
 # -- charts ------------------------------------------------------------------------
@@ -704,9 +701,14 @@ table.calendar td.outside { background: #f4f4f4; color: #aaa; }
 section.flagged td:nth-child(3) { font-weight: 600; }
 footer.notes { margin-top: 2.5rem; font-size: .85rem; color: #444; }
 @media print {
+  body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
+  figure svg { max-height: 7cm; }
+  table.calendar td { height: 2rem; }
+  footer.notes { margin-top: 1rem; }
   summary { display: none; }
-  h2 { break-after: avoid; }
+  h2, h3 { break-after: avoid; }
+  .keep { break-inside: avoid; }
   figure, table.calendar, tr { break-inside: avoid; }
   td.done, td.partial, td.outside { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }"""
