@@ -80,8 +80,11 @@ class Session:
 
     @property
     def ended_by_hurt(self) -> bool:
-        """It was stopped after a "hurt" answer (the second one in a session ends it)."""
-        return self.outcome == "stopped" and any(a == "hurt" for _, a in self.check_ins)
+        """It was stopped, and its last answer was "hurt" (a second one ends a session;
+        after the first the person may choose to end it)."""
+        return (
+            self.outcome == "stopped" and bool(self.check_ins) and self.check_ins[-1][1] == "hurt"
+        )
 
     def why_flagged(self) -> str:
         """Why it is on the flagged list, in words."""
@@ -89,8 +92,7 @@ class Session:
         if self.pain_rose:
             reasons.append(f"pain rose from {self.pain_before} to {self.pain_after}")
         if self.ended_by_hurt:
-            hurt = [name for name, answer in self.check_ins if answer == "hurt"]
-            reasons.append(f'ended after a "hurt" answer ({hurt[-1]})')
+            reasons.append(f'ended after a "hurt" answer ({self.check_ins[-1][0]})')
         return "; ".join(reasons) or "flagged by the coach"
 
 

@@ -242,6 +242,20 @@ def test_a_session_ended_by_a_hurt_answer_is_flagged() -> None:
     ]
 
 
+def test_a_session_stopped_later_by_hand_is_not_said_to_be_ended_by_hurt() -> None:
+    stopped = history_sample.session(
+        99,
+        datetime(2026, 12, 1, 18, 0, tzinfo=history_sample.ZONE),
+        "hip-piriformis",
+        hurt="Knee across your body",
+        interrupted_after=4,
+    )
+    stopped.update(outcome="stopped", ended="2026-12-01T18:09:00+01:00")
+    assert stopped["check_ins"][-1]["answer"] == "fine"
+    page_text = report.build_report([*sample(), stopped], NOW)
+    assert "1 Dec 2026 18:00" not in page_text.split("Flagged sessions")[1]
+
+
 def test_an_empty_history() -> None:
     page_text = report.build_report([], NOW)
     page = Page(page_text)
