@@ -33,8 +33,8 @@ INSTALL_HINT = "pip install 'voice-coach[report]'"
 PAIN_RISE = 2
 #: Chart size in SVG units (it scales to the page's width).
 CHART_WIDTH, CHART_HEIGHT = 860, 320
-#: Colours that colour-blind readers can tell apart, and that print in grey as
-#: two different greys (Okabe and Ito's blue and vermilion).
+#: Colours that colour-blind readers can tell apart (Okabe and Ito's blue and
+#: vermilion); in grey, the line of pain after is told from pain before by its dashes.
 BLUE, VERMILION, LIGHT_BLUE = "#0072B2", "#D55E00", "#9CC7E4"
 #: How each way a session can end is said in the report.
 OUTCOMES = {"finished": "finished", "stopped": "stopped early", "interrupted": "interrupted"}
@@ -387,7 +387,11 @@ def _pain_section(pygal: ModuleType, sessions: list[Session]) -> str:
     )
     # A gap where a question was not answered: the line breaks there.
     chart.add("before", [(s.started.replace(tzinfo=None), s.pain_before) for s in asked])
-    chart.add("after", [(s.started.replace(tzinfo=None), s.pain_after) for s in asked])
+    chart.add(
+        "after",
+        [(s.started.replace(tzinfo=None), s.pain_after) for s in asked],
+        stroke_style={"width": 2.5, "dasharray": "7, 4"},
+    )
     rows = [
         (
             _short_date(s.day, year=True) + f" {s.started:%H:%M}",
