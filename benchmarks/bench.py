@@ -2,7 +2,7 @@
 
     python benchmarks/bench.py            # a table
     python benchmarks/bench.py --json     # one JSON object
-    python benchmarks/bench.py --quick    # only the instant runs (the rest takes minutes)
+    python benchmarks/bench.py --quick    # the instant runs and the report (the rest takes minutes)
 
 Every measurement runs with the benchmark's own settings (none: the
 defaults), speech cache and data folders, in a temporary folder.
@@ -54,6 +54,9 @@ Metrics:
   piper_render_rss_mb       the largest resident memory of the coach and its Piper
                             worker, sampled while an instant device fills that
                             cold cache
+  report_seconds            `coach report` of a year of daily sessions (made in
+                            memory by tests/history_sample.py): build_report and
+                            writing the file, median of 5 (None without pygal)
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
@@ -78,11 +81,12 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import box
-from coach import library
+from coach import library, report
 from coach.clock import SystemClock, VirtualClock
 from coach.errors import SpeechUnavailable
 from coach.events import Event
@@ -95,6 +99,7 @@ from coach.runtime import Runtime
 from coach.session import SessionMode
 from coach.settings import Settings
 from coach.speech import wavfile
+from coach.speech.atomicfile import write_atomically
 from coach.speech.cache import PhraseCache
 from coach.speech.renderer import Renderer
 from coach.speech.setup import load_backend, settle_plan
@@ -509,16 +514,38 @@ def piper_memory(settle_seconds: float = 10.0) -> dict[str, Any]:
     }
 
 
+def report_seconds(count: int = 5) -> dict[str, float | None]:
+    """A report of a year of daily sessions, built and written as ``coach report`` does."""
+    if importlib.util.find_spec("pygal") is None:
+        return {"report_seconds": None}  # the report extra is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.history_sample import year
+
+    sessions = year()
+    took = []
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.html"
+        for _ in range(count):
+            started = time.perf_counter()
+            page = report.build_report(sessions, datetime.now().astimezone())
+            write_atomically(out, page.encode("utf-8"))
+            took.append(time.perf_counter() - started)
+    return {"report_seconds": round(statistics.median(took), 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--quick", action="store_true", help="only the instant runs (skip the timed sessions)"
+        "--quick",
+        action="store_true",
+        help="only the instant runs and the report (skip the timed sessions)",
     )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with box.isolated():
         results.update(instant_runs())
+        results.update(report_seconds())
         if not args.quick:
             box.warm_cache()
             results.update(speech_memory())
