@@ -2,7 +2,7 @@
 
     python benchmarks/bench.py            # a table
     python benchmarks/bench.py --json     # one JSON object
-    python benchmarks/bench.py --quick    # only the instant runs (the rest takes minutes)
+    python benchmarks/bench.py --quick    # instant runs, report, history writes (the rest: minutes)
 
 Every measurement runs with the benchmark's own settings (none: the
 defaults), speech cache and data folders, in a temporary folder.
@@ -58,6 +58,9 @@ Metrics:
                             ended step and the session's progress, one transaction,
                             WAL with synchronous=FULL) on this machine's disk, in the
                             benchmark's data folder: 95th percentile of 200
+  report_seconds            `coach report` of a year of daily sessions (made in
+                            memory by tests/history_sample.py): build_report and
+                            writing the file, median of 5 (None without pygal)
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
@@ -82,11 +85,12 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import box
-from coach import library
+from coach import library, report
 from coach.clock import SystemClock, VirtualClock
 from coach.errors import SpeechUnavailable
 from coach.events import Event
@@ -99,6 +103,7 @@ from coach.runtime import Runtime
 from coach.session import SessionMode
 from coach.settings import Settings
 from coach.speech import wavfile
+from coach.speech.atomicfile import write_atomically
 from coach.speech.cache import PhraseCache
 from coach.speech.renderer import Renderer
 from coach.speech.setup import load_backend, settle_plan
@@ -544,17 +549,39 @@ def history_writes(boundaries: int = 200) -> dict[str, float]:
     return {"history_write_ms_p95": round(percentile(took, 0.95), 2)}
 
 
+def report_seconds(count: int = 5) -> dict[str, float | None]:
+    """A report of a year of daily sessions, built and written as ``coach report`` does."""
+    if importlib.util.find_spec("pygal") is None:
+        return {"report_seconds": None}  # the report extra is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.history_sample import year
+
+    sessions = year()
+    took = []
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.html"
+        for _ in range(count):
+            started = time.perf_counter()
+            page = report.build_report(sessions, datetime.now().astimezone())
+            write_atomically(out, page.encode("utf-8"))
+            took.append(time.perf_counter() - started)
+    return {"report_seconds": round(statistics.median(took), 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--quick", action="store_true", help="only the instant runs (skip the timed sessions)"
+        "--quick",
+        action="store_true",
+        help="only the instant runs, the report and the history writes (skip the timed sessions)",
     )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with box.isolated():
         results.update(instant_runs())
         results.update(history_writes())
+        results.update(report_seconds())
         if not args.quick:
             box.warm_cache()
             results.update(speech_memory())
