@@ -94,6 +94,7 @@ from coach import library, report
 from coach.clock import SystemClock, VirtualClock
 from coach.errors import SpeechUnavailable
 from coach.events import Event
+from coach.gestures import Edge
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
 from coach.plan import compile_plan
@@ -149,6 +150,14 @@ def instant_session_seconds(routine: Routine) -> float:
     voice = TextVoice(printer=lambda line: print(line, file=printed))
     plan = compile_plan(routine, voice.duration, tones=True)
     runtime = Runtime(clock, voice, listeners=[TranscriptWriter(io.StringIO())])
+
+    def press_for_them() -> bool:  # as the CLI does with nothing scripted
+        at = clock.now() + 2.0
+        clock.call_at(at, lambda: runtime.post(Edge(True, at)))
+        clock.call_at(at + 0.1, lambda: runtime.post(Edge(False, at + 0.1)))
+        return True
+
+    runtime.on_script_end = press_for_them
     started = time.perf_counter()
     runtime.run(SessionMode(plan))
     return time.perf_counter() - started
