@@ -17,9 +17,10 @@ from coach.plan import Plan, Step
 
 State = Literal["idle", "running", "paused", "finished", "stopped"]
 #: ``threshold`` (a held button crossed the long or stop threshold) drives
-#: the LED; the transcript leaves it out.
-EventType = Literal["say", "state", "step", "gesture", "threshold"]
-TRANSCRIPT_TYPES: tuple[EventType, ...] = ("say", "state", "step", "gesture")
+#: the LED; the transcript leaves it out. ``reminder`` (the menu reminds:
+#: ``{"time": "08:00", "repeat": false}``) drives the LED too.
+EventType = Literal["say", "state", "step", "gesture", "threshold", "reminder"]
+TRANSCRIPT_TYPES: tuple[EventType, ...] = ("say", "state", "step", "gesture", "reminder")
 ENDED: tuple[State, ...] = ("finished", "stopped")
 
 
@@ -28,7 +29,7 @@ class Event:
     """Something that happened, ``t`` seconds after the time zero of the run.
 
     :param t: seconds since the session (or the device) started, on its clock.
-    :param type: ``say``, ``state``, ``step``, ``gesture`` or ``threshold``.
+    :param type: ``say``, ``state``, ``step``, ``gesture``, ``threshold`` or ``reminder``.
     :param data: the event's own fields, e.g. ``{"text": "Hold."}`` for ``say``.
     """
 

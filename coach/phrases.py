@@ -54,6 +54,10 @@ MENU_REPEAT = "Repeat the menu."
 CARRY_ON_MENU = "Menu."
 #: Said as a carried-on session starts, instead of the routine's opening.
 CARRYING_ON = "Carrying on with"
+#: Said in the menu at a reminder time (and once more a quarter of an hour later).
+REMINDER = "Time for your stretches. Press to start."
+#: Said after the greeting at boot when the last session was the day before.
+LAST_SESSION_YESTERDAY = "Last session yesterday."
 
 #: Said during pauses and threshold crossings; rendered ahead like plan cues.
 ENGINE_PHRASES = (
@@ -103,6 +107,14 @@ def carry_on_offer(exercise: str) -> str:
     """The offer after a power cut: "Your last session stopped at the side stretch. ..."."""
     the = "" if exercise.lower().startswith("the ") else "the "
     return f"Your last session stopped at {the}{exercise}. Press to carry on, hold for the menu."
+def days_ago_text(days: str) -> str:
+    """The greeting's line for a last session ``days`` (a word) days ago."""
+    return f"Last session {days} days ago."
+
+
+def streak_text(days: str) -> str:
+    """The end of a session on a run of ``days`` (a word) days: "That is three days in a row."."""
+    return f"That is {days} days in a row."
 
 
 def summary_text(done: int, count: int, seconds: float) -> str:
