@@ -17,9 +17,13 @@ from coach.plan import Plan, Step
 
 State = Literal["idle", "running", "paused", "finished", "stopped"]
 #: ``threshold`` (a held button crossed the long or stop threshold) drives
-#: the LED; the transcript leaves it out.
-EventType = Literal["say", "state", "step", "gesture", "threshold"]
-TRANSCRIPT_TYPES: tuple[EventType, ...] = ("say", "state", "step", "gesture")
+#: the LED; the transcript leaves it out, and ``step_end`` (how a step ended:
+#: ``done``, ``skipped`` or ``missed``), which the history reads.
+EventType = Literal["say", "state", "step", "gesture", "threshold", "step_end", "check_in", "pain"]
+TRANSCRIPT_TYPES: tuple[EventType, ...] = ("say", "state", "step", "gesture", "check_in", "pain")
+#: How a step ended: it ran to its end (or its button was answered), it was
+#: cut short, or it never started (passed over).
+StepOutcome = Literal["done", "skipped", "missed"]
 ENDED: tuple[State, ...] = ("finished", "stopped")
 
 
@@ -28,7 +32,8 @@ class Event:
     """Something that happened, ``t`` seconds after the time zero of the run.
 
     :param t: seconds since the session (or the device) started, on its clock.
-    :param type: ``say``, ``state``, ``step``, ``gesture`` or ``threshold``.
+    :param type: ``say``, ``state``, ``step``, ``gesture``, ``threshold``,
+        ``step_end``, ``check_in`` or ``pain``.
     :param data: the event's own fields, e.g. ``{"text": "Hold."}`` for ``say``.
     """
 
