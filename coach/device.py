@@ -10,6 +10,7 @@ presses are used up in the menu.
 
 from __future__ import annotations
 
+from coach.checkin import Dialogue
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
@@ -118,6 +119,8 @@ class Device:
     def status_line(self) -> str:
         """What the terminal's status line shows: the session's progress, or the menu."""
         mode = self.rig.runtime.mode
+        if isinstance(mode, Dialogue):
+            mode = mode.back  # a check-in: the session it asks for
         if isinstance(mode, SessionMode):
             return status_text(mode.status, self.rig.clock.now())
         choice = mode.choice if isinstance(mode, MenuMode) else self.choices[self.index]

@@ -58,7 +58,18 @@ PAIN_QUESTION = (
     "Hold if you have no pain."
 )
 #: Each press of a pain answer is counted aloud; more than ten stay at ten.
-PAIN_COUNT = ("One.", "Two.", "Three.", "Four.", "Five.", "Six.", "Seven.", "Eight.", "Nine.", "Ten.")
+PAIN_COUNT = (
+    "One.",
+    "Two.",
+    "Three.",
+    "Four.",
+    "Five.",
+    "Six.",
+    "Seven.",
+    "Eight.",
+    "Nine.",
+    "Ten.",
+)
 #: The long threshold in the pain question, before any press: what letting go means.
 NO_PAIN = "No pain."
 HURT_QUESTION = "Did that hurt? Press if it felt fine, hold if it hurt."
@@ -68,9 +79,7 @@ FELT_FINE = "Good."
 NO_ANSWER = "No answer. We will carry on."
 SKIP_THE_REST = "We will skip the rest of this exercise."
 #: The safety line after "it hurt", and at the end when pain has grown.
-PAIN_ADVICE = (
-    "If pain runs down your leg, or numbness grows, stop for today and tell your doctor."
-)
+PAIN_ADVICE = "If pain runs down your leg, or numbness grows, stop for today and tell your doctor."
 GO_ON_OR_END = "Press to go on gently, hold to end the session."
 #: The long threshold in the offer to go on: what letting go means.
 END_SESSION = "End the session."
