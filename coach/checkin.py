@@ -30,7 +30,7 @@ from coach.phrases import Phrase
 from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Plan
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
-from coach.tones import tone_seconds
+from coach.tones import ToneName, tone_seconds
 
 #: Silence after a question that counts as no answer.
 NO_ANSWER_SECONDS = 10.0
@@ -68,20 +68,35 @@ def with_check_ins(
     )
 
 
-def check_in_phrases(pain_check: bool, check_in: bool) -> list[Phrase]:
-    """Every fixed line the check-ins may say, to render ahead with the plan's."""
+def check_in_phrases(plan: Plan, tones: bool) -> list[Phrase]:
+    """Every fixed line the check-ins of ``plan`` may say, to render ahead with its cues.
+
+    The words a held button says come with the tick the runtime plays before
+    them when ``tones`` is on.
+    """
+    pain = plan.pain_check
+    hurt = any(step.check_in for step in plan.steps)
     lines: list[str] = []
-    if pain_check:
-        lines += [phrases.PAIN_QUESTION, *phrases.PAIN_COUNT, phrases.NO_PAIN, phrases.NO_ANSWER]
+    held: list[str] = []
+    if pain:
+        lines += [phrases.PAIN_QUESTION, *phrases.PAIN_COUNT, phrases.NO_ANSWER]
         lines += [phrases.pain_confirm_text(v) for v in range(PAIN_MAX + 1)]
         lines.append(phrases.PAIN_GREW)
-    if check_in:
-        lines += [phrases.HURT_QUESTION, phrases.IT_HURT, phrases.FELT_FINE, phrases.NO_ANSWER]
+        held.append(phrases.NO_PAIN)
+    if hurt:
+        lines += [phrases.HURT_QUESTION, phrases.FELT_FINE, phrases.NO_ANSWER]
         lines += [phrases.SKIP_THE_REST, phrases.PAIN_ADVICE, phrases.GO_ON_OR_END]
-        lines += [phrases.END_SESSION, phrases.GO_ON_GENTLY, phrases.HURT_AGAIN_END]
-    if pain_check or check_in:
-        lines.append(phrases.THRESHOLD_STOP)
-    return [(line, None) for line in dict.fromkeys(lines)]
+        lines += [phrases.GO_ON_GENTLY, phrases.HURT_AGAIN_END]
+        held += [phrases.IT_HURT, phrases.END_SESSION]
+    tick: ToneName | None = "tick" if tones else None
+    said: list[Phrase] = [(line, None) for line in lines] + [(word, tick) for word in held]
+    return list(dict.fromkeys(said))
+
+
+def carrying_on_phrases(plan: Plan) -> list[Phrase]:
+    """The line that opens a session carried on at each exercise of ``plan``."""
+    names = dict.fromkeys(s.exercise for s in plan.steps if s.number is not None and s.exercise)
+    return [(phrases.carrying_on_text(name), None) for name in names]
 
 
 class Dialogue(Mode):

@@ -10,7 +10,7 @@ presses are used up in the menu.
 
 from __future__ import annotations
 
-from coach.checkin import Dialogue
+from coach.checkin import Dialogue, with_check_ins
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
@@ -38,7 +38,11 @@ class Device:
 
     def __init__(self, rig: Rig, library: Library) -> None:
         self.rig = rig
-        self.choices = self._load(library)
+        settings = rig.settings
+        self.choices = [
+            Choice(c.slug, with_check_ins(c.routine, settings.pain_check, settings.check_in))
+            for c in self._load(library)
+        ]
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
 
     @staticmethod

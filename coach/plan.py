@@ -167,6 +167,7 @@ class Step:
             "sets": self.sets,
             "cues": [c.to_json() for c in self.cues],
             "dropped": [c.to_json() for c in self.dropped],
+            **({"check_in": True} if self.check_in else {}),
         }
 
 
@@ -221,6 +222,7 @@ class Plan:
             "routine": self.routine,
             "total_seconds": round(self.total_seconds, 3),
             "button_steps": self.button_steps,
+            **({"pain_check": True} if self.pain_check else {}),
             "steps": [s.to_json(t) for s, t in zip(self.steps, self.starts())],
         }
 

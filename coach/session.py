@@ -334,8 +334,9 @@ class SessionMode(Mode):
         first = next(i for i, s in enumerate(self.plan.steps) if s.number == self.start_number)
         self._asked.add("before")
         self._target, self._quiet = first, True
-        name = self.plan.steps[first].exercise or ""
-        self._ask(Words(self, [phrases.carrying_on_text(name)]))
+        line = phrases.carrying_on_text(self.plan.steps[first].exercise or "")
+        self.runtime.voice.prepare([(line, None)], soon=True)
+        self._ask(Words(self, [line]))
 
     # -- moving on: step ends, check-ins -------------------------------------------
 

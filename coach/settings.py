@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import click
 
+from coach.checkin import CHECK_IN_CHOICES
 from coach.errors import SettingsError
 from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
 from coach.hardware.gpio import check_pins
@@ -129,7 +130,8 @@ class Setting:
     :param type: click's type, which checks flags, variables and the file alike.
     :param default: its value when nothing sets it.
     :param help: the help of its flag and of its line in the settings file.
-    :param section: the group it is listed in: ``pins``, ``button``, ``speech`` or ``routines``.
+    :param section: the group it is listed in: ``pins``, ``button``, ``speech``,
+        ``routines`` or ``check-ins``.
     :param is_flag_pair: an on/off pair of flags (``--tones/--no-tones``); default no.
     :param multiple: a repeatable flag, and a list in the file; default no.
     """
@@ -218,6 +220,12 @@ SETTINGS: tuple[Setting, ...] = (
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
             (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
+    Setting("pain_check", ("--pain-check",), click.Choice(CHECK_IN_CHOICES), "routine",
+            "Ask for pain from 0 to 10 before the first exercise and after the last: "
+            "routine (as the routine file says), on or off.", "check-ins"),
+    Setting("check_in", ("--check-in",), click.Choice(CHECK_IN_CHOICES), "routine",
+            "Ask 'did that hurt?' after each exercise: routine (as the routine file and "
+            "its exercises say), on or off.", "check-ins"),
 )  # fmt: skip
 
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -228,7 +236,9 @@ THRESHOLD_SETTINGS = ("long_seconds", "stop_seconds")
 
 
 def keys(*sections: str) -> tuple[str, ...]:
-    """The settings of ``sections`` ("pins", "button", "speech", "routines"), in table order."""
+    """The settings of ``sections`` ("pins", "button", "speech", "routines", "check-ins"),
+    in table order.
+    """
     return tuple(s.key for s in SETTINGS if s.section in sections)
 
 
@@ -266,6 +276,8 @@ class Settings:
     cache_limit_mb: int
     default_routine: str
     routines_dirs: tuple[Path, ...]
+    pain_check: str
+    check_in: str
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any] | None = None, **more: Any) -> Settings:
