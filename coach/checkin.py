@@ -172,6 +172,10 @@ class Dialogue(Mode):
 
     def gesture(self, gesture: Gesture) -> None:
         """``stop`` ends the session; other gestures answer, once the question has been said."""
+        now = self._now()
+        if self._end_at is not None and self._end_at < now:
+            # The hand-back waited for the button to be let go: it is now.
+            self._end_at = now
         if gesture == "stop":
             self.runtime.voice.stop()
             self.stopped = True
