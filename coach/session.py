@@ -31,7 +31,7 @@ from coach import phrases
 from coach.checkin import Dialogue, GoOnOffer, HurtCheck, PainCheck, Words
 from coach.events import ENDED, State, Status, StepOutcome
 from coach.gestures import Gesture, Threshold
-from coach.plan import ANNOUNCE_GAP_SECONDS, Cue, Plan, Priority, Step
+from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Cue, Plan, Priority, Step
 from coach.runtime import Mode, Runtime
 from coach.tones import ToneName, tone_seconds
 
@@ -151,6 +151,12 @@ class SessionMode(Mode):
         closing_extra: Callable[[], str | None] | None = None,
     ) -> None:
         self.plan = plan
+        numbers = {s.number for s in plan.steps if s.number is not None}
+        if start_number is not None and start_number not in numbers:
+            raise ValueError(
+                f"start_number must be an exercise of the plan, 1 to {len(numbers)}, "
+                f"got {start_number}"
+            )
         self.start_number = start_number
         self.closing_extra = closing_extra
         self.wait_for_press = wait_for_press
@@ -177,6 +183,9 @@ class SessionMode(Mode):
         self._asked: set[str] = set()
         #: A step has begun and its ``step_end`` is still to come.
         self._open = False
+        #: The ``closing_extra`` line still to be heard, and when it began to be said.
+        self._extra: str | None = None
+        self._extra_from: float | None = None
         self._started_at = 0.0
         self._paused_at = 0.0
         #: The wait under way (paused, or a step waiting for the button):
@@ -251,7 +260,9 @@ class SessionMode(Mode):
             ):
                 self._advance(self._index + 1, end, "done")
             elif due_cue is not None and due_cue <= now + DUE_EPSILON:
-                _, _, text, tone = heapq.heappop(self._agenda)
+                when, _, text, tone = heapq.heappop(self._agenda)
+                if self._extra is not None and text == self._extra:
+                    self._extra_from = when
                 self.runtime.say(text, tone)
             else:
                 return
@@ -515,6 +526,12 @@ class SessionMode(Mode):
             for cue in step.cues:
                 if cue.offset_seconds <= elapsed < cue.end_seconds:
                     elapsed = cue.offset_seconds
+        if step.kind == "finish" and self._extra is not None:
+            # The line after the summary is said again on resume unless it was heard whole.
+            heard = self._extra_from
+            if heard is not None and moment >= heard + self.runtime.voice.duration(self._extra):
+                self._extra = None
+            self._extra_from = None
         self._paused_elapsed = elapsed
         # The step's own length as it is running (a newer plan may differ slightly).
         length = None if self._step_end is None else self._step_end - self._step_start
@@ -550,6 +567,9 @@ class SessionMode(Mode):
             else:
                 self._schedule(self._lead_in_end - n, word)
         self._schedule_rest_of_step(step, elapsed, remaining)
+        if step.kind == "finish" and self._extra is not None and self._step_end is not None:
+            end = self._schedule_extra(self._lead_in_end)
+            self._step_end = max(self._step_end, end + ANNOUNCE_TAIL_SECONDS)
 
     def _step_end_length(self) -> float | None:
         """The current step's length as it runs (a newer plan may differ slightly)."""
@@ -616,15 +636,21 @@ class SessionMode(Mode):
         extra = self.closing_extra() if self.closing_extra is not None else None
         if not extra:
             return
-        end = max(
-            (
-                w + self.runtime.voice.duration(t) + tone_seconds(tone)
-                for w, _, t, tone in self._agenda
-            ),
-            default=self._step_start,
-        )
+        self._extra = extra
         self.runtime.voice.prepare([(extra, None)], soon=True)
-        self._schedule(end + ANNOUNCE_GAP_SECONDS, extra)
+        self._schedule_extra(self._step_start)
+
+    def _schedule_extra(self, earliest: float) -> float:
+        """Say the ``closing_extra`` line after everything planned (not before ``earliest``).
+
+        Returns when it ends.
+        """
+        assert self._extra is not None
+        voice = self.runtime.voice
+        ends = [w + voice.duration(t) + tone_seconds(tone) for w, _, t, tone in self._agenda]
+        when = max(ends) + ANNOUNCE_GAP_SECONDS if ends else earliest
+        self._schedule(when, self._extra)
+        return when + voice.duration(self._extra)
 
     def _finish_end(self, step: Step, start: float) -> float | None:
         """The finish step lasts until its words (the summary said as it is) have been said."""

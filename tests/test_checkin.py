@@ -565,3 +565,31 @@ def test_plan_size_counts_check_in_steps_exactly() -> None:
                 routine(*variants[start : start + 6]), pain_check=pain, check_in=hurt
             )
             assert plan_size(r).steps == len(compile_plan(r, estimate_seconds).steps), r
+
+
+def test_a_pause_in_the_closing_words_keeps_the_closing_extra() -> None:
+    extra = "That is three days in a row."
+    probe = make_run(routine(exercise("Reach", seconds=5.0, ready=0), name="Tiny"))
+    probe.session = SessionMode(probe.plan, closing_extra=lambda: extra)
+    probe.go()
+    t_extra = next(t for t, text in probe.said() if text == extra)
+    for pause_at, times in ((t_extra + 0.5, 2), (t_extra - 1.0, 1)):
+        run = make_run(routine(exercise("Reach", seconds=5.0, ready=0), name="Tiny"))
+        run.session = SessionMode(run.plan, closing_extra=lambda: extra)
+        run.gesture_at(pause_at, "press")
+        run.gesture_at(pause_at + 5.0, "press")
+        assert run.go() == "finished"
+        said = [text for _, text in run.said()]
+        assert said.count(extra) == times
+        assert said[-1] == extra
+        t_last = run.said()[-1][0]
+        end = run.states()[-1][0]
+        assert end == close(t_last + estimate_seconds(extra) + ANNOUNCE_TAIL_SECONDS)
+
+
+def test_start_number_must_be_an_exercise_of_the_plan() -> None:
+    plan = compile_plan(TWO, estimate_seconds)
+    with pytest.raises(
+        ValueError, match="start_number must be an exercise of the plan, 1 to 3, got 4"
+    ):
+        SessionMode(plan, start_number=4)
