@@ -30,7 +30,7 @@ from coach.phrases import Phrase
 from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Plan
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
-from coach.tones import ToneName, tone_seconds
+from coach.tones import ToneName
 
 #: Silence after a question that counts as no answer.
 NO_ANSWER_SECONDS = 10.0
@@ -164,7 +164,7 @@ class Dialogue(Mode):
             self.own_time(now)
 
     def held(self, crossed: Threshold) -> str | None:
-        """ "Stop." at the stop threshold; at the long one, what letting go answers, if anything."""
+        """At the stop threshold "Stop."; at the long one, what letting go answers, if anything."""
         if crossed == "stop":
             self._agenda.clear()
             return phrases.THRESHOLD_STOP
@@ -235,7 +235,7 @@ class Dialogue(Mode):
         end = start
         for line in lines:
             heapq.heappush(self._agenda, (t, next(self._order), line))
-            end = t + self.runtime.voice.duration(line) + tone_seconds(None)
+            end = t + self.runtime.voice.duration(line)
             t = end + ANNOUNCE_GAP_SECONDS
         return end
 
@@ -258,7 +258,7 @@ class Words(Dialogue):
 
 
 class PainCheck(Dialogue):
-    """ "How is your pain right now?": one press for each point, a hold for none.
+    """Asks "How is your pain right now?": one press for each point, a hold for none.
 
     Each press is counted aloud ("One.", "Two.", ...; more than ten stay at
     ten); :data:`PAIN_CONFIRM_SECONDS` after the last one the answer is
@@ -298,7 +298,7 @@ class PainCheck(Dialogue):
         self._answered(min(self.presses, PAIN_MAX) if self.presses else None)
 
     def long_word(self) -> str | None:
-        """ "No pain." before any press; nothing once presses are being counted."""
+        """Before any press "No pain."; nothing once presses are being counted."""
         return phrases.NO_PAIN if not self.presses else None
 
     def answer(self, gesture: Gesture) -> None:
@@ -318,7 +318,7 @@ class PainCheck(Dialogue):
 
 
 class HurtCheck(Dialogue):
-    """ "Did that hurt?": a press for fine, a hold for hurt; silence goes on as unanswered.
+    """Asks "Did that hurt?": a press for fine, a hold for hurt; silence goes on as unanswered.
 
     Emits a ``check_in`` event with the answer.
 
@@ -343,7 +343,7 @@ class HurtCheck(Dialogue):
         self._answered(None, [phrases.NO_ANSWER])
 
     def long_word(self) -> str:
-        """ "It hurt.": what letting go answers."""
+        """What letting go answers: "It hurt."."""
         return phrases.IT_HURT
 
     def answer(self, gesture: Gesture) -> None:
@@ -406,7 +406,7 @@ class GoOnOffer(Dialogue):
             self.runtime.say(phrases.GO_ON_OR_END)
 
     def long_word(self) -> str:
-        """ "End the session.": what letting go does."""
+        """What letting go does: "End the session."."""
         return phrases.END_SESSION
 
     def answer(self, gesture: Gesture) -> None:
