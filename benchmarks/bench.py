@@ -2,7 +2,7 @@
 
     python benchmarks/bench.py            # a table
     python benchmarks/bench.py --json     # one JSON object
-    python benchmarks/bench.py --quick    # only the instant runs (the rest takes minutes)
+    python benchmarks/bench.py --quick    # instant runs, report, history writes (the rest: minutes)
 
 Every measurement runs with the benchmark's own settings (none: the
 defaults), speech cache and data folders, in a temporary folder.
@@ -54,6 +54,13 @@ Metrics:
   piper_render_rss_mb       the largest resident memory of the coach and its Piper
                             worker, sampled while an instant device fills that
                             cold cache
+  history_write_ms_p95      one step boundary committed to the history file (the
+                            ended step and the session's progress, one transaction,
+                            WAL with synchronous=FULL) on this machine's disk, in the
+                            benchmark's data folder: 95th percentile of 200
+  report_seconds            `coach report` of a year of daily sessions (made in
+                            memory by tests/history_sample.py): build_report and
+                            writing the file, median of 5 (None without pygal)
 The two whole sessions run on the system clock sped up SESSION_SPEED times (a
 12-minute routine in under a minute), which only makes them stricter: the
 renderer keeps its real pace while the session runs faster. The player is
@@ -78,14 +85,16 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import box
-from coach import library
+from coach import library, report
 from coach.clock import SystemClock, VirtualClock
 from coach.errors import SpeechUnavailable
 from coach.events import Event
+from coach.gestures import Edge
 from coach.hardware.audio import AudioPlayer
 from coach.loader import load_routine
 from coach.plan import compile_plan
@@ -95,6 +104,7 @@ from coach.runtime import Runtime
 from coach.session import SessionMode
 from coach.settings import Settings
 from coach.speech import wavfile
+from coach.speech.atomicfile import write_atomically
 from coach.speech.cache import PhraseCache
 from coach.speech.renderer import Renderer
 from coach.speech.setup import load_backend, settle_plan
@@ -140,6 +150,14 @@ def instant_session_seconds(routine: Routine) -> float:
     voice = TextVoice(printer=lambda line: print(line, file=printed))
     plan = compile_plan(routine, voice.duration, tones=True)
     runtime = Runtime(clock, voice, listeners=[TranscriptWriter(io.StringIO())])
+
+    def press_for_them() -> bool:  # as the CLI does with nothing scripted
+        at = clock.now() + 2.0
+        clock.call_at(at, lambda: runtime.post(Edge(True, at)))
+        clock.call_at(at + 0.1, lambda: runtime.post(Edge(False, at + 0.1)))
+        return True
+
+    runtime.on_script_end = press_for_them
     started = time.perf_counter()
     runtime.run(SessionMode(plan))
     return time.perf_counter() - started
@@ -509,16 +527,70 @@ def piper_memory(settle_seconds: float = 10.0) -> dict[str, Any]:
     }
 
 
+def history_writes(boundaries: int = 200) -> dict[str, float]:
+    """The store's own commit of each step boundary, timed directly (no writer thread)."""
+    from coach.history import history_path
+    from coach.history.liveness import this_process
+    from coach.history.store import Boundary, HistoryStore, PlannedStep, SessionStart, StepEnd
+
+    steps = tuple(
+        PlannedStep(i, "hold", i // 4 + 1, f"Exercise {i // 4 + 1}", None, 1, 1, 20.0)
+        for i in range(boundaries + 1)
+    )
+    store = HistoryStore.open(history_path(), print)
+    try:
+        start = SessionStart(
+            "bench", "Bench", time.time(), 0, True, this_process(), len(steps) // 4 + 1, steps
+        )
+        session = store.begin(start)
+        took: list[float] = []
+        for index in range(1, boundaries + 1):
+            boundary = Boundary(
+                step_ends=(StepEnd(index - 1, "done", 20.0),),
+                step_index=index,
+                exercise_number=steps[index].number,
+            )
+            began = time.perf_counter()
+            store.record(session, boundary)
+            took.append((time.perf_counter() - began) * 1000)
+    finally:
+        store.close()
+    return {"history_write_ms_p95": round(percentile(took, 0.95), 2)}
+
+
+def report_seconds(count: int = 5) -> dict[str, float | None]:
+    """A report of a year of daily sessions, built and written as ``coach report`` does."""
+    if importlib.util.find_spec("pygal") is None:
+        return {"report_seconds": None}  # the report extra is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.history_sample import year
+
+    sessions = year()
+    took = []
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.html"
+        for _ in range(count):
+            started = time.perf_counter()
+            page = report.build_report(sessions, datetime.now().astimezone())
+            write_atomically(out, page.encode("utf-8"))
+            took.append(time.perf_counter() - started)
+    return {"report_seconds": round(statistics.median(took), 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--quick", action="store_true", help="only the instant runs (skip the timed sessions)"
+        "--quick",
+        action="store_true",
+        help="only the instant runs, the report and the history writes (skip the timed sessions)",
     )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with box.isolated():
         results.update(instant_runs())
+        results.update(history_writes())
+        results.update(report_seconds())
         if not args.quick:
             box.warm_cache()
             results.update(speech_memory())

@@ -6,18 +6,27 @@ starts the routine on offer; a session that finishes or is stopped hands
 back to the menu. The device never ends by itself: a quit (SIGTERM, SIGINT,
 the ``q`` key) ends it cleanly, and a scripted simulation ends when its
 presses are used up in the menu.
+
+While the menu waits it says the reminders of the ``reminders`` setting (see
+:mod:`coach.reminders`); at boot its greeting may end with an adherence line
+(see :mod:`coach.adherence`) when the device is told the days of past sessions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from coach.adherence import adherence_line, adherence_lines
 from coach.checkin import Dialogue, with_check_ins
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
-from coach.menu import Choice, MenuMode, menu_text
-from coach.phrases import Phrase
+from coach.menu import Choice, MenuMode, menu_text, reminder_tone
+from coach.phrases import REMINDER, Phrase
 from coach.plan import Plan
+from coach.reminders import ReminderSchedule
 from coach.rig import Rig
 from coach.routine import Routine
 from coach.runtime import Mode
@@ -34,9 +43,20 @@ class Device:
     :param rig: the clock, voice, pins and runtime to run on.
     :param library: the routines to offer; its default is offered first.
         Routine files that do not load are left out; none at all is an error.
+    :param last_session_started: when the last session started, epoch seconds
+        (from the history); sessions this device starts count as well.
+        Default: only those.
+    :param session_days: the day of every past session, for the greeting's
+        adherence line; default none (no line).
     """
 
-    def __init__(self, rig: Rig, library: Library) -> None:
+    def __init__(
+        self,
+        rig: Rig,
+        library: Library,
+        last_session_started: Callable[[], float | None] | None = None,
+        session_days: Callable[[], Sequence[date]] | None = None,
+    ) -> None:
         self.rig = rig
         settings = rig.settings
         self.choices = [
@@ -44,6 +64,11 @@ class Device:
             for c in self._load(library)
         ]
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
+        self._started: float | None = None
+        self._history_started = last_session_started
+        self._session_days = session_days
+        times = rig.settings.reminders
+        self.reminders = ReminderSchedule(times, self.last_session_started) if times else None
 
     @staticmethod
     def _load(library: Library) -> list[Choice]:
@@ -61,20 +86,50 @@ class Device:
         """Menu, session, menu, ... until a quit. Returns the exit status (0)."""
         try:
             self._warm_up()
-            self.rig.run(self.menu(), self.status_line)
+            self.rig.run(self.menu(greeting_extra=self.greeting_line), self.status_line)
         finally:
             self.rig.close(let_last_phrase_finish=False)
         return 0
 
     # -- the modes ----------------------------------------------------------------
 
-    def menu(self, delay_seconds: float = 0.0) -> MenuMode:
-        """The menu, offering the routine chosen last."""
-        return MenuMode(self.choices, self.index, self._plan, self.session, delay_seconds)
+    def menu(
+        self, delay_seconds: float = 0.0, greeting_extra: Callable[[], str | None] | None = None
+    ) -> MenuMode:
+        """The menu, offering the routine chosen last, with the reminders."""
+        return MenuMode(
+            self.choices,
+            self.index,
+            self._plan,
+            self.session,
+            delay_seconds,
+            reminders=self.reminders,
+            greeting_extra=greeting_extra,
+        )
+
+    def last_session_started(self) -> float | None:
+        """When the last session started, epoch seconds: this device's, or the history's."""
+        known = [self._started]
+        if self._history_started is not None:
+            known.append(self._history_started())
+        return max((t for t in known if t is not None), default=None)
+
+    def greeting_line(self) -> str | None:
+        """The adherence line after the greeting at boot ("Last session yesterday.").
+
+        Nothing without the days of past sessions, or while the clock is not
+        synchronised: until then today's date is not known.
+        """
+        clock = self.rig.clock
+        if self._session_days is None or not clock.synchronised():
+            return None
+        today = datetime.fromtimestamp(clock.wall()).date()
+        return adherence_line(self._session_days(), today, at_end=False)
 
     def session(self, index: int) -> SessionMode:
         """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
+        self._started = self.rig.clock.wall()
         routine = self.choices[index].routine
         mode = self.rig.session_mode(self._plan(routine), after=self._after_session)
         self.rig.start_speech(routine, mode)
@@ -97,6 +152,8 @@ class Device:
         order = self.choices[self.index :] + self.choices[: self.index]
         routines = [choice.routine for choice in order]
         voice = self.rig.voice
+        # The adherence lines come last: most are said rarely, if ever.
+        later = [(line, None) for line in adherence_lines()] if self._session_days else []
         warm_up(
             voice,
             self._menu_lines(routines),
@@ -104,6 +161,7 @@ class Device:
             self.rig.tones,
             self.rig.options.instant,
             count=self.rig.count,
+            last=later,
         )
         if self.rig.options.instant:
             # Everything is rendered now, and real lengths can move a routine's
@@ -113,12 +171,22 @@ class Device:
             voice.render(self._menu_lines(routines))
 
     def _menu_lines(self, routines: list[Routine]) -> list[Phrase]:
-        """Every line the menu may say for ``routines``, with their minutes as known now."""
-        return [
+        """Every line the menu may say for ``routines``, with their minutes as known now.
+
+        The reminder too, when there are reminders, and the greeting's
+        adherence line as it would be said now.
+        """
+        lines: list[Phrase] = [
             (menu_text(routine, self._plan(routine), greeting), None)
             for routine in routines
             for greeting in (True, False)
         ]
+        if self.reminders is not None:
+            lines.append((REMINDER, reminder_tone(self.rig.tones)))
+        greeting = self.greeting_line()
+        if greeting is not None:
+            lines.append((greeting, None))
+        return lines
 
     def status_line(self) -> str:
         """What the terminal's status line shows: the session's progress, or the menu."""

@@ -10,6 +10,7 @@ code path works, not a look-alike of it.
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from typing import Any, Literal
 from coach import settings as settings_file
 from coach.clock import VirtualClock
 from coach.errors import (
+    CoachError,
     HardwareError,
     RoutineError,
     RoutineNotFound,
@@ -35,6 +37,7 @@ from coach.hardware.audio import AudioPlayer
 from coach.hardware.button import ButtonSource
 from coach.hardware.gpio import check_pins, mock_factory
 from coach.hardware.indicators import StatusLed, TonePlayer
+from coach.history import history_path
 from coach.library import Library
 from coach.loader import load_routine
 from coach.settings import Settings
@@ -345,6 +348,46 @@ def check_library(library: Library) -> Check:
     return Check("routines", "ok", f"{len(entries)} routines load; default: {library.default}")
 
 
+def check_history(settings: Settings, path: Path | None = None) -> Check:
+    """The history file opens and passes SQLite's quick check, or its folder can be written.
+
+    :param path: the history file; default the one in the data folder.
+    """
+    path = path or history_path()
+    if not settings.history:
+        return Check("history", "skip", "off (history: false): sessions are not recorded")
+    if not path.exists():
+        folder = next((p for p in [path.parent, *path.parents] if p.exists()), None)
+        if folder is None or not os.access(folder, os.W_OK | os.X_OK):
+            fix = f"make {folder} writable, or set COACH_DATA_DIR to a folder that is"
+            return Check("history", "FAIL", f"{path}: cannot be made", fix)
+        return Check("history", "ok", f"{path}: no sessions yet (will be made)")
+    from coach.history.store import SCHEMA_VERSION, HistoryNewer, HistoryStore
+
+    moved: list[str] = []
+    try:
+        store = HistoryStore.open(path, moved.append)
+    except HistoryNewer as exc:
+        fix = "update the coach, or move the file away to start a new history"
+        return Check("history", "warn", f"{exc}; sessions are not recorded", fix)
+    except CoachError as exc:
+        fix = f"make {path.parent} and its files writable by this user, or set COACH_DATA_DIR"
+        return Check("history", "FAIL", str(exc), fix)
+    try:
+        problems = [p for p in store.quick_check() if p != "ok"]
+        count, version = store.count(), store.version
+    finally:
+        store.close()
+    if problems:
+        fix = f"move {path} away; the coach starts a new one (sqlite3's .recover may mend the old)"
+        return Check("history", "FAIL", f"{path}: damaged: {problems[0]}", fix)
+    detail = f"{path}: {count} session(s), schema {version} of {SCHEMA_VERSION}"
+    if moved:
+        fix = "nothing to do: the damaged file is kept beside the new one, for a look"
+        return Check("history", "warn", f"{moved[0].removeprefix('warning: ')}\n{detail}", fix)
+    return Check("history", "ok", detail)
+
+
 # -- running them ----------------------------------------------------------------------
 
 
@@ -372,6 +415,7 @@ def run_checks(
         ("speech", lambda: check_speech(settings)),
         ("audio", lambda: check_audio(settings, player_command)),
         ("routines", lambda: check_library(settings.library)),
+        ("history", lambda: check_history(settings)),
     ]
     rows: list[Check] = []
     for name, step in steps:

@@ -80,6 +80,18 @@ class SpeechUnavailable(CoachError, RuntimeError):
     """A speech backend cannot be loaded here; the message names the fix."""
 
 
+class PackageMissing(CoachError, ImportError):
+    """An optional package a command needs is not installed; the message says how to install it."""
+
+
+class ReportError(CoachError, ValueError):
+    """Sessions given to the report are not session records: one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 class FolderNotWritable(CoachError, OSError):
     """A file cannot be written in a folder: it is read-only, full, or missing and cannot be made.
 

@@ -2,7 +2,8 @@
 
 In the menu, ``press`` starts the routine on offer, ``long`` offers the next
 one, ``stop`` says the menu again. While it waits nothing runs: the menu has
-no deadline of its own once it has spoken.
+no deadline of its own once it has spoken, but for reminders (see
+:mod:`coach.reminders`), which it looks for only while it waits on the person.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from dataclasses import dataclass
 from coach import phrases
 from coach.gestures import Gesture, Threshold
 from coach.plan import Plan
+from coach.reminders import ReminderSchedule
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
+from coach.tones import ToneName
+
+#: Rounding between deadlines and the clock: a deadline this close has come.
+DUE_EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,11 @@ def menu_text(routine: Routine, plan: Plan, greeting: bool) -> str:
     return f"{phrases.READY} {said}" if greeting else said
 
 
+def reminder_tone(tones: bool) -> ToneName | None:
+    """The tone before a reminder: the rising start tone, when tones are on."""
+    return "start" if tones else None
+
+
 class MenuMode(Mode):
     """Offers ``choices`` one at a time; a press hands over to the mode ``start`` makes.
 
@@ -44,6 +55,12 @@ class MenuMode(Mode):
     :param start: makes the mode for the chosen index (a session).
     :param delay_seconds: silence before the first offer (a session's last
         words are heard out); default none.
+    :param reminders: the reminder schedule, looked at while the menu waits;
+        a due reminder is said (:data:`~coach.phrases.REMINDER`) with a
+        ``reminder`` event for the LED. Default none.
+    :param greeting_extra: a line to say after the first offer (the
+        adherence line at boot), asked once as it is due; ``None`` from it,
+        or no callable, says nothing more.
 
     The state it reports to listeners is ``idle``. When a simulation's script
     ends here, the loop ends: that is how a scripted device run finishes.
@@ -56,6 +73,8 @@ class MenuMode(Mode):
         plan_of: Callable[[Routine], Plan],
         start: Callable[[int], Mode],
         delay_seconds: float = 0.0,
+        reminders: ReminderSchedule | None = None,
+        greeting_extra: Callable[[], str | None] | None = None,
     ) -> None:
         self.choices = choices
         self.index = index
@@ -63,6 +82,9 @@ class MenuMode(Mode):
         self._start = start
         self._delay = delay_seconds
         self._offer_at: float | None = None
+        self._reminders = reminders
+        self._greeting_extra = greeting_extra
+        self._extra: tuple[float, str] | None = None
 
     @property
     def choice(self) -> Choice:
@@ -77,14 +99,29 @@ class MenuMode(Mode):
         self.time_reached(runtime.clock.now())
 
     def next_deadline(self) -> float | None:
-        """When the first offer is due; ``None`` once it is made."""
-        return self._offer_at
+        """When the first offer is due, or the line after it; ``None`` once both are said."""
+        if self._offer_at is not None:
+            return self._offer_at
+        return None if self._extra is None else self._extra[0]
+
+    def patient_deadline(self) -> float | None:
+        """When to look at the reminder schedule again; ``None`` without reminders."""
+        if self._reminders is None:
+            return None
+        clock = self.runtime.clock
+        return self._reminders.next_check(clock.now(), clock.wall(), clock.synchronised())
 
     def time_reached(self, now: float) -> None:
-        """Make the first offer, greeting with "Ready.", once its time has come."""
-        if self._offer_at is not None and now >= self._offer_at:
+        """Make the first offer, greeting with "Ready.", then the line after it; remind."""
+        if self._offer_at is not None and now >= self._offer_at - DUE_EPSILON:
             self._offer_at = None
             self._offer(greeting=True)
+            self._after_greeting(now)
+        elif self._extra is not None and now >= self._extra[0] - DUE_EPSILON:
+            _, line = self._extra
+            self._extra = None
+            self.runtime.say(line)
+        self._remind()
 
     def held(self, crossed: Threshold) -> str:
         """What a held button says: "Next routine." (long), "Repeat the menu." (stop)."""
@@ -92,6 +129,7 @@ class MenuMode(Mode):
 
     def gesture(self, gesture: Gesture) -> None:
         """``press`` starts the routine on offer, ``long`` offers the next, ``stop`` repeats it."""
+        self._extra = None  # the person is there: the greeting's last line can go
         if gesture == "press":
             self.runtime.voice.stop()
             self.runtime.switch(self._start(self.index))
@@ -104,6 +142,27 @@ class MenuMode(Mode):
     def script_ended(self) -> None:
         """End the loop without an error: a scripted device run finishes in the menu."""
         self.runtime.switch(None)  # the scripted presses are over: a simulation ends here
+
+    def _after_greeting(self, now: float) -> None:
+        """Plan the greeting's extra line for when the offer has been heard; once only."""
+        extra, self._greeting_extra = self._greeting_extra, None
+        line = None if extra is None else extra()
+        if line is not None:
+            routine = self.choice.routine
+            offer = menu_text(routine, self._plan_of(routine), greeting=True)
+            self._extra = (now + self.runtime.voice.duration(offer), line)
+
+    def _remind(self) -> None:
+        """Say a reminder that has fallen due, and tell the listeners (the LED)."""
+        if self._reminders is None:
+            return
+        clock = self.runtime.clock
+        reminder = self._reminders.due(clock.now(), clock.wall(), clock.synchronised())
+        if reminder is None or self.runtime.gestures.is_held:
+            return  # a held button: the person is at the box already
+        self._extra = None
+        self.runtime.emit("reminder", time=reminder.time, repeat=reminder.repeat)
+        self.runtime.say(phrases.REMINDER, reminder_tone(self.runtime.tones))
 
     def _offer(self, greeting: bool) -> None:
         routine = self.choice.routine

@@ -50,6 +50,10 @@ READY = "Ready."
 MENU_HINT = "Press to start, hold to choose another."
 MENU_NEXT = "Next routine."
 MENU_REPEAT = "Repeat the menu."
+#: Said in the menu at a reminder time (and once more a quarter of an hour later).
+REMINDER = "Time for your stretches. Press to start."
+#: Said after the greeting at boot when the last session was the day before.
+LAST_SESSION_YESTERDAY = "Last session yesterday."
 
 # -- check-ins: questions answered with the button ----------------------------
 
@@ -131,6 +135,16 @@ def minutes_text(seconds: float) -> str:
     if minutes < 1:
         return "under a minute"
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def days_ago_text(days: str) -> str:
+    """The greeting's line for a last session ``days`` (a word) days ago."""
+    return f"Last session {days} days ago."
+
+
+def streak_text(days: str) -> str:
+    """The end of a session on a run of ``days`` (a word) days: "That is three days in a row."."""
+    return f"That is {days} days in a row."
 
 
 def summary_text(done: int, count: int, seconds: float) -> str:

@@ -41,6 +41,9 @@ T = TypeVar("T")
 
 #: How long the last phrase ("Session ended.") may play out after the end.
 LAST_PHRASE_SECONDS = 4.0
+#: An instant run with no scripted presses presses the button itself this
+#: long into each wait for it.
+SELF_PRESS_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,7 @@ class Session:
     routine: Routine
     rig: Rig
     mode: SessionMode
+    _pressed_for_them: bool = field(default=False, init=False)
 
     @property
     def plan(self) -> Plan:
@@ -291,12 +295,29 @@ class Session:
     def run(self) -> State:
         """Run the session to its end and release the rig; returns how it ended."""
         mode = self.mode
+        rig = self.rig
+        if rig.options.instant and not rig.options.presses and rig.simulator is not None:
+            rig.runtime.on_script_end = self._press_for_them
         try:
             self.rig.start_speech(self.routine, mode)
             self.rig.run(mode, lambda: status_text(mode.status, self.clock.now()))
         finally:
             self.close()
         return mode.state
+
+    def _press_for_them(self) -> bool:
+        """With nothing scripted, a wait for the button is answered by a press of the run's own."""
+        simulator = self.rig.simulator
+        if self.mode.ended or simulator is None:
+            return False
+        if not self._pressed_for_them:
+            self._pressed_for_them = True
+            self.rig.options.warn(
+                f"no presses are scripted: the button is pressed {SELF_PRESS_SECONDS:g} s "
+                "into each wait for it (script your own with --press-at T:press)"
+            )
+        simulator.gesture_at(self.clock.now() + SELF_PRESS_SECONDS, "press")
+        return True
 
     def close(self) -> None:
         """Release the rig; the last phrase plays out unless the session was quit."""
@@ -399,7 +420,8 @@ def build_session(
 
 
 def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:
-    minutes, seconds = divmod(runtimes[0].elapsed() if runtimes else 0.0, 60)
+    # Rounded first: 959.99999 s is "[16:00.0]", not "[15:60.0]".
+    minutes, seconds = divmod(round(runtimes[0].elapsed() if runtimes else 0.0, 1), 60)
     console.line(f"[{int(minutes):02d}:{seconds:04.1f}] {text}")
 
 

@@ -13,7 +13,7 @@ runtime. A mode hands over to the next one with :meth:`Runtime.switch`.
 from __future__ import annotations
 
 import queue
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from coach.clock import Clock, VirtualClock
@@ -120,6 +120,10 @@ class Runtime:
         #: True once the run ended by :meth:`quit` rather than by a mode.
         self.quit_requested = False
         self.mode: Mode | None = None
+        #: Asked when a simulation's script is over and nothing else will
+        #: happen, before the mode is: True when it scheduled something more
+        #: (an instant run with no script presses the button itself).
+        self.on_script_end: Callable[[], bool] | None = None
 
     # -- input, from any thread ------------------------------------------------
 
@@ -156,14 +160,14 @@ class Runtime:
         patient = mode.patient_deadline()
         if patient is not None:
             if not times and self._script_over():
-                mode.script_ended()  # only reminders are left: they would go on forever
+                self._script_ended(mode)  # only reminders are left: they would go on forever
                 return
             times.append(patient)
         item = self.clock.wait(self.events, min(times) if times else None)
         if item is None:
             self._time_reached(self.clock.now())
         elif isinstance(item, ScriptEnded):
-            mode.script_ended()
+            self._script_ended(mode)
         elif isinstance(item, Quit):
             self.quit_requested = True
             self.voice.stop()
@@ -176,6 +180,10 @@ class Runtime:
             if gesture is not None:
                 self.emit("gesture", gesture=gesture)
                 mode.gesture(gesture)
+
+    def _script_ended(self, mode: Mode) -> None:
+        if self.on_script_end is None or not self.on_script_end():
+            mode.script_ended()
 
     def _script_over(self) -> bool:
         """True on a virtual clock with no scripted action left: no press will ever come."""

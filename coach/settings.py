@@ -37,6 +37,7 @@ from coach.hardware.gpio import check_pins
 from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import user_path
 from coach.plan import COUNT_CHOICES
+from coach.reminders import parse_time, time_problem
 from coach.session import PAUSE_END_MINUTES, PAUSE_RESTART_SECONDS
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
 from coach.voice import WORDS_PER_MINUTE
@@ -60,6 +61,8 @@ from coach.yamltree import (
 F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_SETTINGS_BYTES = 64 * 1024
+#: How many hours an interrupted session is offered to carry on, by default.
+RESUME_HOURS = 6.0
 GPIO_PINS = range(0, 28)
 
 
@@ -121,6 +124,22 @@ class TextType(click.ParamType):  # type: ignore[type-arg]
 TEXT = TextType()
 
 
+class TimeOfDayType(click.ParamType):  # type: ignore[type-arg]
+    """A time of day, ``HH:MM`` on the 24-hour clock; given back with two digits each."""
+
+    name = "HH:MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The time as ``HH:MM`` ("8:00" is "08:00"); anything else fails with the rule."""
+        problem = time_problem(value) if isinstance(value, str) else "must be a time of day HH:MM"
+        if problem is not None:
+            self.fail(f"{problem}, got {value!r}", param, ctx)
+        return parse_time(value)
+
+
+TIME_OF_DAY = TimeOfDayType()
+
+
 @dataclass(frozen=True)
 class Setting:
     """One row of the settings table: a setting's flags, variable, default and help.
@@ -131,7 +150,7 @@ class Setting:
     :param default: its value when nothing sets it.
     :param help: the help of its flag and of its line in the settings file.
     :param section: the group it is listed in: ``pins``, ``button``, ``speech``,
-        ``routines`` or ``check-ins``.
+        ``routines``, ``device``, ``history`` or ``check-ins``.
     :param is_flag_pair: an on/off pair of flags (``--tones/--no-tones``); default no.
     :param multiple: a repeatable flag, and a list in the file; default no.
     """
@@ -220,6 +239,16 @@ SETTINGS: tuple[Setting, ...] = (
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
             (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
+    Setting("reminders", ("--reminder",), TIME_OF_DAY, (),
+            "A time of day, HH:MM, at which the device reminds you of your stretches unless "
+            "a session has started since the reminder before (repeatable; in the settings "
+            'file a list, e.g. ["08:00", "18:30"]).', "device", multiple=True),
+    Setting("history", ("--history/--no-history",), bool, True,
+            "Record every session in the history file (see 'coach history').", "history",
+            is_flag_pair=True),
+    Setting("resume_hours", ("--resume-hours",), NumberRange(0.0, 168.0), RESUME_HOURS,
+            "How many hours an interrupted session (a power cut) is offered to carry on.",
+            "history"),
     Setting("pain_check", ("--pain-check",), click.Choice(CHECK_IN_CHOICES), "routine",
             "Ask for pain from 0 to 10 before the first exercise and after the last: "
             "routine (as the routine file says), on or off.", "check-ins"),
@@ -236,9 +265,7 @@ THRESHOLD_SETTINGS = ("long_seconds", "stop_seconds")
 
 
 def keys(*sections: str) -> tuple[str, ...]:
-    """The settings of ``sections`` ("pins", "button", "speech", "routines", "check-ins"),
-    in table order.
-    """
+    """The settings of ``sections`` ("pins", "button", "speech", ...), in table order."""
     return tuple(s.key for s in SETTINGS if s.section in sections)
 
 
@@ -276,6 +303,9 @@ class Settings:
     cache_limit_mb: int
     default_routine: str
     routines_dirs: tuple[Path, ...]
+    reminders: tuple[str, ...]
+    history: bool
+    resume_hours: float
     pain_check: str
     check_in: str
 
@@ -453,9 +483,12 @@ def parse_file(text: str, source: str) -> SettingsFile:
                 values[setting.key] = value
                 places[setting.key] = (entry.value.line, entry.value.column)
             elif not _reported(entry.value):
-                at = entry.value
+                at, name = entry.value, setting.key
+                item = _bad_item(setting, entry.value)
+                if item is not None and isinstance(entry.value, Seq):
+                    at, name = item, f"{name}[{entry.value.items.index(item)}]"
                 got = _shown(at)
-                lines.append(f"{source}:{at.line}:{at.column}: {setting.key}: {rule}, got {got}")
+                lines.append(f"{source}:{at.line}:{at.column}: {name}: {rule}, got {got}")
     elif not isinstance(tree, Broken):
         where = f"{source}:{tree.line}:{tree.column}"
         lines.append(f"{where}: the settings file must be a mapping of 'setting: value' lines")
@@ -483,8 +516,34 @@ def _shown(tree: Tree) -> str:
     return "a list" if isinstance(tree, Seq) else "a mapping"
 
 
+def _time_text(tree: Tree) -> str | None:
+    """A time of day as written: YAML reads an unquoted 18:30 as the number 1110."""
+    if isinstance(tree, Scalar) and isinstance(tree.value, (str, int)):
+        return tree.text if isinstance(tree.value, int) else tree.value
+    return None
+
+
+def _bad_item(setting: Setting, tree: Tree) -> Tree | None:
+    """The first item of a list of times of day that is not one; ``None``: none."""
+    if setting.type is not TIME_OF_DAY or not isinstance(tree, Seq):
+        return None
+    for item in tree.items:
+        text = _time_text(item)
+        if text is None or time_problem(text) is not None:
+            return item
+    return None
+
+
 def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
     """The value, or the rule it broke."""
+    if setting.type is TIME_OF_DAY:
+        if not isinstance(tree, Seq):
+            return None, 'must be a list of times of day, e.g. ["08:00", "18:30"]'
+        bad = _bad_item(setting, tree)
+        if bad is not None:
+            text = _time_text(bad)
+            return None, time_problem(text) if text is not None else "must be a time of day HH:MM"
+        return tuple(parse_time(str(_time_text(i))) for i in tree.items), None
     if setting.multiple:
         if not isinstance(tree, Seq) or not all(
             isinstance(i, Scalar) and isinstance(i.value, str) for i in tree.items

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -80,6 +81,18 @@ def make_run(r: Routine, thresholds: Thresholds | None = None, tones: bool = Fal
     return Run(plan, clock, voice, runtime, SessionMode(plan), events)
 
 
+@pytest.fixture(autouse=True)
+def data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder for every test: no test writes the history in the real home.
+
+    Both variables point into it, so a test that clears ``COACH_...`` variables stays inside.
+    """
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("COACH_DATA_DIR", str(folder / "voice-coach"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder / "xdg"))
+    return folder / "voice-coach"
+
+
 @pytest.fixture
 def mock_pins() -> Iterator[None]:
     """Release every mock pin after a test, so the next one can claim GPIO17 again."""
@@ -99,3 +112,15 @@ def backend() -> Iterator[Pyttsx3Backend]:
     b = Pyttsx3Backend(Settings.from_values())
     yield b
     b.close()
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The system's time zone is UTC for the test, so times of day are exact."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

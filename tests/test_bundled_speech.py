@@ -42,11 +42,12 @@ def _answered(name: str, cache: Path) -> list[dict[str, Any]]:
     presses: list[float] = []
     for _ in range(100):
         code, events = _run(name, presses, cache)
-        if code == 0:
-            return events
         waiting = [e for e in events if e["type"] == "step" and e["duration_seconds"] is None]
+        if code == 0 and (presses or not waiting):
+            return events
+        # With no script the run presses for itself: its first wait is where to start.
         wait = FIRST_WAIT_SECONDS if not presses else 2.0
-        presses.append(waiting[-1]["t"] + wait)
+        presses.append(waiting[0 if not presses else -1]["t"] + wait)
     raise AssertionError(f"{name}: no end after 100 presses")
 
 

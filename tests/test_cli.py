@@ -182,10 +182,17 @@ def test_instant_run_prints_what_is_said_with_times() -> None:
     assert lines[-1] == "session finished"
 
 
-def test_button_step_without_a_scripted_press_is_a_clear_error() -> None:
-    code, _, err = invoke("run", "hip-piriformis", "--instant")
+def test_button_step_after_the_scripted_presses_is_a_clear_error() -> None:
+    code, _, err = invoke("run", "hip-piriformis", "--instant", "--press-at", "1:press")
     assert code == 2
     assert "waits for the button, but no more presses are scripted" in err
+
+
+def test_an_instant_run_with_no_script_presses_the_button_itself() -> None:
+    code, out, err = invoke("run", "pinched-nerve-leg", "--instant")
+    assert code == 0, err
+    assert out.splitlines()[-1] == "session finished"
+    assert err.count("no presses are scripted: the button is pressed 2 s into each wait") == 1
 
 
 @pytest.mark.parametrize("value", ["12", "x:press", "5:tap", "-1:press", "9" * 400 + ":press"])
@@ -255,7 +262,7 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
         (["validate", "BAD"], 3, "exercises[0].hold_seconds: must be a number of seconds"),
         (["run", "no-such-routine", "--instant"], 3, "no routine named 'no-such-routine'"),
         (["run", "quick-demo", "--instant", "--stop-seconds", "0.5"], 2, "thresholds must"),
-        (["run", "hip-piriformis", "--instant"], 2, "no more presses are scripted"),
+        (["run", "hip-piriformis", "--instant", "--press-at", "1:press"], 2, "no more presses"),
         (["run", "quick-demo"], 4, "no GPIO found on this machine"),
         (["run", "quick-demo", "--simulate", "--led-pin", "17"], 3, "GPIO17 is set for both"),
         (

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +213,44 @@ def test_with_real_speech_nothing_is_rendered_late(tmp_path: Path) -> None:
     assert voice.late_renders == 0
     said = [e.data["text"] for e in events if e.type == "say"]
     assert "Next routine." in said and phrases.SESSION_ENDED_EARLY in said
+
+
+def test_reminders_and_the_greeting_line_on_the_device(utc: None) -> None:
+    # The virtual clock starts at 06:00 UTC on 2026-12-01.
+    presses = [(70.0, "press"), (100.0, "stop")]
+    rig, events = scenario(presses, quit_at=200.0, reminders=("06:01",))
+    days = [date(2026, 11, 28), date(2026, 11, 30)]
+    device = Device(rig, Library(), session_days=lambda: days)
+    led = probe(rig, LED, [60.05, 60.3, 60.55])
+    assert device.run() == 0
+    said = kinds(events, "say", "text")
+    first = said[0][1]
+    assert first.startswith("Ready. Gentle relief")
+    assert said[1] == (round(rig.voice.duration(first), 3), "Last session yesterday.")
+    assert said[2] == (60.0, phrases.REMINDER)
+    assert kinds(events, "reminder", "time") == [(60.0, "06:01")]
+    assert dict(led) == {60.05: 1.0, 60.3: 0.0, 60.55: 1.0}  # beckoning
+    assert kinds(events, "state", "state")[1] == (70.1, "running")
+    # Back in the menu after the session: the greeting, without the line.
+    assert said[-1][1].startswith("Ready. Gentle relief")
+    assert [t for _, t in said].count("Last session yesterday.") == 1
+    assert device.last_session_started() == pytest.approx(rig.clock.wall() - 200.0 + 70.1)
+
+
+def test_the_greeting_line_waits_for_a_synchronised_clock() -> None:
+    rig, events = scenario([], quit_at=30.0)
+    rig.clock.set_synchronised(False)
+    device = Device(rig, Library(), session_days=lambda: [date(2026, 11, 30)])
+    assert device.greeting_line() is None
+    device.run()
+    assert not [e for e in events if e.data.get("text") == "Last session yesterday."]
+    assert Device(rig, Library()).greeting_line() is None  # no history: nothing
+
+
+def test_the_reminder_and_the_greeting_line_are_rendered_ahead(utc: None) -> None:
+    rig, _ = scenario([], quit_at=1.0, reminders=("08:00",))
+    device = Device(rig, Library(), session_days=lambda: [date(2026, 11, 28)])
+    lines = device._menu_lines([c.routine for c in device.choices])
+    assert (phrases.REMINDER, None) in lines
+    assert ("Last session three days ago.", None) in lines
+    rig.close()

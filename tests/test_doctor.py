@@ -39,7 +39,7 @@ QUIET = ["--player-command", "true"]
 PINS = ["--simulate", "--led-pin", "27", "--buzzer-pin", "22"]
 #: Every part fitted, on the pins of the wiring diagram.
 PARTS = Settings.from_values(button_pin=17, led_pin=27, buzzer_pin=22)
-NAMES = ["python", "settings", "GPIO", "LED", "buzzer", "speech", "audio", "routines"]
+NAMES = ["python", "settings", "GPIO", "LED", "buzzer", "speech", "audio", "routines", "history"]
 
 
 @pytest.fixture(autouse=True)
@@ -147,6 +147,7 @@ def test_parts_not_fitted_and_text_speech_are_skipped_and_still_pass() -> None:
         ("speech", "skip"),
         ("audio", "skip"),
         ("routines", "ok"),
+        ("history", "ok"),
     ]
     assert report.detail("LED") == "none fitted (led_pin: off)"
     assert report.detail("audio") == "--speech text plays nothing"

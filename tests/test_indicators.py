@@ -13,6 +13,7 @@ from coach.events import Event
 from coach.hardware.button import ButtonSource
 from coach.hardware.gpio import check_pins, mock_factory
 from coach.hardware.indicators import (
+    BECKON_FOR_SECONDS,
     BREATH_FLOOR,
     BREATH_SECONDS,
     StatusLed,
@@ -62,6 +63,51 @@ def test_a_flash_returns_to_the_pattern() -> None:
     led.show("finished")
     led.flash()
     assert at(clock, factory, 27, [0.1, 0.2]) == {0.1: 1.0, 0.2: 0.0}
+    led.close()
+
+
+def read_at(clock: VirtualClock, factory: Any, times: list[float]) -> dict[float, Any]:
+    """The LED pin at exact times from now on (``at`` moves time by its largest, not to it)."""
+    seen: dict[float, Any] = {}
+
+    def read(t: float) -> None:
+        seen[t] = factory.pin(27).state
+
+    for t in times:
+        clock.call_at(t, functools.partial(read, t))
+    clock.advance(max(times) + 0.01 - clock.now())
+    return seen
+
+
+def test_a_reminder_makes_the_led_beckon_until_the_button_is_used() -> None:
+    clock, factory = VirtualClock(), mock_factory()
+    led = StatusLed(27, clock, factory)
+    led(Event(0.0, "state", {"state": "idle"}))
+    clock.advance(10.0)
+    led(Event(10.0, "reminder", {"time": "08:00", "repeat": False}))
+    seen = read_at(clock, factory, [10.1, 10.35, 10.6])
+    assert seen == {10.1: 1.0, 10.35: 0.0, 10.6: 1.0}  # a quick blink, a quarter second each
+    led(Event(11.0, "gesture", {"gesture": "long"}))  # at 10.61: breathing again
+    assert read_at(clock, factory, [11.66]) == {11.66: breath(1.0)}
+    led.close()
+
+
+def test_a_beckon_ends_by_itself_and_a_new_state_ends_it() -> None:
+    clock, factory = VirtualClock(), mock_factory()
+    led = StatusLed(27, clock, factory)
+    led.show("idle")
+    led.beckon()
+    led.beckon()  # the second saying starts the time again
+    end = BECKON_FOR_SECONDS
+    seen = read_at(clock, factory, [end - 0.3, end - 0.05, end + 1.05])
+    assert {seen[end - 0.3], seen[end - 0.05]} == {0.0, 1.0}  # still blinking
+    assert seen[end + 1.05] == breath(1.0)  # breathing again
+    led.beckon()
+    led.show("running")
+    assert read_at(clock, factory, [end + 2.3, 2 * end + 10]) == {
+        end + 2.3: 1.0,
+        2 * end + 10: 1.0,
+    }
     led.close()
 
 

@@ -28,9 +28,11 @@ CORE = (
     "coach.voice",
     "coach.errors",
     "coach.library",
+    "coach.reminders",
+    "coach.adherence",
 )
 #: What the core may never reach for.
-ADAPTERS = ("coach.speech", "coach.hardware", "coach.cli")
+ADAPTERS = ("coach.speech", "coach.hardware", "coach.cli", "coach.history")
 #: The modes and what runs them: adapters are driven by them, never the other way.
 ENGINE = (
     "coach.session",

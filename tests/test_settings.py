@@ -71,6 +71,7 @@ def test_extra_routine_folders(tmp_path: Path) -> None:
 PIN_RULE = "must be a GPIO number from 0 to 27 or off"
 UTF8 = "must be text that can be encoded as UTF-8 (no lone surrogates)"
 CONTROL = "must not contain control characters (other than newline and tab)"
+HH_MM = "must be a time of day as HH:MM (24-hour clock), e.g. 08:00 or 18:30"
 
 
 @pytest.mark.parametrize(
@@ -101,6 +102,18 @@ CONTROL = "must not contain control characters (other than newline and tab)"
         ('audio_device: "hw\\e]0;x\\a"', f"1:15: audio_device: {CONTROL}, got 'hw\\x1b]0;x\\x07'"),
         ('default_routine: "\\udcff"', f"1:18: default_routine: {UTF8}, got '\\udcff'"),
         ('routines_dirs: [a, "\\ud800"]', f"1:20: routines_dirs[1]: {UTF8}, got '\\ud800'"),
+        (
+            "reminders: 08:00",
+            '1:12: reminders: must be a list of times of day, e.g. ["08:00", '
+            "\"18:30\"], got '08:00'",
+        ),
+        (
+            'reminders: ["08:00", "25:00"]',
+            "1:22: reminders[1]: must be a time of day from 00:00 to 23:59, got '25:00'",
+        ),
+        ("reminders: [8am]", f"1:13: reminders[0]: {HH_MM}, got '8am'"),
+        ("reminders: [18:30, 7]", f"1:20: reminders[1]: {HH_MM}, got 7"),
+        ("reminders: [[1]]", "1:13: reminders[0]: must be a time of day HH:MM, got a list"),
         ('"\\e[2J": 1', f"1:1: a key {CONTROL}, got '\\x1b[2J'"),
         ('"ra\\tte": 1', "1:1: 'ra\\tte': unknown setting; did you mean 'rate'?"),
     ],
@@ -115,6 +128,14 @@ def test_yaml_syntax_errors_in_settings() -> None:
     with pytest.raises(SettingsError) as caught:
         settings.parse("rate: [\n", "c.yaml")
     assert caught.value.problems[0].startswith("c.yaml:2:1: YAML syntax error")
+
+
+def test_reminders_are_a_list_of_times_of_day() -> None:
+    # Unquoted, YAML reads 18:30 as a number in base 60: it is taken as written.
+    assert settings.parse('reminders: [18:30, "7:05", 08:00]\n', "c.yaml") == {
+        "reminders": ("18:30", "07:05", "08:00")
+    }
+    assert settings.parse("reminders: []\n", "c.yaml") == {"reminders": ()}
 
 
 def test_off_turns_a_pin_off() -> None:

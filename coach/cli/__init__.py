@@ -35,6 +35,8 @@ COMMANDS = {
     "config": "coach.cli.config:config",
     "service": "coach.cli.service:service",
     "doctor": "coach.cli.doctor:doctor",
+    "history": "coach.cli.history:history",
+    "report": "coach.cli.report:report",
 }
 #: Commands that run with a broken settings file: 'config' mends it, 'doctor' reports it.
 #: Both show a missing one too, so they are not warned about it.

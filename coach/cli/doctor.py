@@ -39,10 +39,11 @@ def doctor(
     \b
     In order: Python and the packages, the settings file, the GPIO pin
     factory and the pins (button, LED, buzzer), the speech engine (renders a
-    test phrase), the sound device (plays a short tone) and the routine
-    library. Takes the same settings as 'coach device'; --simulate checks the
-    mock pins, but the sound is always real. Stop the boot service first
-    (sudo systemctl stop voice-coach): only one program can hold a pin.
+    test phrase), the sound device (plays a short tone), the routine
+    library and the history file. Takes the same settings as 'coach
+    device'; --simulate checks the mock pins, but the sound is always real.
+    Stop the boot service first (sudo systemctl stop voice-coach): only one
+    program can hold a pin.
 
     Exits with status 0 when every check is ok, warn or skip, else 1.
     """

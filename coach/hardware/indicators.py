@@ -2,11 +2,11 @@
 
 Both listen to the engine's events: the LED shows the state (breathing when
 idle, steady while running, blinking while paused, a flash when a held button
-crosses a threshold, off at exit), the buzzer plays the same tones as the
-speaker. Patterns are computed by us and refreshed by actions scheduled on the
-clock, not by gpiozero's own background threads, so a test on the virtual
-clock can read the pins at exact times, and an idle box wakes a few times a
-second at most.
+crosses a threshold, a quick blink after a reminder, off at exit), the buzzer
+plays the same tones as the speaker. Patterns are computed by us and refreshed
+by actions scheduled on the clock, not by gpiozero's own background threads,
+so a test on the virtual clock can read the pins at exact times, and an idle
+box wakes a few times a second at most.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ BREATH_FRAME_SECONDS = 0.1
 BREATH_FLOOR = 0.05
 BLINK_SECONDS = 0.5
 FLASH_SECONDS = 0.15
+#: After a reminder the LED blinks this fast, for this long (or until the button is used).
+BECKON_SECONDS = 0.25
+BECKON_FOR_SECONDS = 15 * 60.0
 #: A pause between notes on an active buzzer, which has only one pitch.
 NOTE_GAP_SECONDS = 0.03
 
@@ -39,7 +42,9 @@ class StatusLed:
     """The status LED, listening to the runtime's events: its pattern shows the state.
 
     Breathing while idle, steady while running, blinking while paused, off
-    otherwise; a short flash as a held button crosses a threshold.
+    otherwise; a short flash as a held button crosses a threshold. A
+    ``reminder`` event makes it blink quickly (it "beckons") for
+    :data:`BECKON_FOR_SECONDS`, until the button is used or the state changes.
 
     :param pin: the LED's BCM pin (dimmed by PWM, to breathe).
     :param clock: the clock its patterns are refreshed on.
@@ -53,6 +58,8 @@ class StatusLed:
         self.clock = clock
         self.led = claim("status LED", pin, lambda: PWMLED(pin, pin_factory=pin_factory))
         self._pattern = "off"
+        self._state_pattern = "off"
+        self._beckons = 0
         self._since = clock.now()
         self._generation = 0
         self._flash_until = float("-inf")
@@ -62,10 +69,30 @@ class StatusLed:
             self.show(str(event.data["state"]))
         elif event.type == "threshold":
             self.flash()
+        elif event.type == "reminder":
+            self.beckon()
+        elif event.type == "gesture" and self._pattern == "beckon":
+            self._start(self._state_pattern)  # the person is at the box
 
     def show(self, state: str) -> None:
         """Show the pattern of session state ``state`` from now."""
         pattern = {"idle": "breathe", "running": "steady", "paused": "blink"}.get(state, "off")
+        self._state_pattern = pattern
+        self._start(pattern)
+
+    def beckon(self) -> None:
+        """Blink quickly, as a reminder is said, then go back to the state's pattern."""
+        self._start("beckon")
+        self._beckons += 1
+        beckon = self._beckons
+        until = self.clock.now() + BECKON_FOR_SECONDS
+        self.clock.call_at(until, lambda: self._end_beckon(beckon), background=True)
+
+    def _end_beckon(self, beckon: int) -> None:
+        if beckon == self._beckons and self._pattern == "beckon" and not self.led.closed:
+            self._start(self._state_pattern)
+
+    def _start(self, pattern: str) -> None:
         self._pattern = pattern
         self._since = self.clock.now()
         self._generation += 1
@@ -93,10 +120,11 @@ class StatusLed:
             self._set(1.0)
         elif self._pattern == "off":
             self._set(0.0)
-        elif self._pattern == "blink":
-            on = int(t // BLINK_SECONDS) % 2 == 0
+        elif self._pattern in ("blink", "beckon"):
+            period = BLINK_SECONDS if self._pattern == "blink" else BECKON_SECONDS
+            on = int(t // period) % 2 == 0
             self._set(1.0 if on else 0.0)
-            next_at = self._since + (int(t // BLINK_SECONDS) + 1) * BLINK_SECONDS
+            next_at = self._since + (int(t // period) + 1) * period
             self.clock.call_at(next_at, lambda: self._refresh(generation), background=True)
         else:
             self._set(breath(t))

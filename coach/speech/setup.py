@@ -290,16 +290,19 @@ def warm_up(
     instant: bool,
     *,
     count: str = "all",
+    last: Iterable[Phrase] = (),
 ) -> None:
     """Fill the cache for the device: ``first`` (the menu), what the runtime says, then routines.
 
-    A live device renders in the background; an instant one renders
-    everything now, and settles every plan, so virtual time never outruns it.
+    ``last`` (lines said rarely) come after the routines. A live device
+    renders in the background; an instant one renders everything now, and
+    settles every plan, so virtual time never outruns it.
     """
     wanted = [*first, *engine_phrases(tones)]
     for routine in routines:
         plan = compile_plan(routine, voice.duration, tones, count)
         wanted += [*plan.phrases(), *check_in_phrases(plan, tones)]
+    wanted += last
     if not instant:
         voice.prepare(wanted)
         return

@@ -1,0 +1,77 @@
+"""Adherence, spoken: a short line about the days done, when it helps.
+
+At the end of a session: "That is three days in a row." once a run of days
+reaches two, said after the first session finished that day only. In the
+menu's greeting at boot: "Last session yesterday." or "Last session three
+days ago." when the last session was not today and not long ago. Never
+nagging: nothing with no history, nothing after a long gap, never twice a day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from coach import phrases
+
+#: A last session longer ago than this many days is not mentioned.
+LONG_AGO_DAYS = 30
+#: The shortest run of days that is worth a word.
+STREAK_FROM = 2
+
+_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+         "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+         "seventeen", "eighteen", "nineteen")  # fmt: skip
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def number_word(n: int) -> str:
+    """``n`` as a word, as the coach says it: "three", "twenty-one"; digits from 100."""
+    if 0 <= n < 20:
+        return _ONES[n]
+    if 20 <= n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens - 2] + (f"-{_ONES[ones]}" if ones else "")
+    return str(n)
+
+
+def streak(days: Sequence[date], today: date) -> int:
+    """How many days in a row, up to and including ``today``, have a session."""
+    done = set(days)
+    count = 0
+    while date.fromordinal(today.toordinal() - count) in done:
+        count += 1
+    return count
+
+
+def adherence_line(days: Sequence[date], today: date, at_end: bool) -> str | None:
+    """The adherence line to say, or ``None`` when it would not help.
+
+    :param days: the day of every session that counts, one entry per session
+        (so a day with two sessions is there twice: that is how "once a day"
+        is known). At the end of a session, today's session is among them.
+    :param today: today's date, on the box's clock.
+    :param at_end: ``True`` at the end of a session ("That is three days in a
+        row.", only for the first session of the day); ``False`` for the
+        menu's greeting ("Last session yesterday.", "Last session three days ago.").
+    """
+    if at_end:
+        if list(days).count(today) != 1:
+            return None  # not today's first session: said once a day at most
+        run = streak(days, today)
+        return phrases.streak_text(number_word(run)) if run >= STREAK_FROM else None
+    past = [day for day in days if day <= today]
+    if not past:
+        return None
+    ago = (today - max(past)).days
+    if ago == 0 or ago > LONG_AGO_DAYS:
+        return None
+    return phrases.LAST_SESSION_YESTERDAY if ago == 1 else phrases.days_ago_text(number_word(ago))
+
+
+def adherence_lines(longest_streak: int = 7) -> list[str]:
+    """Every greeting line, and the streak lines up to ``longest_streak`` days: to render ahead."""
+    lines = [phrases.LAST_SESSION_YESTERDAY]
+    lines += [phrases.days_ago_text(number_word(n)) for n in range(2, LONG_AGO_DAYS + 1)]
+    lines += [phrases.streak_text(number_word(n)) for n in range(STREAK_FROM, longest_streak + 1)]
+    return lines

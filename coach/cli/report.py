@@ -1,0 +1,119 @@
+"""``coach report``: the sessions as one HTML page, to send to a physiotherapist."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from coach.cli.common import warn
+from coach.errors import CoachError, FolderNotWritable, ReportError
+from coach.report import build_report, load_pygal, read_sessions
+from coach.settings import Settings
+from coach.speech.atomicfile import write_atomically
+
+#: Where the history's reading side lives; looked up when a report is made, so
+#: that this command needs nothing of the history when it reads a file.
+HISTORY_MODULES = ("coach.history", "coach.history.store")
+
+
+@click.command()
+@click.argument("out", metavar="OUT.html", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from-json",
+    "from_json",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    metavar="FILE",
+    help="Read the sessions from FILE ('coach history --format json' writes it; - for "
+    "standard input) instead of this machine's history.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Report on the sessions from this day on (default: all).",
+)
+def report(out: Path, from_json: Path | None, since: datetime | None) -> None:
+    """Write a report of the sessions to OUT.html, to send to a physiotherapist.
+
+    \b
+    One page that needs nothing else to be read (no network, no scripts):
+    the period covered, sessions per week, a calendar of the days done, pain
+    before and after each session, how often each exercise was done and
+    "hurt", and the flagged sessions. Simulated sessions are left out.
+
+    The charts need pygal:  pip install 'voice-coach[report]'
+    """
+    load_pygal()  # first: a missing package is said before anything is read
+    records = read_json(from_json) if from_json is not None else stored_sessions()
+    first = since.date() if since is not None else None
+    page = build_report(records, datetime.now().astimezone(), first)
+    try:
+        write_atomically(out, page.encode("utf-8"))
+    except FolderNotWritable as exc:
+        raise CoachError(f"cannot write the report {out}: {exc.reason}") from exc
+    sessions = [
+        s
+        for s in read_sessions(records)
+        if not s.simulated and s.outcome != "running" and (first is None or s.day >= first)
+    ]
+    click.echo(f"wrote {out} ({len(sessions)} session{'' if len(sessions) == 1 else 's'})")
+
+
+def read_json(path: Path) -> list[Any]:
+    """The session records in ``path`` (``-``: standard input), as a list.
+
+    :raises ReportError: the file cannot be read or holds no list of sessions.
+    """
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        records = json.loads(text)
+    except OSError as exc:
+        raise ReportError([f"cannot read {path}: {exc.strerror or exc}"]) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError([f"{path}: not a JSON file: {exc}"]) from exc
+    if not isinstance(records, list):
+        raise ReportError(
+            [f"{path}: expected a list of sessions, as 'coach history --format json' writes"]
+        )
+    return records
+
+
+def stored_sessions() -> list[dict[str, Any]]:
+    """Every session in this machine's history, each as ``SessionRecord.to_json()`` gives it.
+
+    :raises CoachError: there is no history to read.
+    """
+    open_history = _history_opener()
+    store: Any = open_history(Settings.from_values(), warn)
+    if store is None:
+        raise CoachError(
+            "the session history cannot be read here; make the report from a file "
+            "that 'coach history --format json' wrote, with --from-json FILE"
+        )
+    try:
+        return [record.to_json() for record in store.sessions()]
+    finally:
+        store.close()
+
+
+def _history_opener() -> Any:
+    """The history's ``open_history(settings, warn)``."""
+    for name in HISTORY_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise  # something the history needs is missing, not the history
+            continue
+        opener = getattr(module, "open_history", None)
+        if opener is not None:
+            return opener
+    raise CoachError(
+        "this coach keeps no session history; make the report from a file with --from-json FILE"
+    )
