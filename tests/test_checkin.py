@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -593,3 +594,73 @@ def test_start_number_must_be_an_exercise_of_the_plan() -> None:
         ValueError, match="start_number must be an exercise of the plan, 1 to 3, got 4"
     ):
         SessionMode(plan, start_number=4)
+
+
+# -- what the history makes of the check-ins ---------------------------------------------
+
+
+def test_the_history_records_the_answers_the_hurt_exercise_and_the_flag(tmp_path: Path) -> None:
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
+
+    r = dataclasses.replace(TWO, pain_check=True)
+    probe = make_run(r)
+    probe.gesture_at(LISTENING + 1.0, "press")  # pain before: 1
+    probe.go()
+    heard = hurt_asked(probe)[0] + estimate_seconds(phrases.HURT_QUESTION)
+    script = [(LISTENING + 1.0, "press"), (heard + 1.0, "long"), (heard + 20.0, "press")]
+    probe = make_run(r)
+    for t, g in script:
+        probe.gesture_at(t, g)  # type: ignore[arg-type]
+    probe.go()
+    asked = [t for t, text in probe.said() if text == phrases.PAIN_QUESTION][1]
+    after = asked + estimate_seconds(phrases.PAIN_QUESTION) + 1.0
+    script += [(after + 0.5 * n, "press") for n in range(3)]  # pain after: 3
+
+    warnings: list[str] = []
+    store = HistoryStore.open(tmp_path / "history.sqlite3", warnings.append)
+    try:
+        run = make_run(r)
+        recorder = HistoryRecorder.for_session(store, r, run.plan, simulated=True)
+        run.runtime.listeners.append(recorder)
+        for t, g in script:
+            run.gesture_at(t, g)  # type: ignore[arg-type]
+        assert run.go() == "finished"
+        recorder.close()
+        [record] = store.sessions()
+    finally:
+        store.close()
+    got = record.to_json()
+    assert got["outcome"] == "finished" and warnings == []
+    assert (got["pain_before"], got["pain_after"]) == (1, 3)
+    assert phrases.PAIN_GREW in [text for _, text in run.said()]
+    assert [c["answer"] for c in got["check_ins"]] == ["hurt", None, None]
+    assert [(e["number"], e["done"], e["hurt"]) for e in got["exercises"]] == [
+        (1, False, True),
+        (2, True, False),
+        (3, True, False),
+    ]
+    assert got["exercises_done"] == 2
+    assert got["flagged"] is True  # pain grew by two points
+
+
+def test_the_history_flags_a_session_a_second_hurt_ended(tmp_path: Path) -> None:
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
+
+    r = dataclasses.replace(TWO, pain_check=True)
+    store = HistoryStore.open(tmp_path / "history.sqlite3", lambda _message: None)
+    try:
+        run = make_run(r)
+        recorder = HistoryRecorder.for_session(store, r, run.plan, simulated=True)
+        run.runtime.listeners.append(recorder)
+        for t, g in hurt_twice(r, tones=False):
+            run.gesture_at(t, g)  # type: ignore[arg-type]
+        assert run.go() == "stopped"
+        recorder.close()
+        [record] = store.sessions()
+    finally:
+        store.close()
+    got = record.to_json()
+    assert got["outcome"] == "stopped" and got["flagged"] is True
+    assert [c["answer"] for c in got["check_ins"]] == ["hurt", "hurt"]
