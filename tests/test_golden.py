@@ -73,6 +73,31 @@ SCENARIOS: dict[str, tuple[list[str], list[str]]] = {
             "521.325:stop",
         ],
     ),
+    # Check-ins turned on by settings: a press storm while the pain question
+    # is said (ignored), pain four, "it hurt" after the first side, go on
+    # gently, "fine" after the next exercise, pain six after: pain grew.
+    "quick-demo-checkins": (
+        ["run", "quick-demo", "--pain-check", "on", "--check-in", "on"],
+        [
+            "6:press",
+            "6.5:press",
+            "7:press",
+            "8:long",
+            "15:press",
+            "15.5:press",
+            "16:press",
+            "16.5:press",
+            "62:long",
+            "80:press",
+            "110:press",
+            "121:press",
+            "121.4:press",
+            "121.8:press",
+            "122.2:press",
+            "122.6:press",
+            "123:press",
+        ],
+    ),
     "hip-piriformis-buttons": (
         ["run", "hip-piriformis"],
         [
