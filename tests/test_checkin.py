@@ -17,7 +17,7 @@ from coach.checkin import (
     with_check_ins,
 )
 from coach.errors import RoutineError
-from coach.gestures import Thresholds
+from coach.gestures import Gesture, Thresholds
 from coach.loader import parse_routine
 from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, compile_plan, plan_size
 from coach.routine import Routine
@@ -510,25 +510,25 @@ def test_settings_override_the_routine(
 
 
 def every_line_said(
-    r: Routine, tones: bool, *scripts: list[tuple[float, str]]
+    r: Routine, tones: bool, *scripts: list[tuple[float, Gesture]]
 ) -> set[tuple[str, Any]]:
     said: set[tuple[str, Any]] = set()
     for script in scripts:
         run = make_run(r, tones=tones)
         for t, g in script:
-            run.gesture_at(t, g)  # type: ignore[arg-type]
+            run.gesture_at(t, g)
         run.go()
         said |= {(s.text, s.tone) for s in run.voice.said}
     return said
 
 
-def hurt_twice(r: Routine, tones: bool) -> list[tuple[float, str]]:
+def hurt_twice(r: Routine, tones: bool) -> list[tuple[float, Gesture]]:
     """A script that answers "it hurt", goes on gently, and answers "it hurt" again."""
-    script: list[tuple[float, str]] = [(LISTENING + 1.0, "press")]
+    script: list[tuple[float, Gesture]] = [(LISTENING + 1.0, "press")]
     for n in range(2):
         probe = make_run(r, tones=tones)
         for t, g in script:
-            probe.gesture_at(t, g)  # type: ignore[arg-type]
+            probe.gesture_at(t, g)
         probe.go()
         heard = hurt_asked(probe)[n] + estimate_seconds(phrases.HURT_QUESTION)
         script += [(heard + 1.0, "long"), (heard + 20.0, "press")]
@@ -608,10 +608,14 @@ def test_the_history_records_the_answers_the_hurt_exercise_and_the_flag(tmp_path
     probe.gesture_at(LISTENING + 1.0, "press")  # pain before: 1
     probe.go()
     heard = hurt_asked(probe)[0] + estimate_seconds(phrases.HURT_QUESTION)
-    script = [(LISTENING + 1.0, "press"), (heard + 1.0, "long"), (heard + 20.0, "press")]
+    script: list[tuple[float, Gesture]] = [
+        (LISTENING + 1.0, "press"),
+        (heard + 1.0, "long"),
+        (heard + 20.0, "press"),
+    ]
     probe = make_run(r)
     for t, g in script:
-        probe.gesture_at(t, g)  # type: ignore[arg-type]
+        probe.gesture_at(t, g)
     probe.go()
     asked = [t for t, text in probe.said() if text == phrases.PAIN_QUESTION][1]
     after = asked + estimate_seconds(phrases.PAIN_QUESTION) + 1.0
@@ -624,7 +628,7 @@ def test_the_history_records_the_answers_the_hurt_exercise_and_the_flag(tmp_path
         recorder = HistoryRecorder.for_session(store, r, run.plan, simulated=True)
         run.runtime.listeners.append(recorder)
         for t, g in script:
-            run.gesture_at(t, g)  # type: ignore[arg-type]
+            run.gesture_at(t, g)
         assert run.go() == "finished"
         recorder.close()
         [record] = store.sessions()
@@ -655,7 +659,7 @@ def test_the_history_flags_a_session_a_second_hurt_ended(tmp_path: Path) -> None
         recorder = HistoryRecorder.for_session(store, r, run.plan, simulated=True)
         run.runtime.listeners.append(recorder)
         for t, g in hurt_twice(r, tones=False):
-            run.gesture_at(t, g)  # type: ignore[arg-type]
+            run.gesture_at(t, g)
         assert run.go() == "stopped"
         recorder.close()
         [record] = store.sessions()
