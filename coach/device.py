@@ -126,12 +126,26 @@ class Device:
         today = datetime.fromtimestamp(clock.wall()).date()
         return adherence_line(self._session_days(), today, at_end=False)
 
+    def closing_line(self) -> str | None:
+        """The adherence line after a finished session's summary ("That is three days in a row.").
+
+        As :meth:`greeting_line`: nothing without the days of past sessions
+        (today's among them), or while the clock is not synchronised.
+        """
+        clock = self.rig.clock
+        if self._session_days is None or not clock.synchronised():
+            return None
+        today = datetime.fromtimestamp(clock.wall()).date()
+        return adherence_line(self._session_days(), today, at_end=True)
+
     def session(self, index: int) -> SessionMode:
         """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
         self._started = self.rig.clock.wall()
         routine = self.choices[index].routine
-        mode = self.rig.session_mode(self._plan(routine), after=self._after_session)
+        mode = self.rig.session_mode(
+            self._plan(routine), after=self._after_session, closing_extra=self.closing_line
+        )
         self.rig.start_speech(routine, mode)
         return mode
 
