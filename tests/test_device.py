@@ -272,3 +272,26 @@ def test_a_finished_session_ends_with_the_adherence_line(utc: None) -> None:
     line_at, menu_at = timed[summary + 1][0], timed[summary + 2][0]
     assert menu_at >= line_at + rig.voice.duration(said[summary + 1])
     assert Device(rig, Library()).closing_line() is None  # no history: nothing
+
+
+def test_with_real_speech_no_check_in_line_is_rendered_late(tmp_path: Path) -> None:
+    # Pain asked and answered (a hold: none), "did that hurt?" left unanswered,
+    # and a stop before the summary (made as it is said, so rendered then).
+    rig, events = scenario(
+        [(2.0, "long"), (4.0, "press"), (20.0, "long"), (100.0, "stop")],
+        quit_at=200.0,
+        cache_dir=tmp_path,
+        speech="pyttsx3",
+        tones=True,
+        pain_check="on",
+        check_in="on",
+    )
+    from coach.speech.voice import SpeechVoice
+
+    voice = rig.voice
+    assert isinstance(voice, SpeechVoice)
+    Device(rig, Library()).run()
+    said = [e.data["text"] for e in events if e.type == "say"]
+    assert phrases.pain_confirm_text(0) in said and phrases.NO_ANSWER in said
+    assert phrases.SESSION_ENDED_EARLY in said
+    assert voice.late_renders == 0
