@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from coach.adherence import adherence_line, adherence_lines
+from coach.checkin import Dialogue, with_check_ins
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
@@ -57,7 +58,11 @@ class Device:
         session_days: Callable[[], Sequence[date]] | None = None,
     ) -> None:
         self.rig = rig
-        self.choices = self._load(library)
+        settings = rig.settings
+        self.choices = [
+            Choice(c.slug, with_check_ins(c.routine, settings.pain_check, settings.check_in))
+            for c in self._load(library)
+        ]
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
         self._started: float | None = None
         self._history_started = last_session_started
@@ -121,12 +126,26 @@ class Device:
         today = datetime.fromtimestamp(clock.wall()).date()
         return adherence_line(self._session_days(), today, at_end=False)
 
+    def closing_line(self) -> str | None:
+        """The adherence line after a finished session's summary ("That is three days in a row.").
+
+        As :meth:`greeting_line`: nothing without the days of past sessions
+        (today's among them), or while the clock is not synchronised.
+        """
+        clock = self.rig.clock
+        if self._session_days is None or not clock.synchronised():
+            return None
+        today = datetime.fromtimestamp(clock.wall()).date()
+        return adherence_line(self._session_days(), today, at_end=True)
+
     def session(self, index: int) -> SessionMode:
         """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
         self._started = self.rig.clock.wall()
         routine = self.choices[index].routine
-        mode = self.rig.session_mode(self._plan(routine), after=self._after_session)
+        mode = self.rig.session_mode(
+            self._plan(routine), after=self._after_session, closing_extra=self.closing_line
+        )
         self.rig.start_speech(routine, mode)
         return mode
 
@@ -186,6 +205,8 @@ class Device:
     def status_line(self) -> str:
         """What the terminal's status line shows: the session's progress, or the menu."""
         mode = self.rig.runtime.mode
+        if isinstance(mode, Dialogue):
+            mode = mode.back  # a check-in: the session it asks for
         if isinstance(mode, SessionMode):
             return status_text(mode.status, self.rig.clock.now())
         choice = mode.choice if isinstance(mode, MenuMode) else self.choices[self.index]

@@ -17,10 +17,24 @@ from coach.plan import Plan, Step
 
 State = Literal["idle", "running", "paused", "finished", "stopped"]
 #: ``threshold`` (a held button crossed the long or stop threshold) drives
-#: the LED; the transcript leaves it out. ``reminder`` (the menu reminds:
-#: ``{"time": "08:00", "repeat": false}``) drives the LED too.
-EventType = Literal["say", "state", "step", "gesture", "threshold", "reminder"]
-TRANSCRIPT_TYPES: tuple[EventType, ...] = ("say", "state", "step", "gesture", "reminder")
+#: the LED; the transcript leaves it out, and ``step_end`` (how a step ended:
+#: ``done``, ``skipped`` or ``missed``), which the history reads. ``reminder``
+#: (the menu reminds: ``{"time": "08:00", "repeat": false}``) drives the LED too.
+EventType = Literal[
+    "say", "state", "step", "gesture", "threshold", "reminder", "step_end", "check_in", "pain"
+]
+TRANSCRIPT_TYPES: tuple[EventType, ...] = (
+    "say",
+    "state",
+    "step",
+    "gesture",
+    "reminder",
+    "check_in",
+    "pain",
+)
+#: How a step ended: it ran to its end (or its button was answered), it was
+#: cut short, or it never started (passed over).
+StepOutcome = Literal["done", "skipped", "missed"]
 ENDED: tuple[State, ...] = ("finished", "stopped")
 
 
@@ -29,7 +43,8 @@ class Event:
     """Something that happened, ``t`` seconds after the time zero of the run.
 
     :param t: seconds since the session (or the device) started, on its clock.
-    :param type: ``say``, ``state``, ``step``, ``gesture``, ``threshold`` or ``reminder``.
+    :param type: ``say``, ``state``, ``step``, ``gesture``, ``threshold``,
+        ``reminder``, ``step_end``, ``check_in`` or ``pain``.
     :param data: the event's own fields, e.g. ``{"text": "Hold."}`` for ``say``.
     """
 

@@ -65,7 +65,17 @@ MAX_TEXT_CHARS = 2000
 MAX_SECONDS = 3600
 MAX_COUNT = 100
 
-TOP_FIELDS = ("name", "description", "safety", "tones", "speech", "defaults", "exercises")
+TOP_FIELDS = (
+    "name",
+    "description",
+    "safety",
+    "tones",
+    "speech",
+    "pain_check",
+    "check_in",
+    "defaults",
+    "exercises",
+)
 EXERCISE_FIELDS = (
     "name",
     "instructions",
@@ -82,6 +92,7 @@ EXERCISE_FIELDS = (
     "after_set",
     "breathe_after",
     "calm",
+    "check_in",
 )
 #: The fields that decide what an exercise is, and the kind each one makes.
 KIND_FIELDS: dict[str, Kind] = {
@@ -223,6 +234,8 @@ class _Checker:
             "safety": self._text,
             "tones": self._switch,
             "speech": self._switch,
+            "pain_check": self._switch,
+            "check_in": self._switch,
             "defaults": self._defaults,
             "exercises": lambda tree, path: tree,  # needs the defaults; see routine()
         }
@@ -242,6 +255,7 @@ class _Checker:
             "after_set": self._text,
             "breathe_after": self._breathing,
             "calm": self._switch,
+            "check_in": self._switch,
         }
         # The field tuples are what messages list and the schema test compares.
         assert tuple(self._top_checks) == TOP_FIELDS
@@ -279,6 +293,8 @@ class _Checker:
             safety=fields.values.get("safety", ""),
             tones=fields.values.get("tones", True),
             speech=fields.values.get("speech", True),
+            pain_check=fields.values.get("pain_check", False),
+            check_in=fields.values.get("check_in", False),
         )
         # Counted from the numbers, so a routine of years is refused in a moment.
         too_big = plan_size(routine).problem
@@ -391,6 +407,7 @@ class _Checker:
             breathing=breathing,
             breathe_after=values.get("breathe_after"),
             calm=values.get("calm", False),
+            check_in=values.get("check_in"),
             line=tree.line,
         )
 

@@ -59,6 +59,44 @@ REMINDER = "Time for your stretches. Press to start."
 #: Said after the greeting at boot when the last session was the day before.
 LAST_SESSION_YESTERDAY = "Last session yesterday."
 
+# -- check-ins: questions answered with the button ----------------------------
+
+PAIN_QUESTION = (
+    "How is your pain right now? Press once for each point, from one to ten. "
+    "Hold if you have no pain."
+)
+#: Each press of a pain answer is counted aloud; more than ten stay at ten.
+PAIN_COUNT = (
+    "One.",
+    "Two.",
+    "Three.",
+    "Four.",
+    "Five.",
+    "Six.",
+    "Seven.",
+    "Eight.",
+    "Nine.",
+    "Ten.",
+)
+#: The long threshold in the pain question, before any press: what letting go means.
+NO_PAIN = "No pain."
+HURT_QUESTION = "Did that hurt? Press if it felt fine, hold if it hurt."
+#: The long threshold in "did that hurt?": what letting go means.
+IT_HURT = "It hurt."
+FELT_FINE = "Good."
+NO_ANSWER = "No answer. We will carry on."
+SKIP_THE_REST = "We will skip the rest of this exercise."
+#: The safety line after "it hurt", and at the end when pain has grown.
+PAIN_ADVICE = "If pain runs down your leg, or numbness grows, stop for today and tell your doctor."
+GO_ON_OR_END = "Press to go on gently, hold to end the session."
+#: The long threshold in the offer to go on: what letting go means.
+END_SESSION = "End the session."
+GO_ON_GENTLY = "Going on gently. Move slowly, and stop if it hurts."
+#: Said as the session ends after a second "it hurt".
+HURT_AGAIN_END = f"That hurt again, so we will stop here. {PAIN_ADVICE}"
+#: Said before the summary when pain after is at least two points above pain before.
+PAIN_GREW = f"Your pain is higher than when we started. {PAIN_ADVICE}"
+
 #: Said during pauses and threshold crossings; rendered ahead like plan cues.
 ENGINE_PHRASES = (
     PAUSED,
@@ -121,3 +159,15 @@ def summary_text(done: int, count: int, seconds: float) -> str:
     """What the closing summary says was done: "You did 4 of 6 exercises, in 6 minutes."."""
     noun = "exercise" if count == 1 else "exercises"
     return f"You did {done} of {count} {noun}, in {minutes_text(seconds)}."
+
+
+def pain_confirm_text(value: int) -> str:
+    """What confirms a pain answer: "No pain. Thank you." or "Pain four. Thank you."."""
+    if value == 0:
+        return f"{NO_PAIN} Thank you."
+    return f"Pain {PAIN_COUNT[value - 1].rstrip('.').lower()}. Thank you."
+
+
+def carrying_on_text(exercise: str) -> str:
+    """What opens a session that carries on after an interruption: "Carrying on with Lunge."."""
+    return f"Carrying on with {sentence(exercise)}"

@@ -119,6 +119,7 @@ class Step:
     :param dropped: cues that did not fit; default none.
     :param resume_text: said as the step goes on after a pause, if there is room; default none.
     :param number: which exercise of the routine it belongs to, from 1; default none.
+    :param check_in: "did that hurt?" is asked as it ends; default no.
     """
 
     kind: StepKind
@@ -137,6 +138,8 @@ class Step:
     resume_text: str | None = None
     #: Which exercise of the routine it belongs to, from 1; ``None`` outside them.
     number: int | None = None
+    #: "Did that hurt?" is asked about its exercise as it ends (and before the next step).
+    check_in: bool = False
 
     @property
     def until_button(self) -> bool:
@@ -164,6 +167,7 @@ class Step:
             "sets": self.sets,
             "cues": [c.to_json() for c in self.cues],
             "dropped": [c.to_json() for c in self.dropped],
+            **({"check_in": True} if self.check_in else {}),
         }
 
 
@@ -173,6 +177,8 @@ class Plan:
 
     :param routine: the routine's name.
     :param steps: the steps, from the introduction to the summary.
+    :param pain_check: pain is asked before the first exercise and before the
+        summary; default no.
 
     ::
 
@@ -182,6 +188,7 @@ class Plan:
 
     routine: str
     steps: tuple[Step, ...]
+    pain_check: bool = False
 
     @property
     def total_seconds(self) -> float:
@@ -215,6 +222,7 @@ class Plan:
             "routine": self.routine,
             "total_seconds": round(self.total_seconds, 3),
             "button_steps": self.button_steps,
+            **({"pain_check": True} if self.pain_check else {}),
             "steps": [s.to_json(t) for s, t in zip(self.steps, self.starts())],
         }
 
@@ -273,7 +281,22 @@ def plan_size(routine: Routine) -> PlanSize:
             # An announcement and the breaths, after every side of every set.
             steps += ex.sets * sides * 2
             seconds += ex.sets * sides * ex.breathe_after.seconds
+        # A check-in after work that ends on a stop word says it in a step of its own.
+        if routine.asks_check_in(ex) and _ends_on_stop_word(ex):
+            more = sides > 1 or ex.sets > 1
+            steps += 1 if more or not _after_set_text(ex) else 0
+    if routine.pain_check and _ends_on_stop_word(routine.exercises[-1]):
+        last = routine.exercises[-1]
+        asked = routine.asks_check_in(last) and not (len(last.sides) > 1 or last.sets > 1)
+        steps += 0 if asked or _after_set_text(last) else 1
     return PlanSize(steps, seconds)
+
+
+def _ends_on_stop_word(ex: Exercise) -> bool:
+    """True when a side of ``ex`` ends with a stop word still to say ("Release.", "Time.")."""
+    if ex.breathe_after is not None or ex.kind in ("button", "breathe"):
+        return False
+    return ex.kind == "hold" or not ex.calm
 
 
 @dataclass
@@ -420,8 +443,10 @@ class _Compiler:
         count = len(r.exercises)
         for index, exercise in enumerate(r.exercises, start=1):
             self._exercise(exercise, index, count)
+        if r.pain_check and self.carry:
+            self._announce([], r.exercises[-1])  # "Release." before the pain question
         self._finish()
-        return Plan(r.name, tuple(self.steps))
+        return Plan(r.name, tuple(self.steps), pain_check=r.pain_check)
 
     # -- steps -------------------------------------------------------------
 
@@ -482,7 +507,10 @@ class _Compiler:
         if sides[0] is not None:
             parts.append((f"Start with the {phrases.spoken_side(sides[0])}.", Priority.KEY))
         self._announce(parts, ex, sets=ex.sets)
-
+        ask = self.routine.asks_check_in(ex)
+        # "Did that hurt?" after the first side (or set) when there is more to
+        # skip, so that "it hurt" can spare the rest; else at the end.
+        more = len(sides) > 1 or ex.sets > 1
         for set_no in range(1, ex.sets + 1):
             for side_no, side in enumerate(sides):
                 where: dict[str, Any] = {
@@ -497,7 +525,21 @@ class _Compiler:
                 self._side(ex, side, where, last_side=side_no == len(sides) - 1)
                 if ex.breathe_after is not None:
                     self._breathe_after(ex, ex.breathe_after, where)
+                if ask and more and set_no == 1 and side_no == 0:
+                    self._check_in(ex)
             self._after_set(ex, set_no, sides[0])
+        if ask and not more:
+            self._check_in(ex)
+
+    def _check_in(self, ex: Exercise) -> None:
+        """Mark the last step: "did that hurt?" is asked as it ends.
+
+        A stop word still to say ("Release.") gets a short announcement of its
+        own first: the question must not come while the person still holds.
+        """
+        if self.carry:
+            self._announce([], ex)
+        self.steps[-1] = dataclasses.replace(self.steps[-1], check_in=True)
 
     def _side(self, ex: Exercise, side: str | None, where: dict[str, Any], last_side: bool) -> None:
         if ex.kind == "hold" and ex.ready != 0:

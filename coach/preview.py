@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from coach import tones
 from coach.plan import Plan, Step
 
+#: What the preview shows for a check-in: it waits for the button (or ~10 s of silence).
+PAIN_ROW = "pain now, 0 to 10 (a press for each point, hold: none)"
+HURT_ROW = "did that hurt? (press: fine, hold: it hurt)"
+
 
 def clock(seconds: float) -> str:
     """Whole seconds as ``M:SS``."""
@@ -23,7 +27,10 @@ def render_plan(plan: Plan, with_cues: bool = False) -> str:
     lines = [plan.routine, ""]
     header = f"{'START':>7}  {'STEP':<9} {'LENGTH':>8}  WHAT"
     lines.append(header)
-    for step, start in zip(plan.steps, plan.starts()):
+    first = next((i for i, s in enumerate(plan.steps) if s.number is not None), None)
+    for index, (step, start) in enumerate(zip(plan.steps, plan.starts())):
+        if plan.pain_check and (index == first or step.kind == "finish"):
+            lines.append(_check_in_row(start, PAIN_ROW))
         length = "button" if step.duration_seconds is None else f"{step.duration_seconds:.1f} s"
         lines.append(f"{_clock_tenths(start):>7}  {step.kind:<9} {length:>8}  {_what(step)}")
         if with_cues:
@@ -34,6 +41,8 @@ def render_plan(plan: Plan, with_cues: bool = False) -> str:
                 lines.append(
                     f"{'':>7}  {'':<9} {'':>8}    (dropped: {cue.reason or 'no room'}) {cue.text}"
                 )
+        if step.check_in:
+            lines.append(_check_in_row(start + (step.duration_seconds or 0.0), HURT_ROW))
     total = f"total {clock(plan.total_seconds)} ({plan.total_seconds:.1f} s)"
     if plan.button_steps:
         total += f", plus {plan.button_steps} step(s) that wait for the button"
@@ -47,6 +56,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]
     )
+
+
+def _check_in_row(start: float, what: str) -> str:
+    """A check-in between two steps: it waits for the button, as a button step does."""
+    return f"{_clock_tenths(start):>7}  {'check-in':<9} {'button':>8}  {what}"
 
 
 def _clock_tenths(seconds: float) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO, TypeVar
 
+from coach.checkin import with_check_ins
 from coach.clock import Clock, SystemClock, VirtualClock
 from coach.errors import HardwareError
 from coach.events import Item, Listener, NewPlan, State
@@ -120,9 +121,18 @@ class Rig:
         return self.settings.count
 
     def session_mode(
-        self, plan: Plan, after: AfterSession | None = None, wait_for_press: bool = False
+        self,
+        plan: Plan,
+        after: AfterSession | None = None,
+        wait_for_press: bool = False,
+        *,
+        start_number: int | None = None,
+        closing_extra: Callable[[], str | None] | None = None,
     ) -> SessionMode:
-        """A session of ``plan`` set up as the settings say (how long pauses may be)."""
+        """A session of ``plan`` set up as the settings say (how long pauses may be).
+
+        ``start_number`` and ``closing_extra`` are :class:`SessionMode`'s own.
+        """
         return SessionMode(
             plan,
             wait_for_press=wait_for_press,
@@ -130,6 +140,8 @@ class Rig:
             pause_restart_seconds=self.settings.pause_restart_seconds,
             pause_end_minutes=self.settings.pause_end_minutes,
             count=self.settings.count,
+            start_number=start_number,
+            closing_extra=closing_extra,
         )
 
     def quit(self) -> None:
@@ -401,6 +413,7 @@ def build_session(
     clock: Clock | None = None,
 ) -> Session:
     """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
+    routine = with_check_ins(routine, settings.pain_check, settings.check_in)
     rig = build_rig(settings, options, routine, voice, clock)
     plan = compile_plan(routine, rig.voice.duration, rig.tones, rig.count)
     return Session(routine, rig, rig.session_mode(plan, wait_for_press=rig.options.wait_for_press))

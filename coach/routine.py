@@ -61,6 +61,8 @@ class Exercise:
     :param breathing: the breaths of a ``breathe`` exercise; default none.
     :param breathe_after: paced breathing after each side and each set; default none.
     :param calm: said without digits, "halfway" or a countdown, and ended gently; default no.
+    :param check_in: ask "did that hurt?" after it (True), never (False), or as
+        the routine says (``None``); default ``None``.
     :param line: the line of the file the exercise starts on; default 0.
     """
 
@@ -78,6 +80,7 @@ class Exercise:
     breathing: Breathing | None = None
     breathe_after: Breathing | None = None
     calm: bool = False
+    check_in: bool | None = None
     line: int = 0
 
 
@@ -93,6 +96,10 @@ class Routine:
     :param slug: its name in the library, the file name's stem; default none.
     :param tones: tones before the start and stop words; default on.
     :param speech: speak the cues; off plays the tones alone; default on.
+    :param pain_check: ask for pain from 0 to 10 before the first exercise and
+        after the last; default off.
+    :param check_in: ask "did that hurt?" after every exercise that does not
+        say otherwise; default off.
     """
 
     name: str
@@ -104,3 +111,10 @@ class Routine:
     #: Per-routine switches: tones before start and stop words; speech at all.
     tones: bool = True
     speech: bool = True
+    #: Check-ins: pain before and after; "did that hurt?" after each exercise.
+    pain_check: bool = False
+    check_in: bool = False
+
+    def asks_check_in(self, exercise: Exercise) -> bool:
+        """True when "did that hurt?" is asked after ``exercise``."""
+        return self.check_in if exercise.check_in is None else exercise.check_in

@@ -29,8 +29,10 @@ class Mode:
     """What the box is doing; the runtime hands it deadlines and gestures.
 
     Subclasses override what they need; every hook does nothing by default.
-    A mode is entered once, by :meth:`Runtime.switch`, and may switch to the
-    next mode (or to ``None``, which ends the loop) from any hook.
+    A mode is entered by :meth:`Runtime.switch`, and may switch to the next
+    mode (or to ``None``, which ends the loop) from any hook. A mode that hands
+    over to a question (a check-in) is entered again when the question hands
+    back, and goes on from where it was.
     """
 
     #: The runtime this mode runs in; set by :meth:`enter`.

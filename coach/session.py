@@ -8,6 +8,16 @@ was long), skips the rest of a step or of a whole exercise, answers steps
 that wait for it, and stops the session. While the person waits (paused, or
 in a step that waits for the button) a short reminder comes now and then,
 and a wait that goes on too long ends the session.
+
+Check-ins (:mod:`coach.checkin`) are modes of their own: the session hands
+over to one between two steps and, when it hands back, goes on from the
+moment it ended. Pain is asked before the first exercise and before the
+summary (a plan's ``pain_check``), "did that hurt?" as a step marked
+``check_in`` ends.
+
+Every step that begins is reported by a ``step`` event and ends with a
+``step_end`` one: ``done`` (it ran to its end, or its button was answered),
+``skipped`` (cut short) or ``missed`` (passed over without starting).
 """
 
 from __future__ import annotations
@@ -18,9 +28,10 @@ import math
 from collections.abc import Callable, Iterator
 
 from coach import phrases
-from coach.events import ENDED, State, Status
+from coach.checkin import Dialogue, GoOnOffer, HurtCheck, PainCheck, Words
+from coach.events import ENDED, State, Status, StepOutcome
 from coach.gestures import Gesture, Threshold
-from coach.plan import Cue, Plan, Priority, Step
+from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Cue, Plan, Priority, Step
 from coach.runtime import Mode, Runtime
 from coach.tones import ToneName, tone_seconds
 
@@ -49,6 +60,8 @@ STOP_WORDS = (phrases.RELEASE, phrases.TIME_UP)
 EXERCISE_SKIP_STEPS = ("announce", "ready")
 #: Deadlines this close count as due (float sums of step lengths).
 DUE_EPSILON = 1e-9
+#: Pain after this many points above pain before gets the safety advice.
+PAIN_GREW_POINTS = 2
 
 #: What comes after a session: given the ended session, the next mode (or ``None``).
 AfterSession = Callable[["SessionMode"], Mode | None]
@@ -112,6 +125,11 @@ class SessionMode(Mode):
     :param after: called once when the session finishes or is stopped by the
         button; returns the mode to switch to. Default: none, which ends the
         runtime's loop. A quit ends the loop without it.
+    :param start_number: start at the first step of this exercise (from 1),
+        carrying on after an interruption: a short "Carrying on with ..." line
+        replaces the opening words, and pain before is not asked. Default: the start.
+    :param closing_extra: called as a finished session's summary is said; a
+        line it returns is said after the summary. Default: none.
 
     ::
 
@@ -129,8 +147,18 @@ class SessionMode(Mode):
         pause_restart_seconds: float = PAUSE_RESTART_SECONDS,
         pause_end_minutes: float = PAUSE_END_MINUTES,
         count: str = "all",
+        start_number: int | None = None,
+        closing_extra: Callable[[], str | None] | None = None,
     ) -> None:
         self.plan = plan
+        numbers = {s.number for s in plan.steps if s.number is not None}
+        if start_number is not None and start_number not in numbers:
+            raise ValueError(
+                f"start_number must be an exercise of the plan, 1 to {len(numbers)}, "
+                f"got {start_number}"
+            )
+        self.start_number = start_number
+        self.closing_extra = closing_extra
         self.wait_for_press = wait_for_press
         self.lead_in = resume_lead_in_seconds
         self.pause_restart_seconds = pause_restart_seconds
@@ -141,6 +169,23 @@ class SessionMode(Mode):
         self.closing: str | None = None
         #: Exercises (by number) skipped whole; the summary leaves them out.
         self.skipped: set[int] = set()
+        #: Exercises (by number) whose rest was skipped after "it hurt".
+        self.hurt: set[int] = set()
+        #: The pain answers, 0 to 10 (``None`` when not asked or not answered).
+        self.pain_before: int | None = None
+        self.pain_after: int | None = None
+        #: How many times "it hurt" was answered; the second ends the session.
+        self.hurts = 0
+        #: The check-in under way (the mode handed over to), and where to go on after it.
+        self._dialogue: Dialogue | None = None
+        self._target = 0
+        self._quiet = False
+        self._asked: set[str] = set()
+        #: A step has begun and its ``step_end`` is still to come.
+        self._open = False
+        #: The ``closing_extra`` line still to be heard, and when it began to be said.
+        self._extra: str | None = None
+        self._extra_from: float | None = None
         self._started_at = 0.0
         self._paused_at = 0.0
         #: The wait under way (paused, or a step waiting for the button):
@@ -171,8 +216,15 @@ class SessionMode(Mode):
     # -- the mode ----------------------------------------------------------------
 
     def enter(self, runtime: Runtime) -> None:
-        """Start the first step now, or ask for a press and wait idle (``wait_for_press``)."""
+        """Start the first step now, or ask for a press and wait idle (``wait_for_press``).
+
+        Entered again as a check-in hands back, it goes on with the answer.
+        """
         super().enter(runtime)
+        if self._dialogue is not None:
+            dialogue, self._dialogue = self._dialogue, None
+            self._answered(dialogue)
+            return
         if self.wait_for_press:
             self._set_state("idle")
             runtime.say(phrases.READY_TO_START)
@@ -206,9 +258,11 @@ class SessionMode(Mode):
                 and end <= now + DUE_EPSILON
                 and (due_cue is None or end <= due_cue + DUE_EPSILON)
             ):
-                self._enter(self._index + 1, start=end)
+                self._advance(self._index + 1, end, "done")
             elif due_cue is not None and due_cue <= now + DUE_EPSILON:
-                _, _, text, tone = heapq.heappop(self._agenda)
+                when, _, text, tone = heapq.heappop(self._agenda)
+                if self._extra is not None and text == self._extra:
+                    self._extra_from = when
                 self.runtime.say(text, tone)
             else:
                 return
@@ -256,10 +310,11 @@ class SessionMode(Mode):
             following = self._after_exercise() if gesture == "long" else None
             if self.state == "paused":
                 self._set_state("running")
+            outcome: StepOutcome = "skipped" if gesture == "long" else "done"
             if following is None:
-                self._enter(self._index + 1, start=self._now())
+                self._advance(self._index + 1, self._now(), outcome)
             else:
-                self._enter(following, start=self._now(), quiet_carry=quiet)
+                self._advance(following, self._now(), outcome, quiet_carry=quiet)
         elif self.state == "running":
             self._pause()
         elif self.state == "paused":
@@ -272,6 +327,7 @@ class SessionMode(Mode):
 
     def quit(self) -> None:
         """Record the session as ``stopped``; a quit does not call ``after``."""
+        self._end_step("skipped")
         self._set_state("stopped")
 
     # -- steps -----------------------------------------------------------------
@@ -282,7 +338,132 @@ class SessionMode(Mode):
     def _start(self) -> None:
         self._started_at = self._now()
         self._set_state("running")
-        self._enter(0, start=self._now())
+        if self.start_number is None:
+            self._enter(0, start=self._now())
+            return
+        # Carrying on: a short line instead of the opening, and no pain asked before.
+        first = next(i for i, s in enumerate(self.plan.steps) if s.number == self.start_number)
+        self._asked.add("before")
+        self._target, self._quiet = first, True
+        line = phrases.carrying_on_text(self.plan.steps[first].exercise or "")
+        self.runtime.voice.prepare([(line, None)], soon=True)
+        self._ask(Words(self, [line]))
+
+    # -- moving on: step ends, check-ins -------------------------------------------
+
+    def _advance(
+        self, index: int, start: float, outcome: StepOutcome, quiet_carry: bool = False
+    ) -> None:
+        """End the step under way with ``outcome`` and go on to step ``index`` at ``start``.
+
+        Steps passed over on the way are ``missed``; a check-in due between
+        the two is asked first.
+        """
+        self._end_step(outcome)
+        self._miss(range(self._index + 1, index))
+        self._target, self._quiet = index, quiet_carry
+        self._go_on(start)
+
+    def _go_on(self, start: float) -> None:
+        """Ask the check-in due before the target step, or begin that step at ``start``."""
+        dialogue = self._check_in_due()
+        if dialogue is None:
+            self._enter(self._target, start=start, quiet_carry=self._quiet)
+        else:
+            self._ask(dialogue)
+
+    def _check_in_due(self) -> Dialogue | None:
+        """The question to ask before the target step, if one is due and not asked yet."""
+        steps, target = self.plan.steps, self._target
+        here = steps[self._index] if 0 <= self._index < len(steps) else None
+        asked = f"hurt {self._index}"
+        if (
+            here is not None
+            and here.check_in
+            and target == self._index + 1
+            and asked not in self._asked
+        ):
+            self._asked.add(asked)
+            return HurtCheck(self, here.exercise, here.number)
+        if not self.plan.pain_check or target >= len(steps):
+            return None
+        if steps[target].number is not None and "before" not in self._asked:
+            self._asked.add("before")
+            return PainCheck(self, "before")
+        if steps[target].kind == "finish" and "after" not in self._asked:
+            self._asked.add("after")
+            return PainCheck(self, "after", then=self._pain_grew)
+        return None
+
+    def _ask(self, dialogue: Dialogue) -> None:
+        """Hand over to ``dialogue``; the session goes on when it hands back."""
+        self._agenda.clear()
+        self._step_end = None
+        self._stop_waiting()
+        self._dialogue = dialogue
+        self._publish()
+        self.runtime.switch(dialogue)
+
+    def _answered(self, dialogue: Dialogue) -> None:
+        """A check-in has handed back: go on from the moment it ended, as its answer says."""
+        start = dialogue.ended_at
+        if dialogue.stopped:
+            self._close(phrases.SESSION_ENDED_EARLY)
+        elif isinstance(dialogue, PainCheck):
+            if dialogue.moment == "before":
+                self.pain_before = dialogue.value
+            else:
+                self.pain_after = dialogue.value
+            self._go_on(start)
+        elif isinstance(dialogue, HurtCheck) and dialogue.answer_given == "hurt":
+            self._hurt()
+        elif isinstance(dialogue, GoOnOffer) and dialogue.choice != "gently":
+            self.runtime.voice.stop()
+            self._close(phrases.LONG_PAUSE_END if dialogue.choice is None else None)
+        else:
+            self._go_on(start)
+
+    def _hurt(self) -> None:
+        """After "it hurt": skip the rest of the exercise, then offer to go on gently.
+
+        The second "it hurt" ends the session.
+        """
+        self.hurts += 1
+        number = self.plan.steps[self._index].number
+        steps = range(self._index + 1, len(self.plan.steps))
+        following = next(
+            (i for i in steps if self.plan.steps[i].number != number), len(self.plan.steps)
+        )
+        self._miss(range(self._target, following))
+        if following > self._target and number is not None:
+            self.hurt.add(number)
+        lead = [phrases.SKIP_THE_REST] if following > self._target else []
+        self._target, self._quiet = following, True
+        if self.hurts > 1:
+            self._close(phrases.HURT_AGAIN_END)
+        elif not any(s.number is not None for s in self.plan.steps[following:]):
+            self._ask(Words(self, [*lead, phrases.PAIN_ADVICE]))  # nothing left to go on with
+        else:
+            lead.append(phrases.PAIN_ADVICE)
+            self._ask(GoOnOffer(self, lead, reminder_offsets(), self.pause_end_seconds))
+
+    def _pain_grew(self, after: int | None) -> str | None:
+        """The safety line when pain after is :data:`PAIN_GREW_POINTS` or more above pain before."""
+        before = self.pain_before
+        if before is None or after is None or after < before + PAIN_GREW_POINTS:
+            return None
+        return phrases.PAIN_GREW
+
+    def _end_step(self, outcome: StepOutcome) -> None:
+        """Report how the step under way ended, once."""
+        if self._open:
+            self._open = False
+            self.runtime.emit("step_end", index=self._index, outcome=outcome)
+
+    def _miss(self, indices: range) -> None:
+        """Report steps passed over without starting."""
+        for index in indices:
+            self.runtime.emit("step_end", index=index, outcome="missed")
 
     def _enter(self, index: int, start: float, quiet_carry: bool = False) -> None:
         """Start step ``index`` at ``start``; ``quiet_carry`` leaves out a stop word
@@ -297,6 +478,7 @@ class SessionMode(Mode):
             return
         step = self.plan.steps[index]
         self._index = index
+        self._open = True
         self._step_start = start
         self._step_end = None if step.duration_seconds is None else start + step.duration_seconds
         self._publish()
@@ -304,6 +486,7 @@ class SessionMode(Mode):
             "step",
             index=index,
             kind=step.kind,
+            number=step.number,
             exercise=step.exercise,
             side=step.side,
             rep=step.rep,
@@ -323,6 +506,7 @@ class SessionMode(Mode):
         for cue in cues:
             self._schedule(start + cue.offset_seconds, self._text(cue), cue.tone)
         if step.kind == "finish":
+            self._closing_extra()
             self._step_end = self._finish_end(step, start)
         if step.until_button:
             self._start_waiting(start)
@@ -342,6 +526,12 @@ class SessionMode(Mode):
             for cue in step.cues:
                 if cue.offset_seconds <= elapsed < cue.end_seconds:
                     elapsed = cue.offset_seconds
+        if step.kind == "finish" and self._extra is not None:
+            # The line after the summary is said again on resume unless it was heard whole.
+            heard = self._extra_from
+            if heard is not None and moment >= heard + self.runtime.voice.duration(self._extra):
+                self._extra = None
+            self._extra_from = None
         self._paused_elapsed = elapsed
         # The step's own length as it is running (a newer plan may differ slightly).
         length = None if self._step_end is None else self._step_end - self._step_start
@@ -377,6 +567,9 @@ class SessionMode(Mode):
             else:
                 self._schedule(self._lead_in_end - n, word)
         self._schedule_rest_of_step(step, elapsed, remaining)
+        if step.kind == "finish" and self._extra is not None and self._step_end is not None:
+            end = self._schedule_extra(self._lead_in_end)
+            self._step_end = max(self._step_end, end + ANNOUNCE_TAIL_SECONDS)
 
     def _step_end_length(self) -> float | None:
         """The current step's length as it runs (a newer plan may differ slightly)."""
@@ -435,8 +628,29 @@ class SessionMode(Mode):
     def _summary(self) -> str:
         """What was done: exercises that ran to their end, and the minutes since the start."""
         numbers = {s.number for s in self.plan.steps if s.number is not None}
-        done = len(numbers - self.skipped)
+        done = len(numbers - self.skipped - self.hurt)
         return phrases.summary_text(done, len(numbers), self._now() - self._started_at)
+
+    def _closing_extra(self) -> None:
+        """Plan the ``closing_extra`` line, if there is one, after the finish step's words."""
+        extra = self.closing_extra() if self.closing_extra is not None else None
+        if not extra:
+            return
+        self._extra = extra
+        self.runtime.voice.prepare([(extra, None)], soon=True)
+        self._schedule_extra(self._step_start)
+
+    def _schedule_extra(self, earliest: float) -> float:
+        """Say the ``closing_extra`` line after everything planned (not before ``earliest``).
+
+        Returns when it ends.
+        """
+        assert self._extra is not None
+        voice = self.runtime.voice
+        ends = [w + voice.duration(t) + tone_seconds(tone) for w, _, t, tone in self._agenda]
+        when = max(ends) + ANNOUNCE_GAP_SECONDS if ends else earliest
+        self._schedule(when, self._extra)
+        return when + voice.duration(self._extra)
 
     def _finish_end(self, step: Step, start: float) -> float | None:
         """The finish step lasts until its words (the summary said as it is) have been said."""
@@ -493,12 +707,14 @@ class SessionMode(Mode):
 
     def _close(self, words: str | None) -> None:
         """End early (the stop gesture, a wait too long): say ``words`` and stop."""
+        self._end_step("skipped")
         self.closing = words or phrases.SESSION_ENDED
         self.runtime.say(self.closing)
         self._end("stopped")
 
     def _end(self, state: State) -> None:
         """Finished or stopped by the button: hand over to what comes after."""
+        self._end_step("done")
         self._stop_waiting()
         self._set_state(state)
         self.runtime.switch(self._after(self) if self._after is not None else None)

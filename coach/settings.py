@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import click
 
+from coach.checkin import CHECK_IN_CHOICES
 from coach.errors import SettingsError
 from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
 from coach.hardware.gpio import check_pins
@@ -149,7 +150,7 @@ class Setting:
     :param default: its value when nothing sets it.
     :param help: the help of its flag and of its line in the settings file.
     :param section: the group it is listed in: ``pins``, ``button``, ``speech``,
-        ``routines``, ``device`` or ``history``.
+        ``routines``, ``device``, ``history`` or ``check-ins``.
     :param is_flag_pair: an on/off pair of flags (``--tones/--no-tones``); default no.
     :param multiple: a repeatable flag, and a list in the file; default no.
     """
@@ -248,6 +249,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("resume_hours", ("--resume-hours",), NumberRange(0.0, 168.0), RESUME_HOURS,
             "How many hours an interrupted session (a power cut) is offered to carry on.",
             "history"),
+    Setting("pain_check", ("--pain-check",), click.Choice(CHECK_IN_CHOICES), "routine",
+            "Ask for pain from 0 to 10 before the first exercise and after the last: "
+            "routine (as the routine file says), on or off.", "check-ins"),
+    Setting("check_in", ("--check-in",), click.Choice(CHECK_IN_CHOICES), "routine",
+            "Ask 'did that hurt?' after each exercise: routine (as the routine file and "
+            "its exercises say), on or off.", "check-ins"),
 )  # fmt: skip
 
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -299,6 +306,8 @@ class Settings:
     reminders: tuple[str, ...]
     history: bool
     resume_hours: float
+    pain_check: str
+    check_in: str
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any] | None = None, **more: Any) -> Settings:

@@ -12,7 +12,7 @@ from coach.events import TRANSCRIPT_TYPES, Event
 
 
 class TranscriptWriter:
-    """A listener that writes every ``say``, ``state``, ``step`` and ``gesture`` event as JSON.
+    """A listener that writes every event of :data:`~coach.events.TRANSCRIPT_TYPES` as JSON.
 
     :param out: where to write: a text stream (flushed after every line, so a
         reader sees each event as it happens), or a file opened unbuffered in

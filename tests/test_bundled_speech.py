@@ -97,3 +97,16 @@ def test_every_exercise_is_named_before_its_first_hold(heard: list[dict[str, Any
         elif e["type"] == "step" and e["kind"] in ("hold", "activity", "wait"):
             name = e["exercise"].lower()
             assert any(name in text for text in said), name
+
+
+def test_the_default_routine_asks_for_pain_before_and_after(tmp_path: Path) -> None:
+    # A physiotherapy routine: pain before the first exercise and after the
+    # last, so the coach can say when it grew and the history can show it.
+    heard = _answered(Library().default, tmp_path)
+    pain = [(e["moment"], e["value"]) for e in heard if e["type"] == "pain"]
+    assert pain == [("before", None), ("after", None)]
+    said = [e["text"] for e in heard if e["type"] == "say"]
+    asked = [i for i, text in enumerate(said) if text.startswith("How is your pain")]
+    first = next(i for i, text in enumerate(said) if text.startswith("Exercise 1 of"))
+    summary = next(i for i, text in enumerate(said) if text.startswith("Well done."))
+    assert asked[0] < first and first < asked[1] < summary

@@ -254,3 +254,44 @@ def test_the_reminder_and_the_greeting_line_are_rendered_ahead(utc: None) -> Non
     assert (phrases.REMINDER, None) in lines
     assert ("Last session three days ago.", None) in lines
     rig.close()
+
+
+def test_a_finished_session_ends_with_the_adherence_line(utc: None) -> None:
+    # The virtual clock starts at 06:00 UTC on 2026-12-01; the history has
+    # yesterday's session and, as it records them as they start, today's.
+    rig, events = scenario([(3.0, "long"), (5.0, "press")], quit_at=400.0)
+    days = [date(2026, 11, 30), date(2026, 12, 1)]
+    device = Device(rig, Library(), session_days=lambda: days)
+    assert device.closing_line() == "That is two days in a row."
+    assert device.run() == 0
+    timed = kinds(events, "say", "text")
+    said = [text for _, text in timed]
+    summary = next(i for i, text in enumerate(said) if text.startswith("You did"))
+    assert said[summary + 1] == "That is two days in a row."
+    assert said[summary + 2].startswith("Ready.")  # the menu waits for it
+    line_at, menu_at = timed[summary + 1][0], timed[summary + 2][0]
+    assert menu_at >= line_at + rig.voice.duration(said[summary + 1])
+    assert Device(rig, Library()).closing_line() is None  # no history: nothing
+
+
+def test_with_real_speech_no_check_in_line_is_rendered_late(tmp_path: Path) -> None:
+    # Pain asked and answered (a hold: none), "did that hurt?" left unanswered,
+    # and a stop before the summary (made as it is said, so rendered then).
+    rig, events = scenario(
+        [(2.0, "long"), (4.0, "press"), (20.0, "long"), (100.0, "stop")],
+        quit_at=200.0,
+        cache_dir=tmp_path,
+        speech="pyttsx3",
+        tones=True,
+        pain_check="on",
+        check_in="on",
+    )
+    from coach.speech.voice import SpeechVoice
+
+    voice = rig.voice
+    assert isinstance(voice, SpeechVoice)
+    Device(rig, Library()).run()
+    said = [e.data["text"] for e in events if e.type == "say"]
+    assert phrases.pain_confirm_text(0) in said and phrases.NO_ANSWER in said
+    assert phrases.SESSION_ENDED_EARLY in said
+    assert voice.late_renders == 0

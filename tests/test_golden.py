@@ -49,27 +49,53 @@ SCENARIOS: dict[str, tuple[list[str], list[str]]] = {
         ["1:long", "2:press", "17.1:long", "24:press", "26:press", "31:stop"],
     ),
     # Presses only to answer the steps that wait for one (getting up, and
-    # down to the floor): the whole routine as planned.
+    # down to the floor): the whole routine as planned, the pain questions
+    # before and after it left unanswered.
     "pinched-nerve-leg-plain": (
         ["run", "pinched-nerve-leg"],
-        ["145:press", "263.9:press", "400.9:press"],
+        ["166.325:press", "285.225:press", "422.225:press"],
     ),
     "pinched-nerve-leg-pauses": (
         ["run", "pinched-nerve-leg"],
         [
             "10:press",
             "12:press",
-            "100:long",
-            "140:press",
-            "141:press",
-            "200:long",
-            "230:press",
-            "236:press",
-            "300:long",
-            "301:long",
-            "400:press",
-            "401:long",
-            "500:stop",
+            "121.325:long",
+            "161.325:press",
+            "162.325:press",
+            "221.325:long",
+            "251.325:press",
+            "257.325:press",
+            "321.325:long",
+            "322.325:long",
+            "421.325:press",
+            "422.325:long",
+            "521.325:stop",
+        ],
+    ),
+    # Check-ins turned on by settings: a press storm while the pain question
+    # is said (ignored), pain four, "it hurt" after the first side, go on
+    # gently, "fine" after the next exercise, pain six after: pain grew.
+    "quick-demo-checkins": (
+        ["run", "quick-demo", "--pain-check", "on", "--check-in", "on"],
+        [
+            "6:press",
+            "6.5:press",
+            "7:press",
+            "8:long",
+            "15:press",
+            "15.5:press",
+            "16:press",
+            "16.5:press",
+            "62:long",
+            "80:press",
+            "110:press",
+            "121:press",
+            "121.4:press",
+            "121.8:press",
+            "122.2:press",
+            "122.6:press",
+            "123:press",
         ],
     ),
     "hip-piriformis-buttons": (
@@ -107,10 +133,10 @@ SCENARIOS: dict[str, tuple[list[str], list[str]]] = {
             "60:long",
             "66:press",
             "70:long",
-            "80:press",
-            "120:long",
-            "160:stop",
-            "170:press",
+            "101.325:press",
+            "141.325:long",
+            "181.325:stop",
+            "191.325:press",
         ],
     ),
     # The script ends while a session in the device waits for the button.

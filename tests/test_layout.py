@@ -17,6 +17,7 @@ CORE = (
     "coach.yamltree",
     "coach.plan",
     "coach.session",
+    "coach.checkin",
     "coach.menu",
     "coach.runtime",
     "coach.events",
@@ -33,7 +34,14 @@ CORE = (
 #: What the core may never reach for.
 ADAPTERS = ("coach.speech", "coach.hardware", "coach.cli", "coach.history")
 #: The modes and what runs them: adapters are driven by them, never the other way.
-ENGINE = ("coach.session", "coach.menu", "coach.runtime", "coach.device", "coach.rig")
+ENGINE = (
+    "coach.session",
+    "coach.checkin",
+    "coach.menu",
+    "coach.runtime",
+    "coach.device",
+    "coach.rig",
+)
 
 
 def module_name(path: Path) -> str:

@@ -71,6 +71,8 @@ routines = st.builds(
     name=st.just("Test"),
     exercises=st.lists(exercises(), min_size=1, max_size=3).map(tuple),
     safety=st.sampled_from(["", "Stop if it hurts."]),
+    pain_check=st.booleans(),
+    check_in=st.booleans(),
 )
 
 
@@ -193,3 +195,29 @@ def test_a_hold_that_runs_to_its_end_lasts_exactly_its_length(
         assert pause_at is None
         held = t1 - t0 - paused - running_again
         assert abs(held - step.data["duration_seconds"]) < 1e-6, (t0, t1, between)
+
+
+@CHECKS
+@given(routines, storms(), st.booleans())
+def test_every_step_that_begins_ends_once_and_passed_over_steps_are_missed(
+    routine: Routine, presses: list[tuple[float, float]], wait: bool
+) -> None:
+    out = run(routine, presses, tones=False, wait=wait)
+    open_step: int | None = None
+    ended: list[int] = []
+    for e in out.events:
+        if e.type == "step":
+            assert open_step is None, "a step began before the one before it ended"
+            open_step = e.data["index"]
+        elif e.type == "step_end":
+            index, outcome = e.data["index"], e.data["outcome"]
+            if outcome == "missed":
+                assert open_step is None and index not in ended
+            else:
+                assert index == open_step
+                open_step = None
+            ended.append(index)
+    assert open_step is None
+    assert ended == sorted(ended) and len(set(ended)) == len(ended)
+    if out.session.state == "finished":
+        assert ended == list(range(len(out.session.plan.steps)))

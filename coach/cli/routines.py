@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn
 from coach.errors import CoachError, RoutineError
 from coach.loader import load_routine
@@ -95,7 +96,7 @@ def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--cues/--no-cues", default=False, help="Show every cue under its step.")
 @click.option("--instant", is_flag=True, help="Preview as 'coach run --instant' would time it.")
-@settings_options(*keys("speech", "routines"))
+@settings_options(*keys("speech", "routines", "check-ins"))
 def preview(
     routine: str | None, as_json: bool, cues: bool, instant: bool, settings: Settings
 ) -> None:
@@ -105,6 +106,7 @@ def preview(
     same flags (rendering what is not cached yet), so the total matches.
     """
     loaded = load_routine_from(settings.library, routine)
+    loaded = with_check_ins(loaded, settings.pain_check, settings.check_in)
     voice = make_voice(settings, None, warn, loaded, instant=instant, plays=False)
     try:
         plan = settle_plan(loaded, voice, settings.tones, count=settings.count)

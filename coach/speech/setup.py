@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach import phrases
+from coach.checkin import check_in_phrases
 from coach.errors import HardwareError, SpeechUnavailable
 from coach.hardware.audio import AudioPlayer
 from coach.phrases import Phrase
@@ -299,7 +300,8 @@ def warm_up(
     """
     wanted = [*first, *engine_phrases(tones)]
     for routine in routines:
-        wanted += compile_plan(routine, voice.duration, tones, count).phrases()
+        plan = compile_plan(routine, voice.duration, tones, count)
+        wanted += [*plan.phrases(), *check_in_phrases(plan, tones)]
     wanted += last
     if not instant:
         voice.prepare(wanted)
@@ -310,8 +312,12 @@ def warm_up(
 
 
 def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:
-    """Everything a session of ``plan`` may say, once each: its cues, then the runtime's words."""
-    return list(dict.fromkeys([*plan.phrases(), *engine_phrases(tones)]))
+    """Everything a session of ``plan`` may say, once each: its cues, the runtime's words,
+    then its check-ins' lines.
+    """
+    return list(
+        dict.fromkeys([*plan.phrases(), *engine_phrases(tones), *check_in_phrases(plan, tones)])
+    )
 
 
 @dataclass(frozen=True)
