@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from coach import phrases
 from coach.gestures import Gesture, Threshold
+from coach.phrases import Phrase
 from coach.runtime import Mode, Runtime
 
 
@@ -54,6 +55,11 @@ class CarryOnMode(Mode):
     def text(self) -> str:
         """The offer, as it is said."""
         return carry_on_text(self.exercise)
+
+    @property
+    def phrases(self) -> list[Phrase]:
+        """What comes after the offer, to render ahead: "Menu.", and the carried-on opening."""
+        return [(phrases.CARRY_ON_MENU, None), (phrases.carrying_on_text(self.exercise), None)]
 
     def enter(self, runtime: Runtime) -> None:
         """Report ``idle`` and make the offer."""

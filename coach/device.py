@@ -15,9 +15,10 @@ While the menu waits it says the reminders of the ``reminders`` setting (see
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 
-from coach.adherence import adherence_line, adherence_lines
+from coach.adherence import adherence_lines
+from coach.carryon import CarryOnMode
 from coach.checkin import Dialogue, with_check_ins
 from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
@@ -27,7 +28,7 @@ from coach.menu import Choice, MenuMode, menu_text, reminder_tone
 from coach.phrases import REMINDER, Phrase
 from coach.plan import Plan
 from coach.reminders import ReminderSchedule
-from coach.rig import Rig
+from coach.rig import Rig, spoken_adherence
 from coach.routine import Routine
 from coach.runtime import Mode
 from coach.session import SessionMode
@@ -65,6 +66,9 @@ class Device:
         ]
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
         self._started: float | None = None
+        if rig.history is not None:
+            last_session_started = last_session_started or rig.last_session_started
+            session_days = session_days or rig.session_days
         self._history_started = last_session_started
         self._session_days = session_days
         times = rig.settings.reminders
@@ -85,8 +89,10 @@ class Device:
     def run(self) -> int:
         """Menu, session, menu, ... until a quit. Returns the exit status (0)."""
         try:
-            self._warm_up()
-            self.rig.run(self.menu(greeting_extra=self.greeting_line), self.status_line)
+            offer = self.carry_on_offer()
+            self._warm_up([] if offer is None else [(offer.text, None), *offer.phrases])
+            first = offer or self.menu(greeting_extra=self.greeting_line)
+            self.rig.run(first, self.status_line)
         finally:
             self.rig.close(let_last_phrase_finish=False)
         return 0
@@ -115,41 +121,69 @@ class Device:
         return max((t for t in known if t is not None), default=None)
 
     def greeting_line(self) -> str | None:
-        """The adherence line after the greeting at boot ("Last session yesterday.").
-
-        Nothing without the days of past sessions, or while the clock is not
-        synchronised: until then today's date is not known.
-        """
-        clock = self.rig.clock
-        if self._session_days is None or not clock.synchronised():
-            return None
-        today = datetime.fromtimestamp(clock.wall()).date()
-        return adherence_line(self._session_days(), today, at_end=False)
+        """The adherence line after the greeting at boot ("Last session yesterday.")."""
+        return spoken_adherence(self.rig.clock, self._session_days, at_end=False)
 
     def closing_line(self) -> str | None:
-        """The adherence line after a finished session's summary ("That is three days in a row.").
+        """The adherence line after a finished session's summary: "That is three days in a row."."""
+        return spoken_adherence(self.rig.clock, self._session_days, at_end=True)
 
-        As :meth:`greeting_line`: nothing without the days of past sessions
-        (today's among them), or while the clock is not synchronised.
+    def session(
+        self, index: int, start_number: int | None = None, resumed_from: int | None = None
+    ) -> SessionMode:
+        """A session of the routine at ``index``, returning to the menu when it ends.
+
+        :param start_number: carry on from this exercise (after a power cut).
+        :param resumed_from: the interrupted session it carries on.
         """
-        clock = self.rig.clock
-        if self._session_days is None or not clock.synchronised():
-            return None
-        today = datetime.fromtimestamp(clock.wall()).date()
-        return adherence_line(self._session_days(), today, at_end=True)
-
-    def session(self, index: int) -> SessionMode:
-        """A session of the routine at ``index``, returning to the menu when it ends."""
         self.index = index
         self._started = self.rig.clock.wall()
         routine = self.choices[index].routine
         mode = self.rig.session_mode(
-            self._plan(routine), after=self._after_session, closing_extra=self.closing_line
+            self._plan(routine),
+            after=self._after_session,
+            start_number=start_number,
+            closing_extra=self.closing_line,
         )
         self.rig.start_speech(routine, mode)
+        self.rig.record(routine, mode, resumed_from)
         return mode
 
+    def carry_on_offer(self) -> CarryOnMode | None:
+        """The offer to carry on the last session, when a power cut or a crash cut it off
+        recently and its routine is here, unchanged; ``None`` otherwise.
+        """
+        history = self.rig.history
+        if history is None:
+            return None
+        from coach.history.carry import NothingToCarryOn, find_carry_on
+
+        try:
+            found = find_carry_on(
+                history,
+                self.rig.settings.resume_hours,
+                self.rig.clock.wall(),
+                self._routine_named,
+                self._plan,
+            )
+        except NothingToCarryOn:
+            return None
+        index = next(i for i, c in enumerate(self.choices) if c.routine is found.routine)
+        return CarryOnMode(
+            found.exercise,
+            lambda: self.session(index, found.number, found.session_id),
+            lambda: self.menu(greeting_extra=self.greeting_line),
+        )
+
+    def _routine_named(self, reference: str) -> Routine | None:
+        """The routine on offer that the history calls ``reference`` (its slug or its path)."""
+        for choice in self.choices:
+            if reference in (choice.slug, choice.routine.source):
+                return choice.routine
+        return None
+
     def _after_session(self, session: SessionMode) -> Mode:
+        self.rig.stop_recording()
         # Let the closing words or the summary be heard before the menu speaks.
         delay = MENU_AFTER_SESSION_SECONDS
         if session.closing is not None:
@@ -161,8 +195,10 @@ class Device:
             routine, self.rig.voice, self.rig.tones, render=False, count=self.rig.count
         )
 
-    def _warm_up(self) -> None:
-        """Fill the cache for every routine, the first on offer first; every menu line first."""
+    def _warm_up(self, first: Sequence[Phrase] = ()) -> None:
+        """Fill the cache for every routine, the first on offer first; ``first`` and every
+        menu line before them.
+        """
         order = self.choices[self.index :] + self.choices[: self.index]
         routines = [choice.routine for choice in order]
         voice = self.rig.voice
@@ -170,7 +206,7 @@ class Device:
         later = [(line, None) for line in adherence_lines()] if self._session_days else []
         warm_up(
             voice,
-            self._menu_lines(routines),
+            [*first, *self._menu_lines(routines)],
             routines,
             self.rig.tones,
             self.rig.options.instant,

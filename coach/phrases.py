@@ -52,8 +52,6 @@ MENU_NEXT = "Next routine."
 MENU_REPEAT = "Repeat the menu."
 #: A held button while the carry-on offer waits: it goes to the menu.
 CARRY_ON_MENU = "Menu."
-#: Said as a carried-on session starts, instead of the routine's opening.
-CARRYING_ON = "Carrying on with"
 #: Said in the menu at a reminder time (and once more a quarter of an hour later).
 REMINDER = "Time for your stretches. Press to start."
 #: Said after the greeting at boot when the last session was the day before.
@@ -145,6 +143,8 @@ def carry_on_offer(exercise: str) -> str:
     """The offer after a power cut: "Your last session stopped at the side stretch. ..."."""
     the = "" if exercise.lower().startswith("the ") else "the "
     return f"Your last session stopped at {the}{exercise}. Press to carry on, hold for the menu."
+
+
 def days_ago_text(days: str) -> str:
     """The greeting's line for a last session ``days`` (a word) days ago."""
     return f"Last session {days} days ago."

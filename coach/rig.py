@@ -13,29 +13,38 @@ import select
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from coach.adherence import adherence_line
 from coach.checkin import with_check_ins
 from coach.clock import Clock, SystemClock, VirtualClock
-from coach.errors import HardwareError
+from coach.errors import HardwareError, RoutineError, RoutineNotFound
 from coach.events import Item, Listener, NewPlan, State
 from coach.gestures import Gesture
 from coach.hardware.button import ButtonSource, SimulatedPress
 from coach.hardware.gpio import check_pins, mock_factory
 from coach.hardware.indicators import StatusLed, TonePlayer
 from coach.hardware.terminal import KEY_HELP, Console, is_interactive, read_keys, status_text
+from coach.history import open_history
+from coach.loader import load_routine
 from coach.plan import Plan, compile_plan
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
 from coach.session import AfterSession, SessionMode
 from coach.settings import Settings
 from coach.speech.setup import make_voice, start_session
-from coach.voice import Voice
+from coach.voice import Voice, estimate_seconds
+
+if TYPE_CHECKING:
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
 
 T = TypeVar("T")
 
@@ -98,6 +107,8 @@ class Rig:
     :param simulator: presses the mock button; ``None`` on real pins.
     :param console: prints what is said and the status line; ``None`` when quiet.
     :param indicators: the status LED and the buzzer, those that are fitted.
+    :param history: where sessions are recorded; ``None`` when history is off
+        or cannot be written here.
     """
 
     settings: Settings
@@ -109,6 +120,8 @@ class Rig:
     simulator: SimulatedPress | None
     console: Console | None
     indicators: list[StatusLed | TonePlayer]
+    history: HistoryStore | None = None
+    _recorders: list[HistoryRecorder] = field(default_factory=list)
 
     @property
     def tones(self) -> bool:
@@ -244,8 +257,70 @@ class Rig:
 
         read_keys(keys, on_gesture, self.quit, done, tick)
 
+    # -- the history ---------------------------------------------------------------
+
+    def record(
+        self, routine: Routine, session: SessionMode, resumed_from: int | None = None
+    ) -> HistoryRecorder | None:
+        """Record ``session`` of ``routine`` in the history as it runs; ``None`` when off.
+
+        :param resumed_from: the interrupted session it carries on, if it does.
+        """
+        if self.history is None:
+            return None
+        from coach.history.recorder import HistoryRecorder
+
+        recorder = HistoryRecorder.for_session(
+            self.history,
+            routine,
+            session.plan,
+            simulated=self.options.simulate,
+            resumed_from=resumed_from,
+            library=self.settings.library,
+            warn=self.options.warn,
+            wall=self.clock.wall,
+        )
+        self.runtime.listeners.append(recorder)
+        self._recorders.append(recorder)
+        return recorder
+
+    def stop_recording(self) -> None:
+        """Finish the recordings under way: their last rows are written when this returns."""
+        for recorder in self._recorders:
+            recorder.close()
+            self.runtime.listeners.remove(recorder)
+        self._recorders.clear()
+
+    def session_days(self) -> list[date]:
+        """The day of every recorded session (today's under way included); none without history.
+
+        A simulated run counts simulated sessions too; the box counts only real ones.
+        """
+        if self.history is None:
+            return []
+        for recorder in self._recorders:
+            recorder.wait()  # today's session must be in before the days are counted
+        return self.history.session_days(simulated=self.options.simulate)
+
+    def last_session_started(self) -> float | None:
+        """When the last recorded session started, epoch seconds; ``None``: none, or no history."""
+        if self.history is None:
+            return None
+        return self.history.last_started(simulated=self.options.simulate)
+
+    def closing_line(self) -> str | None:
+        """The adherence line after a finished session's summary: "That is three days in a row."."""
+        days = self.session_days if self.history is not None else None
+        return spoken_adherence(self.clock, days, at_end=True)
+
     def close(self, let_last_phrase_finish: bool = True) -> None:
-        """Release everything: the voice (after its last phrase, if asked), pins, threads."""
+        """Release everything: the voice (after its last phrase, if asked), pins, threads,
+        the history (its last rows written).
+        """
+        self.stop_recording()
+        if self.history is not None:
+            self.history.close()
+            self.history = None
         if let_last_phrase_finish:
             self.voice.drain(LAST_PHRASE_SECONDS)  # let "Session ended." be heard
         self.voice.close()
@@ -265,6 +340,7 @@ class Session:
     :param routine: the routine to run.
     :param rig: what it runs on; released when the session ends.
     :param mode: the session itself, as a mode of the rig's runtime.
+    :param resumed_from: the interrupted session it carries on, for the history.
 
     ::
 
@@ -275,6 +351,7 @@ class Session:
     routine: Routine
     rig: Rig
     mode: SessionMode
+    resumed_from: int | None = None
     _pressed_for_them: bool = field(default=False, init=False)
 
     @property
@@ -300,6 +377,7 @@ class Session:
             rig.runtime.on_script_end = self._press_for_them
         try:
             self.rig.start_speech(self.routine, mode)
+            self.rig.record(self.routine, mode, self.resumed_from)
             self.rig.run(mode, lambda: status_text(mode.status, self.clock.now()))
         finally:
             self.close()
@@ -402,7 +480,10 @@ def build_rig(
         events=events,
     )
     runtimes.append(runtime)
-    return Rig(settings, options, clock, voice, runtime, button, simulator, console, indicators)
+    history = open_history(settings, warn)
+    return Rig(
+        settings, options, clock, voice, runtime, button, simulator, console, indicators, history
+    )
 
 
 def build_session(
@@ -411,12 +492,77 @@ def build_session(
     options: RunOptions | None = None,
     voice: Voice | None = None,
     clock: Clock | None = None,
+    start_number: int | None = None,
+    resumed_from: int | None = None,
 ) -> Session:
-    """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`."""
+    """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`.
+
+    :param start_number: start at this exercise (carrying on after a power cut).
+    :param resumed_from: the interrupted session it carries on, for the history.
+    """
     routine = with_check_ins(routine, settings.pain_check, settings.check_in)
     rig = build_rig(settings, options, routine, voice, clock)
     plan = compile_plan(routine, rig.voice.duration, rig.tones, rig.count)
-    return Session(routine, rig, rig.session_mode(plan, wait_for_press=rig.options.wait_for_press))
+    mode = rig.session_mode(
+        plan,
+        wait_for_press=rig.options.wait_for_press,
+        start_number=start_number,
+        closing_extra=rig.closing_line,
+    )
+    return Session(routine, rig, mode, resumed_from)
+
+
+def build_carried_on_session(
+    settings: Settings,
+    options: RunOptions | None = None,
+    voice: Voice | None = None,
+    clock: Clock | None = None,
+) -> Session:
+    """A session that carries on the last one, cut off by a power cut or a crash,
+    from the beginning of the exercise it was in (``coach run --resume``).
+
+    :raises NothingToCarryOn: when there is none, with the reason.
+    """
+    from coach.history.carry import NothingToCarryOn, find_carry_on
+
+    options = options or RunOptions()
+    store = open_history(settings, options.warn)
+    if store is None:
+        raise NothingToCarryOn("there is no history to carry on from (the history setting is off)")
+    library = settings.library
+
+    def routine_of(reference: str) -> Routine | None:
+        try:
+            return load_routine(library.resolve(reference))
+        except (RoutineError, RoutineNotFound):
+            return None
+
+    def plan_of(routine: Routine) -> Plan:
+        routine = with_check_ins(routine, settings.pain_check, settings.check_in)
+        return compile_plan(routine, estimate_seconds, settings.tones, settings.count)
+
+    now = clock.wall() if clock is not None else time.time()
+    try:
+        found = find_carry_on(store, settings.resume_hours, now, routine_of, plan_of)
+    finally:
+        store.close()
+    return build_session(
+        found.routine, settings, options, voice, clock, found.number, found.session_id
+    )
+
+
+def spoken_adherence(
+    clock: Clock, days: Callable[[], Sequence[date]] | None, at_end: bool
+) -> str | None:
+    """The adherence line to say now (see :func:`coach.adherence.adherence_line`).
+
+    Nothing without the days of past sessions, or while the clock is not
+    synchronised: until then today's date is not known.
+    """
+    if days is None or not clock.synchronised():
+        return None
+    today = datetime.fromtimestamp(clock.wall()).date()
+    return adherence_line(days(), today, at_end)
 
 
 def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:

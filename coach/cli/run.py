@@ -13,7 +13,14 @@ import click
 from coach.cli.common import App, load_routine_from, warn
 from coach.device import Device
 from coach.gestures import GESTURES
-from coach.rig import RunOptions, ScriptedPress, build_rig, build_session, default_keys
+from coach.rig import (
+    RunOptions,
+    ScriptedPress,
+    build_carried_on_session,
+    build_rig,
+    build_session,
+    default_keys,
+)
 from coach.settings import Settings, check_together, settings_options
 from coach.transcript import TranscriptWriter
 
@@ -120,8 +127,16 @@ def _transcript(path: str | None) -> TranscriptWriter | None:
 @click.command()
 @click.argument("routine", required=False)
 @click.option("--wait", is_flag=True, help="Wait for a press before starting, as the device does.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Carry on the last session, cut off by a power cut or a crash, from the start "
+    "of the exercise it was in (within resume_hours, its routine file unchanged).",
+)
 @run_options
-def run(routine: str | None, wait: bool, settings: Settings, options: RunOptions) -> None:
+def run(
+    routine: str | None, wait: bool, resume: bool, settings: Settings, options: RunOptions
+) -> None:
     """Run a session of ROUTINE (a name from 'coach list' or a path; default routine if none).
 
     \b
@@ -132,8 +147,13 @@ def run(routine: str | None, wait: bool, settings: Settings, options: RunOptions
       q               quit at once
     """
     options.wait_for_press = wait
-    loaded = load_routine_from(settings.library, routine)
-    state = build_session(loaded, settings, options).run()
+    if resume:
+        if routine is not None:
+            raise click.UsageError("--resume carries on the last session: name no ROUTINE")
+        session = build_carried_on_session(settings, options)
+    else:
+        session = build_session(load_routine_from(settings.library, routine), settings, options)
+    state = session.run()
     if options.speech_out is not None:
         click.echo(f"session {state}")
 

@@ -158,12 +158,14 @@ class HistoryRecorder:
         resumed_from: int | None = None,
         library: Library | None = None,
         warn: Callable[[str], None] | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> HistoryRecorder:
         """A recorder for a session of ``plan``; the routine is named by its slug when
         ``library`` has it, else by its file's path (see :func:`routine_reference`).
+        ``wall`` gives epoch seconds now: the run's clock, virtual or not.
         """
         reference = routine_reference(routine, library)
-        return cls(store, routine, plan.steps, simulated, resumed_from, reference, warn)
+        return cls(store, routine, plan.steps, simulated, resumed_from, reference, warn, wall)
 
     # -- the listener --------------------------------------------------------------------
 
