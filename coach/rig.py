@@ -77,6 +77,8 @@ class RunOptions:
     :param warn: where warnings (no sound device, no speech engine) go.
     :param cache_dir: where rendered phrases are kept; default the user's cache.
     :param player_command: the audio player's command line; default ``aplay``.
+    :param start_at: an instant run's date and time at its start, epoch
+        seconds; default now.
     """
 
     simulate: bool = False
@@ -89,6 +91,7 @@ class RunOptions:
     warn: Callable[[str], None] = field(default=lambda _message: None)
     cache_dir: Path | None = None
     player_command: tuple[str, ...] | None = None
+    start_at: float | None = None
 
 
 @dataclass
@@ -428,7 +431,11 @@ def build_rig(
     check_pins(settings.pins)
     simulate = options.simulate or options.instant
     if clock is None:
-        clock = VirtualClock() if options.instant else SystemClock()
+        if options.instant:
+            start_at = options.start_at
+            clock = VirtualClock(wall=time.time() if start_at is None else start_at)
+        else:
+            clock = SystemClock()
     runtimes: list[Runtime] = []  # the printer needs the run's time zero
     console = None
     printer: Callable[[str], None] | None = None

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from coach import phrases
+from coach.clock import VIRTUAL_WALL_START
 from coach.device import Device
 from coach.events import Event
 from coach.hardware.indicators import BREATH_FLOOR, breath
@@ -42,6 +43,7 @@ def scenario(
             listeners=[events.append],
             cache_dir=cache_dir,
             player_command=FAKE_PLAYER,
+            start_at=VIRTUAL_WALL_START,
         ),
     )
     rig.clock.call_at(quit_at, rig.quit)

@@ -31,6 +31,9 @@ from coach.session import SessionMode
 from coach.voice import RecordingVoice
 from tests.conftest import exercise, routine
 
+#: The virtual clock of a command run starts at 06:00 UTC on 2026-12-01.
+START = ["--start-at", "2026-12-01T06:00+00:00"]
+
 UTC = timezone.utc
 DAY1 = date(2026, 12, 1)
 ROUTINE = routine(exercise("Reach", seconds=20.0), name="Short")
@@ -319,7 +322,7 @@ def test_times_of_day_are_written_with_two_digits() -> None:
 
 def test_the_device_reminds_through_the_command(utc: None) -> None:
     # The virtual clock starts at 06:00 on 2026-12-01; its script ends after the session.
-    args = ["device", "--instant", "--reminder", "6:01", "--reminder", "06:20"]
+    args = ["device", "--instant", *START, "--reminder", "6:01", "--reminder", "06:20"]
     args += ["--press-at", "70:long", "--press-at", "75:press"]
     result = CliRunner().invoke(cli, args, env={"COACH_CONFIG": os.devnull})
     assert result.exit_code == 0, result.stderr
@@ -335,13 +338,13 @@ def test_the_device_reminds_through_the_command(utc: None) -> None:
 
 
 def test_a_bad_reminder_time_is_a_usage_error() -> None:
-    result = CliRunner().invoke(cli, ["device", "--instant", "--reminder", "25:00"])
+    result = CliRunner().invoke(cli, ["device", "--instant", *START, "--reminder", "25:00"])
     assert result.exit_code == 2
     assert "'--reminder': must be a time of day from 00:00 to 23:59, got '25:00'" in result.stderr
 
 
 def test_the_repeat_through_the_command_is_said_on_the_minute(utc: None) -> None:
-    args = ["device", "--instant", "--no-tones", "--reminder", "06:01"]
+    args = ["device", "--instant", *START, "--no-tones", "--reminder", "06:01"]
     args += ["--press-at", "70:long", "--press-at", "1000:long"]  # on past the repeat at 06:16
     result = CliRunner().invoke(cli, args, env={"COACH_CONFIG": os.devnull})
     assert result.exit_code == 0, result.stderr

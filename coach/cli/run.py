@@ -6,6 +6,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 import click
@@ -46,6 +47,24 @@ def parse_press_at(
     return sorted(presses, key=lambda p: p.at_seconds)
 
 
+def parse_start_at(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--start-at``: ISO 8601 date and time (or a time today) as epoch seconds; local by default."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        pass
+    try:  # a time of day alone is today's
+        return datetime.combine(date.today(), time.fromisoformat(text)).timestamp()
+    except ValueError:
+        raise click.BadParameter(
+            "expected a date and time such as 2026-12-01T07:55 or 2026-12-01T07:55+01:00, "
+            f"or a time of day today such as 07:55, got '{value}'"
+        ) from None
+
+
 def run_options(function: F) -> F:
     """Every setting, plus simulation, script and transcript: ``settings`` and ``options``."""
 
@@ -70,6 +89,14 @@ def run_options(function: F) -> F:
         "press, long or stop. Repeatable.",
     )
     @click.option(
+        "--start-at",
+        callback=parse_start_at,
+        metavar="DATETIME",
+        help="With --instant: the date and time on the virtual clock at the start "
+        "(ISO 8601, e.g. 2026-12-01T07:55, or 07:55 for today; local time unless an "
+        "offset is given); default now.",
+    )
+    @click.option(
         "--transcript",
         type=click.Path(dir_okay=False, allow_dash=True),
         metavar="FILE",
@@ -81,12 +108,15 @@ def run_options(function: F) -> F:
         simulate: bool,
         instant: bool,
         presses: list[ScriptedPress],
+        start_at: float | None,
         transcript: str | None,
         settings: Settings,
         **kwargs: Any,
     ) -> Any:
         if presses and not (simulate or instant):
             raise click.UsageError("--press-at needs --simulate (or --instant)")
+        if start_at is not None and not instant:
+            raise click.UsageError("--start-at needs --instant: a live run keeps the real time")
         # Here, where it is known which flag, variable or line set each value.
         ctx = click.get_current_context()
         app = ctx.find_object(App)
@@ -100,6 +130,7 @@ def run_options(function: F) -> F:
             listeners=[writer] if writer is not None else [],
             keys_in=default_keys(),
             warn=warn,
+            start_at=start_at,
         )
         try:
             return function(*args, settings=settings, **kwargs)
