@@ -48,7 +48,7 @@ def parse_press_at(
 
 
 def parse_start_at(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """``--start-at``: ISO 8601 date and time (or a time today) as epoch seconds; local by default."""
+    """``--start-at``: an ISO 8601 date and time (or a time today) as epoch seconds."""
     if value is None:
         return None
     text = value.strip()
