@@ -548,7 +548,10 @@ def build_carried_on_session(
         routine = with_check_ins(routine, settings.pain_check, settings.check_in)
         return compile_plan(routine, estimate_seconds, settings.tones, settings.count)
 
-    now = clock.wall() if clock is not None else time.time()
+    if clock is not None:
+        now = clock.wall()
+    else:
+        now = options.start_at if options.instant and options.start_at is not None else time.time()
     try:
         found = find_carry_on(store, settings.resume_hours, now, routine_of, plan_of)
     finally:
