@@ -41,5 +41,5 @@ def test_a_run_of_days_is_said_once_a_day_and_the_greeting_names_the_last(utc: N
 def test_a_gap_is_named_without_nagging(utc: None) -> None:
     run_on("2026-11-25")
     device = said("device", "--instant", "--start-at", "2026-11-28T09:00")
-    assert device[1] == "Last session three days ago."
+    assert device[1] == "Your last session was three days ago."
     assert run_on("2026-11-28")[-1].startswith("You did 2 of 2 exercises")
