@@ -26,9 +26,10 @@ from coach.yamltree import printable
 def list_cmd(settings: Settings) -> None:
     """List the routines in the library, as the device menu offers them.
 
-    With menu_routines set, only the patient's routines, in that order. Their lengths are what 'coach preview' says with the same settings: each
-    phrase as long as the chosen voice says it, where the speech cache has it
-    (at the set rate elsewhere), so 'list', the device menu and 'preview' agree.
+    With menu_routines set, only the patient's routines, in that order. Their
+    lengths are what 'coach preview' says with the same settings: each phrase
+    as long as the chosen voice says it, where the speech cache has it (at
+    the set rate elsewhere), so 'list', the device menu and 'preview' agree.
     """
     library = settings.library
     voice = make_voice(settings, None, warn, plays=False)
