@@ -3,7 +3,9 @@
 In the menu, ``press`` starts the routine on offer, ``long`` offers the next
 one, ``stop`` says the menu again. While it waits nothing runs: the menu has
 no deadline of its own once it has spoken, but for reminders (see
-:mod:`coach.reminders`), which it looks for only while it waits on the person.
+:mod:`coach.reminders`) and a :class:`Watch` (a USB stick plugged in, see
+:mod:`coach.stick`), which it looks at only while it waits on the person,
+and never over its own words.
 """
 
 from __future__ import annotations
