@@ -93,7 +93,9 @@ class Library:
 
         With a ``menu``: its routines in its order, then the rest of the
         patient's own (and the extra folders'), by name; the bundled routines
-        only where the menu names them. Without: every routine, by name.
+        only where the menu names them. Without: every routine, by name. A
+        menu none of whose routines is here yet (before the first USB stick)
+        offers every routine, so the box can start and take the stick.
         """
         found = self.entries()
         if not self.menu:
@@ -102,7 +104,7 @@ class Library:
         listed = [by_slug[name] for name in dict.fromkeys(self.menu) if name in by_slug]
         bundled = bundled_dir().resolve()
         rest = [e for e in found if e.slug not in self.menu and e.path.parent.resolve() != bundled]
-        return listed + rest
+        return (listed + rest) or found
 
     def missing_from_menu(self) -> list[str]:
         """The routines the ``menu`` names that are in no folder (not copied yet)."""

@@ -301,3 +301,20 @@ def test_the_device_keeps_running_when_the_stick_goes_wrong(
     texts = [text for _, text in said(events)]
     assert "One file on the stick could not be read: knee.yaml." in texts
     assert texts[-1].startswith("Quick demo")  # the menu still answers the button
+
+
+def test_a_menu_with_nothing_copied_yet_still_starts_and_takes_the_stick(
+    tmp_path: Path, patient: Path
+) -> None:
+    mounts = tmp_path / "media"
+    plug_in(mounts, knee_rehab_yaml=KNEE)
+    _, events, device = device_run(
+        [(20.0, "long")], quit_at=30.0, menu_routines=("knee.rehab",), stick_mounts=(mounts / "*",)
+    )
+    assert device.run() == 0
+    texts = [text for _, text in said(events)]
+    assert texts[0].startswith("Ready. Hip and seat relief")  # the bundled ones, until then
+    assert "One new routine from the stick: Knee rehab." in texts
+    assert texts[-1].startswith("Knee rehab")  # now the patient's menu, and only it
+    assert device.library.offered()[0].slug == "knee.rehab"
+    assert [c.slug for c in device.choices] == ["knee.rehab"]
