@@ -28,7 +28,7 @@ from coach.errors import FolderNotWritable, RoutineError
 from coach.library import ROUTINE_SUFFIXES
 from coach.loader import MAX_FILE_BYTES, parse_routine
 from coach.speech.atomicfile import write_atomically
-from coach.yamltree import printable
+from coach.yamltree import open_regular, printable
 
 #: The folder at the top of a stick that holds the routine files.
 STICK_FOLDER = "voice-coach"
@@ -109,8 +109,8 @@ class Copied:
 
 
 def routine_files(folder: Path) -> list[Path]:
-    """The routine files in a stick's folder, by name; hidden files (a Mac's ``._knee.yaml``)
-    and folders are left out.
+    """The routine files in a stick's folder, by name; hidden files (a Mac's ``._knee.yaml``),
+    folders and links are left out.
 
     :raises OSError: when the folder cannot be listed.
     """
@@ -120,7 +120,7 @@ def routine_files(folder: Path) -> list[Path]:
             for e in found
             if not e.name.startswith(".")
             and os.path.splitext(e.name)[1] in ROUTINE_SUFFIXES
-            and e.is_file()
+            and e.is_file(follow_symlinks=False)
         ]
     return [folder / name for name in sorted(names)]
 
@@ -128,9 +128,10 @@ def routine_files(folder: Path) -> list[Path]:
 def read_file(path: Path) -> bytes:
     """The bytes of a file on the stick, one past the size cap at most.
 
-    :raises OSError: when it cannot be read (or the stick has gone).
+    :raises OSError: when it cannot be read (or the stick has gone), or it is no
+        longer a regular file (a pipe would block the box for ever).
     """
-    with open(path, "rb") as file:
+    with open_regular(str(path)) as file:
         return file.read(MAX_FILE_BYTES + 1)
 
 

@@ -318,3 +318,16 @@ def test_a_menu_with_nothing_copied_yet_still_starts_and_takes_the_stick(
     assert texts[-1].startswith("Knee rehab")  # now the patient's menu, and only it
     assert device.library.offered()[0].slug == "knee.rehab"
     assert [c.slug for c in device.choices] == ["knee.rehab"]
+
+
+def test_links_pipes_and_folders_on_the_stick_are_passed_over(tmp_path: Path) -> None:
+    import os
+
+    folder = plug_in(tmp_path / "media", good_yaml=KNEE)
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "folder.yaml").mkdir()
+    secret = write(tmp_path / "box", {"secret.yaml": BACK})
+    (folder / "link.yaml").symlink_to(secret / "secret.yaml")
+    assert stick.routine_files(folder) == [folder / "good.yaml"]
+    with pytest.raises(OSError):
+        stick.read_file(folder / "pipe.yaml")  # a file that turned into a pipe does not block
