@@ -331,3 +331,54 @@ def test_links_pipes_and_folders_on_the_stick_are_passed_over(tmp_path: Path) ->
     assert stick.routine_files(folder) == [folder / "good.yaml"]
     with pytest.raises(OSError):
         stick.read_file(folder / "pipe.yaml")  # a file that turned into a pipe does not block
+
+
+def test_a_stick_plugged_in_during_a_session_is_read_when_the_menu_is_back(
+    tmp_path: Path, patient: Path
+) -> None:
+    mounts = tmp_path / "media"
+    mounts.mkdir()
+    rig, events, device = device_run(
+        [(2.0, "press"), (30.0, "stop")], quit_at=60.0, stick_mounts=(mounts / "*",)
+    )
+    rig.clock.call_at(10.0, lambda: plug_in(mounts, knee_yaml=KNEE))
+    assert device.run() == 0
+    timed = said(events)
+    at = next(t for t, text in timed if text == "One new routine from the stick: Knee rehab.")
+    back = next(e.to_json()["t"] for e in events if e.type == "state" and e.data["state"] == "idle"
+                and e.to_json()["t"] > 0)  # fmt: skip
+    assert at > back > 30.0
+
+
+def test_with_real_speech_the_stick_summary_is_not_rendered_late(
+    tmp_path: Path, patient: Path
+) -> None:
+    from coach.speech.voice import SpeechVoice
+
+    mounts = tmp_path / "media"
+    plug_in(mounts, knee_yaml=KNEE, wrong_yaml=BAD)
+    events: list[Event] = []
+    settings = Settings.from_values(
+        {"tones": True, "speech": "pyttsx3", "stick_mounts": (mounts / "*",)}
+    )
+    rig = build_rig(
+        settings,
+        RunOptions(
+            instant=True,
+            presses=[ScriptedPress(t, "long") for t in (30.0, 40.0, 50.0)],
+            listeners=[events.append],
+            cache_dir=tmp_path / "cache",
+            start_at=VIRTUAL_WALL_START,
+        ),
+    )
+    rig.clock.call_at(70.0, rig.quit)
+    voice = rig.voice
+    assert isinstance(voice, SpeechVoice)
+    Device(rig, settings.library).run()
+    texts = [text for _, text in said(events)]
+    assert (
+        "One new routine from the stick: Knee rehab. "
+        "One routine on the stick is wrong: wrong.yaml, line 4. It was not copied."
+    ) in texts
+    assert any(text.startswith("Knee rehab,") for text in texts)  # offered, its line rendered
+    assert voice.late_renders == 0
