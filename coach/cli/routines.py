@@ -24,16 +24,19 @@ from coach.yamltree import printable
 @click.command("list")
 @settings_options(*keys("speech", "routines"))
 def list_cmd(settings: Settings) -> None:
-    """List the routines in the library.
+    """List the routines in the library, as the device menu offers them.
 
-    Their lengths are what 'coach preview' says with the same settings: each
-    phrase as long as the chosen voice says it, where the speech cache has it
-    (at the set rate elsewhere), so 'list', the device menu and 'preview' agree.
+    With menu_routines set, only the patient's routines, in that order. Their
+    lengths are what 'coach preview' says with the same settings: each phrase
+    as long as the chosen voice says it, where the speech cache has it (at
+    the set rate elsewhere), so 'list', the device menu and 'preview' agree.
     """
     library = settings.library
     voice = make_voice(settings, None, warn, plays=False)
     try:
-        entries = library.entries()
+        entries = library.offered()
+        for name in library.missing_from_menu():
+            warn(f"menu_routines: {printable(name)!r} is in no routine folder")
         rows = [_list_row(e.slug, e.path, voice, settings.tones) for e in entries]
     finally:
         voice.close()
