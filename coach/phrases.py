@@ -168,6 +168,11 @@ def pain_confirm_text(value: int) -> str:
     return f"Pain {PAIN_COUNT[value - 1].rstrip('.').lower()}. Thank you."
 
 
+def fetch_text(prop: str) -> str:
+    """What asks for a prop before an exercise: "Fetch a rolled towel, then press."."""
+    return f"Fetch {prop}, then press."
+
+
 def carrying_on_text(exercise: str) -> str:
     """What opens a session that carries on after an interruption: "Carrying on with Lunge."."""
     return f"Carrying on with {sentence(exercise)}"
