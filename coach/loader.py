@@ -515,7 +515,11 @@ class _Checker:
         number, of = fields.values.get("number"), fields.values.get("of")
         if number is not None and of is not None and number > of:
             at = fields.entries["number"].value
-            self._fail(at, join(path, "number"), f"must be at most the number of phases (of: {of}), got {number}")
+            self._fail(
+                at,
+                join(path, "number"),
+                f"must be at most the number of phases (of: {of}), got {number}",
+            )
             return None
         if len(fields.values) != len(fields.entries) or number is None:
             return None

@@ -155,6 +155,23 @@ def streak_text(days: str) -> str:
     return f"That is {days} days in a row."
 
 
+def times_today_text(ordinal: str, times: str) -> str:
+    """Today's count of prescribed sessions: "That was your second of three sessions today."."""
+    return f"That was your {ordinal} of {times} sessions today."
+
+
+def times_today_streak_text(ordinal: str, times: str, days: str) -> str:
+    """Today's count and a run of days, in one line: "That was your first of three
+    sessions today, and four days in a row."."""
+    return f"That was your {ordinal} of {times} sessions today, and {days} days in a row."
+
+
+def more_than_prescribed_text(ordinal: str, times: str) -> str:
+    """One session past the prescription: "That was your fourth session today; three
+    times a day is all you need."."""
+    return f"That was your {ordinal} session today; {times} a day is all you need."
+
+
 def summary_text(done: int, count: int, seconds: float) -> str:
     """What the closing summary says was done: "You did 4 of 6 exercises, in 6 minutes."."""
     noun = "exercise" if count == 1 else "exercises"
