@@ -419,3 +419,34 @@ def test_without_history_nothing_is_said_of_sessions_a_day(tmp_path: Path, utc: 
     assert code == 0, err
     said = [json.loads(line) for line in out.splitlines() if '"say"' in line]
     assert said[-1]["text"].startswith("You did 2 of 2 exercises")
+
+
+def test_the_device_says_todays_count_after_each_session(tmp_path: Path, utc: None) -> None:
+    from coach.clock import VIRTUAL_WALL_START
+    from coach.device import Device
+    from coach.events import Event
+    from coach.library import Library
+    from coach.rig import RunOptions, ScriptedPress, build_rig
+    from coach.settings import Settings
+
+    (tmp_path / "knee.yaml").write_text(PRESCRIBED)
+    events: list[Event] = []
+    # Start, fetch the towel; after the session, start again and fetch it again.
+    presses = [(1.0, "press"), (15.0, "press"), (100.0, "press"), (115.0, "press")]
+    rig = build_rig(
+        Settings.from_values({"tones": False}),
+        RunOptions(
+            instant=True,
+            presses=[ScriptedPress(t, g) for t, g in presses],  # type: ignore[arg-type]
+            listeners=[events.append],
+            start_at=VIRTUAL_WALL_START,
+        ),
+    )
+    rig.clock.call_at(200.0, rig.quit)
+    assert Device(rig, Library((tmp_path,), "knee")).run() == 0
+    said = [e.data["text"] for e in events if e.type == "say"]
+    summaries = [i for i, text in enumerate(said) if text.startswith("You did")]
+    assert [said[i + 1] for i in summaries] == [
+        "That was your first of three sessions today.",
+        "That was your second of three sessions today.",
+    ]
