@@ -450,3 +450,43 @@ def test_the_device_says_todays_count_after_each_session(tmp_path: Path, utc: No
         "That was your first of three sessions today.",
         "That was your second of three sessions today.",
     ]
+
+
+def test_with_real_speech_nothing_of_the_prescription_is_rendered_late(
+    tmp_path: Path, utc: None
+) -> None:
+    import sys
+
+    from coach.clock import VIRTUAL_WALL_START
+    from coach.device import Device
+    from coach.events import Event
+    from coach.library import Library
+    from coach.rig import RunOptions, ScriptedPress, build_rig
+    from coach.settings import Settings
+    from coach.speech.voice import SpeechVoice
+
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "knee.yaml").write_text(PRESCRIBED)
+    events: list[Event] = []
+    presses = [(1.0, "press"), (25.0, "press"), (150.0, "press"), (175.0, "press")]
+    rig = build_rig(
+        Settings.from_values({"tones": False, "speech": "pyttsx3"}),
+        RunOptions(
+            instant=True,
+            presses=[ScriptedPress(t, g) for t, g in presses],  # type: ignore[arg-type]
+            listeners=[events.append],
+            cache_dir=tmp_path / "cache",
+            player_command=(sys.executable, str(Path(__file__).with_name("fake_player.py"))),
+            start_at=VIRTUAL_WALL_START,
+        ),
+    )
+    rig.clock.call_at(300.0, rig.quit)
+    voice = rig.voice
+    assert isinstance(voice, SpeechVoice)
+    assert Device(rig, Library((folder,), "knee")).run() == 0
+    said = [e.data["text"] for e in events if e.type == "say"]
+    assert "This is phase 1 of 3." in said
+    assert "Fetch a rolled towel, then press." in said
+    assert "That was your second of three sessions today." in said
+    assert voice.late_renders == 0
