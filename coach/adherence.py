@@ -2,8 +2,8 @@
 
 At the end of a session: "That is three days in a row." once a run of days
 reaches two, said after the first session finished that day only. In the
-menu's greeting at boot: "Last session yesterday." or "Last session three
-days ago." when the last session was not today and not long ago. Never
+menu's greeting at boot: "Your last session was yesterday." or "Your last
+session was three days ago." when the last session was not today and not long ago. Never
 nagging: nothing with no history, nothing after a long gap, never twice a day.
 """
 
@@ -67,7 +67,7 @@ def adherence_line(days: Sequence[date], today: date, at_end: bool) -> str | Non
     :param today: today's date, on the box's clock.
     :param at_end: ``True`` at the end of a session ("That is three days in a
         row.", only for the first session of the day); ``False`` for the
-        menu's greeting ("Last session yesterday.", "Last session three days ago.").
+        menu's greeting ("Your last session was yesterday.", "... three days ago.").
     """
     if at_end:
         if list(days).count(today) != 1:

@@ -121,7 +121,7 @@ class Device:
         return max((t for t in known if t is not None), default=None)
 
     def greeting_line(self) -> str | None:
-        """The adherence line after the greeting at boot ("Last session yesterday.")."""
+        """The adherence line after the greeting at boot ("Your last session was yesterday.")."""
         return spoken_adherence(self.rig.clock, self._session_days, at_end=False)
 
     def closing_line(self, routine: Routine | None = None) -> str | None:
