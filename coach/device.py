@@ -30,7 +30,7 @@ from coach.menu import Choice, MenuMode, Watch, menu_text, reminder_tone
 from coach.phrases import REMINDER, Phrase
 from coach.plan import Plan
 from coach.reminders import ReminderSchedule
-from coach.rig import Rig, spoken_adherence
+from coach.rig import Rig, spoken_adherence, spoken_closing
 from coach.routine import Routine
 from coach.runtime import Mode
 from coach.session import SessionMode
@@ -182,9 +182,11 @@ class Device:
         """The adherence line after the greeting at boot ("Your last session was yesterday.")."""
         return spoken_adherence(self.rig.clock, self._session_days, at_end=False)
 
-    def closing_line(self) -> str | None:
-        """The adherence line after a finished session's summary: "That is three days in a row."."""
-        return spoken_adherence(self.rig.clock, self._session_days, at_end=True)
+    def closing_line(self, routine: Routine | None = None) -> str | None:
+        """The line after a finished session's summary: "That is three days in a row.", or
+        "That was your second of three sessions today." for a routine that prescribes it.
+        """
+        return spoken_closing(self.rig, self._session_days, routine)
 
     def session(
         self, index: int, start_number: int | None = None, resumed_from: int | None = None
@@ -201,7 +203,7 @@ class Device:
             self._plan(routine),
             after=self._after_session,
             start_number=start_number,
-            closing_extra=self.closing_line,
+            closing_extra=lambda: self.closing_line(routine),
         )
         self.rig.start_speech(routine, mode)
         self.rig.record(routine, mode, resumed_from)

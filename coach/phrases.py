@@ -156,6 +156,23 @@ def streak_text(days: str) -> str:
     return f"That is {days} days in a row."
 
 
+def times_today_text(ordinal: str, times: str) -> str:
+    """Today's count of prescribed sessions: "That was your second of three sessions today."."""
+    return f"That was your {ordinal} of {times} sessions today."
+
+
+def times_today_streak_text(ordinal: str, times: str, days: str) -> str:
+    """Today's count and a run of days, in one line: "That was your first of three
+    sessions today, and four days in a row."."""
+    return f"That was your {ordinal} of {times} sessions today, and {days} days in a row."
+
+
+def more_than_prescribed_text(ordinal: str, times: str) -> str:
+    """One session past the prescription: "That was your fourth session today; three
+    times a day is all you need."."""
+    return f"That was your {ordinal} session today; {times} a day is all you need."
+
+
 def summary_text(done: int, count: int, seconds: float) -> str:
     """What the closing summary says was done: "You did 4 of 6 exercises, in 6 minutes."."""
     noun = "exercise" if count == 1 else "exercises"
@@ -167,6 +184,11 @@ def pain_confirm_text(value: int) -> str:
     if value == 0:
         return f"{NO_PAIN} Thank you."
     return f"{PAIN_COUNT[value - 1]} Thank you."
+
+
+def fetch_text(prop: str) -> str:
+    """What asks for a prop before an exercise: "Fetch a rolled towel, then press."."""
+    return f"Fetch {prop}, then press."
 
 
 def carrying_on_text(exercise: str) -> str:

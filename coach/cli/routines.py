@@ -54,7 +54,8 @@ def _list_row(slug: str, path: Path, voice: Voice, tones: bool) -> tuple[str, st
     except RoutineError:
         return (shown, "-", "-", "invalid: run 'coach validate'")
     plan = settle_plan(routine, voice, tones, render=False)
-    return (shown, clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
+    title = routine.name + (f" ({routine.phase.shown})" if routine.phase is not None else "")
+    return (shown, clock(plan.total_seconds), str(len(routine.exercises)), title)
 
 
 @click.command()
