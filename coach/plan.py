@@ -657,6 +657,10 @@ class _Compiler:
         forms = phrases.rep_count_text(
             where["rep"], ex.reps, side, phrases.PHASE_WORDS.get(first, "")
         )
+        if later:
+            # The first phase's word belongs to that phase: said past its end it would mislead.
+            fits = [f for f in forms[:-1] if self.durations(f) <= first_seconds + EPSILON]
+            forms = [*fits, forms[-1]] if first else forms
         drafts = [Draft(0.0, forms[0], Priority.KEY, fallbacks=tuple(forms[1:]))]
         t = first_seconds
         for name, seconds in later:

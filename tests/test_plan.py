@@ -13,7 +13,6 @@ from coach.errors import RoutineError
 from coach.plan import (
     MAX_PLAN_SECONDS,
     MAX_PLAN_STEPS,
-    NO_ROOM_FOR_COUNTDOWN,
     SHORT_HOLD,
     Cue,
     Draft,
@@ -253,9 +252,9 @@ def test_a_hold_under_5_seconds_says_no_digits(seconds: float) -> None:
     # short hold is heard as a count of reps: the digits are left out, shown why.
     plan = plan_of(exercise("A", seconds=seconds, reps=3, rest_seconds=2.0))
     for hold in only(plan, "hold"):
-        assert [c.text for c in hold.cues] == ["Hold still."] or [
-            c.text for c in hold.cues
-        ] == ["Release. Hold still."]
+        assert [c.text for c in hold.cues] == ["Hold still."] or [c.text for c in hold.cues] == [
+            "Release. Hold still."
+        ]
         assert not any(ch.isdigit() for c in hold.cues for ch in c.text)
         assert [(c.text, c.reason) for c in hold.dropped] == [
             (digit, SHORT_HOLD) for digit in ("3", "2", "1")
