@@ -319,3 +319,17 @@ def test_validate_warns_where_the_tempo_is_too_fast_for_the_words(tmp_path: Path
         f"coach: {fast}: Press-ups: the tempo is too fast for some of its words; they are "
         "shortened or left out (see 'coach preview --cues')\n"
     )
+
+
+@pytest.mark.parametrize("text", [PRESS_UPS, HEAD_TURNS, *(p.read_text() for p in EXAMPLES)])
+def test_plan_size_counts_counted_and_alternating_exercises_exactly(text: str) -> None:
+    from coach.plan import plan_size
+
+    r = parse_routine(text, "r.yaml")
+    plan = compile_plan(r, estimate_seconds)
+    assert plan_size(r).steps == len(plan.steps)
+    timed = sum(
+        s.duration_seconds or 0.0 for s in plan.steps if s.kind in ("ready", "hold", "activity",
+        "rest", "rep", "breathe")
+    )  # fmt: skip
+    assert plan_size(r).timed_seconds == pytest.approx(timed)

@@ -27,6 +27,7 @@ GOOD_FILES = sorted(
     [
         *(ROOT / "routines").glob("*.yaml"),
         *(ROOT / "routines").glob("*.yml"),
+        *(ROOT / "routines" / "examples").glob("*.yaml"),
         *(ROOT / "tests" / "data" / "good").glob("*.yaml"),
     ]
 )
@@ -186,6 +187,19 @@ BAD = {
     ),
     "calm not a switch": exercise("duration_seconds: 30", "calm: 'yes'"),
     "calm in defaults, not a switch": "name: R\ndefaults: {calm: 1}\n" + EXERCISES,
+    "tempo and hold": exercise("hold_seconds: 5", "tempo: 3"),
+    "tempo phase unknown": exercise("tempo: {up: 2, wait: 1}"),
+    "tempo phase too short": exercise("tempo: {up: 0.2, down: 2}"),
+    "tempo too long": exercise("tempo: 61"),
+    "tempo empty": exercise("tempo: {}"),
+    "tempo in text": exercise("tempo: slow"),
+    "alternate not a switch": exercise("tempo: 3", "sides: [right, left]", "alternate: 1"),
+    "instructions by side, not text": exercise(
+        "hold_seconds: 5", "sides: [right, left]", "instructions: {right: 5, left: Lean.}"
+    ),
+    "instructions by side, bad placeholder": exercise(
+        "hold_seconds: 5", "sides: [right, left]", "instructions: {right: '{leg}', left: x}"
+    ),
 }
 
 
@@ -208,6 +222,14 @@ GOOD = {
     "breathe from defaults": (
         "name: R\ndefaults: {breathe: {in_seconds: 4, out_seconds: 6, breaths: 5}}\n"
         "exercises: [{name: E}]\n"
+    ),
+    "tempo phases": exercise("reps: 10", "tempo: {up: 2, hold: 1.5, down: 2}"),
+    "tempo bounds": exercise("tempo: {up: 0.5, in: 60, out: 0.5, relax: 1}"),
+    "tempo single": exercise("reps: 20", "tempo: 1"),
+    "tempo from defaults": "name: R\ndefaults: {tempo: 2}\nexercises: [{name: E}]\n",
+    "sides in turn": exercise("tempo: 3", "sides: [right, left]", "alternate: true"),
+    "instructions by side": exercise(
+        "hold_seconds: 5", "sides: [right, left]", "instructions: {right: 'R {side}.', left: L.}"
     ),
     "breathe_after and calm": exercise(
         "hold_seconds: 20",
