@@ -640,8 +640,9 @@ class _Compiler:
                     **here,
                 )
 
-    def _rep(self, ex: Exercise, where: dict[str, Any], ends_set: bool, ends_side: bool,
-             name_side: bool) -> None:  # fmt: skip
+    def _rep(
+        self, ex: Exercise, where: dict[str, Any], ends_set: bool, ends_side: bool, name_side: bool
+    ) -> None:
         """One counted rep: its number (with the side and the first phase) as it starts,
         then each later phase's word as that phase starts.
 
@@ -654,13 +655,11 @@ class _Compiler:
             self._announce([], ex, **where)
         (first, first_seconds), *later = ex.tempo.phases
         side = where.get("side") if name_side else None
-        forms = phrases.rep_count_text(
-            where["rep"], ex.reps, side, phrases.PHASE_WORDS.get(first, "")
-        )
-        if later:
+        phase = phrases.PHASE_WORDS.get(first, "")
+        forms = phrases.rep_count_text(where["rep"], ex.reps, side, phase)
+        if phase and later and self.durations(forms[0]) > first_seconds + EPSILON:
             # The first phase's word belongs to that phase: said past its end it would mislead.
-            fits = [f for f in forms[:-1] if self.durations(f) <= first_seconds + EPSILON]
-            forms = [*fits, forms[-1]] if first else forms
+            forms = forms[1:]
         drafts = [Draft(0.0, forms[0], Priority.KEY, fallbacks=tuple(forms[1:]))]
         t = first_seconds
         for name, seconds in later:
