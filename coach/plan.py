@@ -448,6 +448,8 @@ class _Compiler:
     carry_tone: ToneName | None = None
     #: The number of the exercise being compiled, from 1.
     number: int | None = None
+    #: Whether each counted exercise's reps (by number) say their first phase's word.
+    _phase_words: dict[int | None, bool] = field(default_factory=dict)
 
     def _tone(self, name: ToneName) -> ToneName | None:
         return name if self.tones else None
@@ -655,11 +657,8 @@ class _Compiler:
             self._announce([], ex, **where)
         (first, first_seconds), *later = ex.tempo.phases
         side = where.get("side") if name_side else None
-        phase = phrases.PHASE_WORDS.get(first, "")
+        phase = phrases.PHASE_WORDS.get(first, "") if self._says_phase(ex, name_side) else ""
         forms = phrases.rep_count_text(where["rep"], ex.reps, side, phase)
-        if phase and later and self.durations(forms[0]) > first_seconds + EPSILON:
-            # The first phase's word belongs to that phase: said past its end it would mislead.
-            forms = forms[1:]
         drafts = [Draft(0.0, forms[0], Priority.KEY, fallbacks=tuple(forms[1:]))]
         t = first_seconds
         for name, seconds in later:
@@ -669,6 +668,25 @@ class _Compiler:
         if ends_side:
             self.carry = phrases.REPS_DONE
             self.carry_tone = self._tone("set_end" if ends_set else "end")
+
+    def _says_phase(self, ex: Exercise, name_side: bool) -> bool:
+        """True when every rep's number can take its first phase's word ("One, up.").
+
+        The word belongs to that phase: said past its end it would mislead. One
+        answer for the whole exercise, so the reps all sound alike.
+        """
+        assert ex.tempo is not None
+        if self.number not in self._phase_words:
+            first, first_seconds = ex.tempo.phases[0]
+            phase = phrases.PHASE_WORDS.get(first, "")
+            sides = ex.sides if name_side else (None,)
+            self._phase_words[self.number] = bool(phase) and all(
+                self.durations(phrases.rep_count_text(rep, ex.reps, side, phase)[0])
+                <= first_seconds + EPSILON
+                for rep in range(1, ex.reps + 1)
+                for side in sides
+            )
+        return self._phase_words[self.number]
 
     def _work(
         self,

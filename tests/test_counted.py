@@ -333,3 +333,20 @@ def test_plan_size_counts_counted_and_alternating_exercises_exactly(text: str) -
         "rest", "rep", "breathe")
     )  # fmt: skip
     assert plan_size(r).timed_seconds == pytest.approx(timed)
+
+
+def test_when_one_rep_has_no_room_for_its_phase_word_no_rep_says_it() -> None:
+    text = PRESS_UPS.replace("reps: 10", "reps: 3").replace(
+        "{up: 2, hold: 1.5, down: 2}", "{up: 1, down: 1}"
+    )
+
+    def durations(said: str) -> float:
+        return 0.6 if len(said) < 10 else 1.2  # "Last one, up." runs past its 1 s phase
+
+    plan = compile_plan(parse_routine(text, "r.yaml"), durations, tones=False)
+    reps = [s for s in plan.steps if s.kind == "rep"]
+    assert [[c.text for c in s.cues] for s in reps] == [
+        ["One.", "Down."],
+        ["Two.", "Down."],
+        ["Last one.", "Down."],
+    ]
