@@ -25,11 +25,13 @@ from coach.routine import (
     HOLD_REST_DEFAULT_SECONDS,
     PLACEHOLDERS,
     READY_DEFAULT_SECONDS,
+    TEMPO_PHASES,
     Breathing,
     Exercise,
     Kind,
     Phase,
     Routine,
+    Tempo,
 )
 from coach.yamltree import (
     Broken,
@@ -97,6 +99,8 @@ EXERCISE_FIELDS = (
     "calm",
     "check_in",
     "fetch",
+    "tempo",
+    "alternate",
 )
 #: The fields that decide what an exercise is, and the kind each one makes.
 KIND_FIELDS: dict[str, Kind] = {
@@ -104,8 +108,9 @@ KIND_FIELDS: dict[str, Kind] = {
     "duration_seconds": "activity",
     "until": "button",
     "breathe": "breathe",
+    "tempo": "counted",
 }
-_KIND_CHOICE = "hold_seconds, duration_seconds, until or breathe"
+_KIND_CHOICE = "hold_seconds, duration_seconds, until, breathe or tempo"
 #: Paced breathing: seconds of each half breath, and how many breaths. Two
 #: seconds leave room for "Breathe in." at the slowest speaking rate the
 #: settings allow (80 words a minute); a long lead-in can still crowd it, which
@@ -119,6 +124,10 @@ MAX_TIMES_A_DAY = 12
 MAX_PHASES = 20
 PHASE_FIELDS = ("number", "of", "name")
 MAX_PROP_CHARS = 100
+#: A counted rep: a single time (``tempo: 3``) or phases of 0.5 s or more; 1 s at least in all.
+MIN_REP_SECONDS = 1
+MAX_REP_SECONDS = 60
+MIN_PHASE_SECONDS = 0.5
 _ALLOWED_PLACEHOLDERS = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 
 _Check = Callable[[Tree, str], Any]
@@ -252,7 +261,7 @@ class _Checker:
         }
         self._exercise_checks: dict[str, _Check] = {
             "name": self._name,
-            "instructions": self._text,
+            "instructions": self._instructions,
             "sides": self._sides,
             "sets": self._count,
             "reps": self._count,
@@ -268,6 +277,8 @@ class _Checker:
             "calm": self._switch,
             "check_in": self._switch,
             "fetch": self._prop,
+            "tempo": self._tempo,
+            "alternate": self._switch,
         }
         # The field tuples are what messages list and the schema test compares.
         assert tuple(self._top_checks) == TOP_FIELDS
@@ -400,6 +411,11 @@ class _Checker:
             return None
         kind = KIND_FIELDS[kind_field]
         breathing: Breathing | None = values[kind_field] if kind == "breathe" else None
+        tempo: Tempo | None = values[kind_field] if kind == "counted" else None
+        by_side = self._by_side(tree, path, fields, values)
+        if by_side is None:
+            return None
+        instructions = values.get("instructions", "")
         return Exercise(
             name=values["name"],
             kind=kind,
@@ -407,8 +423,10 @@ class _Checker:
             if kind == "button"
             else breathing.seconds
             if breathing is not None
+            else tempo.seconds
+            if tempo is not None
             else values[kind_field],
-            instructions=values.get("instructions", ""),
+            instructions=instructions if isinstance(instructions, str) else "",
             sides=values.get("sides", ()),
             sets=values.get("sets", 1),
             reps=values.get("reps", 1),
@@ -423,8 +441,45 @@ class _Checker:
             calm=values.get("calm", False),
             check_in=values.get("check_in"),
             fetch=values.get("fetch", ""),
+            tempo=tempo,
+            alternate=values.get("alternate", False),
+            side_instructions=by_side,
             line=tree.line,
         )
+
+    def _by_side(
+        self, tree: Map, path: str, fields: _Fields, values: dict[str, Any]
+    ) -> tuple[tuple[str, str], ...] | None:
+        """Check what needs the sides (``alternate``, instructions by side); ``None`` if wrong.
+
+        Returns the instructions by side, empty when they are one text.
+        """
+        sides: tuple[str, ...] = values.get("sides", ())
+        ok = True
+        if values.get("alternate") and len(sides) < 2:
+            at = fields.entries.get("alternate", tree)
+            where = join(path, "alternate") if "alternate" in fields.entries else path
+            self._fail(at, where, f"alternate: true needs at least two sides, got {len(sides)}")
+            ok = False
+        instructions = values.get("instructions", "")
+        if isinstance(instructions, str):
+            return () if ok else None
+        at = fields.entries.get("instructions", tree)
+        where = join(path, "instructions") if "instructions" in fields.entries else path
+        named = [side for side, _ in instructions]
+        if values.get("alternate"):
+            self._fail(at, where, "must be one text when alternate is true, got a mapping by side")
+            return None
+        if sorted(named) != sorted(sides):
+            listed = ", ".join(sides) if sides else "no sides"
+            self._fail(
+                at,
+                where,
+                f"a mapping by side must name every side of the exercise once ({listed}), "
+                f"got {', '.join(named)}",
+            )
+            return None
+        return tuple(instructions) if ok else None
 
     # -- single values -----------------------------------------------------
 
@@ -535,6 +590,56 @@ class _Checker:
             self._fail(tree, path, f"{rule}, got {_describe(tree)}")
             return None
         return text.rstrip(".!").strip()
+
+    def _instructions(self, tree: Tree, path: str) -> str | tuple[tuple[str, str], ...] | None:
+        """One text, or a mapping from each side to its own text."""
+        if not isinstance(tree, Map):
+            return self._text(tree, path)
+        if not tree.entries:
+            self._reject(tree, path, "must be a string, or a mapping from each side to a string")
+            return None
+        problems = len(self.problems)
+        by_side: list[tuple[str, str]] = []
+        for entry in tree.entries:
+            text = self._text(entry.value, join(path, entry.key))
+            if text is not None:
+                by_side.append((entry.key, text))
+        return tuple(by_side) if len(self.problems) == problems else None
+
+    def _tempo(self, tree: Tree, path: str) -> Tempo | None:
+        """Seconds for each rep, or a mapping of its phases in order: ``{up: 2, down: 2}``."""
+        single = f"must be seconds for each rep from {MIN_REP_SECONDS} to {MAX_REP_SECONDS}"
+        allowed = ", ".join(TEMPO_PHASES)
+        if not isinstance(tree, Map):
+            rule = f"{single}, or a mapping of phases ({allowed}) to seconds"
+            value = self._number(tree, path, MIN_REP_SECONDS, rule)
+            if value is not None and value > MAX_REP_SECONDS:
+                self._reject(tree, path, rule)
+                return None
+            return None if value is None else Tempo((("", value),))
+        phase = f"must be a number of seconds from {MIN_PHASE_SECONDS} to {MAX_REP_SECONDS}"
+
+        def seconds(t: Tree, p: str) -> float | None:
+            if isinstance(t, Scalar) and t.tag in ("int", "float"):
+                value = t.value
+                assert isinstance(value, (int, float))
+                if MIN_PHASE_SECONDS <= value <= MAX_REP_SECONDS and math.isfinite(value):
+                    return float(value)
+            self._reject(t, p, phase)
+            return None
+
+        problems = len(self.problems)
+        fields = self._fields(tree, path, {name: seconds for name in TEMPO_PHASES})
+        if not tree.entries:
+            self._reject(tree, path, f"must name at least one phase ({allowed})")
+        if len(self.problems) != problems:
+            return None
+        tempo = Tempo(tuple(fields.values.items()))
+        if tempo.seconds < MIN_REP_SECONDS:
+            self._fail(tree, path, f"a rep must take at least {MIN_REP_SECONDS} second, "
+                       f"got {tempo.seconds:g}")  # fmt: skip
+            return None
+        return tempo
 
     def _ready(self, tree: Tree, path: str) -> float | str | None:
         if isinstance(tree, Scalar) and tree.tag == "str" and tree.value == "button":

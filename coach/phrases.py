@@ -29,6 +29,17 @@ BREATHE_OUT = "And breathe out."
 BREATHE_WITH_ME = "Now take slow breaths with me."
 COME_BACK = "Slowly come back."
 LAST_ONE = "Last one."
+#: Said as a counted exercise's last rep of a side ends: the work is done.
+REPS_DONE = "And relax."
+#: What each phase of a counted rep says as it starts (the first joins the rep's number).
+PHASE_WORDS = {
+    "up": "up",
+    "hold": "hold",
+    "down": "down",
+    "in": "in",
+    "out": "out",
+    "relax": "relax",
+}
 
 PAUSED = "We are paused. Press the button to go on."
 RESUMING = "Resuming."
@@ -42,6 +53,8 @@ LONG_PAUSE_END = "We'll stop here for today. Rest, and come back to it another t
 STILL_PAUSED = "Still paused. Press to go on, or hold to end."
 #: After a long pause a hold starts again: said after where the person is.
 HOLD_AGAIN = "starting this hold again."
+#: After a pause in a counted rep, the rep starts again: said after where the person is.
+REP_AGAIN = "starting this rep again."
 THRESHOLD_LONG = "Next step."
 THRESHOLD_SKIP_EXERCISE = "Next exercise."
 THRESHOLD_STOP = "Stop."
@@ -111,6 +124,41 @@ ENGINE_PHRASES = (
     READY_TO_START,
     *COUNTDOWN,
 )
+
+
+_ONES = (
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+    *("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen"),
+    *("seventeen", "eighteen", "nineteen"),
+)
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def number_word(n: int) -> str:
+    """A whole number from 0 to 100 in words, as a rep is counted: "seven", "twenty-one"."""
+    if n < 20:
+        return _ONES[n]
+    if n == 100:
+        return "one hundred"
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+
+
+def rep_count_text(rep: int, reps: int, side: str | None = None, phase: str = "") -> list[str]:
+    """What starts a counted rep, longest first: "Right side, three, up." ... "Three.".
+
+    The last rep of several is "Last one."; shorter forms leave out the phase,
+    then the side, so the count itself is what stays.
+    """
+    count = "last one" if reps > 1 and rep == reps else number_word(rep)
+    head = f"{spoken_side(side)}, {count}" if side else count
+    forms = [f"{head}, {phase}" if phase else head, head, count]
+    out: list[str] = []
+    for form in forms:
+        said = sentence(form)
+        if said not in out:
+            out.append(said)
+    return out
 
 
 def spoken_side(side: str) -> str:

@@ -23,7 +23,7 @@ from coach.routine import Breathing, Exercise, Routine
 from coach.tones import ToneName, tone_seconds
 
 StepKind = Literal[
-    "announce", "fetch", "ready", "hold", "activity", "rest", "wait", "breathe", "finish"
+    "announce", "fetch", "ready", "hold", "activity", "rest", "wait", "breathe", "rep", "finish"
 ]
 Durations = Callable[[str], float]
 
@@ -44,6 +44,9 @@ MAX_PLAN_STEPS = 5000
 COUNT_CHOICES = ("all", "end", "tones")
 #: A calm step says "Slowly come back." this long before it ends.
 CALM_END_SECONDS = 6.0
+#: A hold or activity shorter than this says no countdown digits: in a short
+#: hold a "3, 2, 1" is heard as a count of reps, not of seconds.
+MIN_COUNTDOWN_STEP_SECONDS = 5.0
 #: "Halfway" and "10 seconds left" closer than this are one moment: only one is said.
 SAME_MOMENT_SECONDS = 2.0
 
@@ -102,6 +105,8 @@ class Cue:
 #: Why a cue was dropped: no gap held it, or a digit of its countdown had none.
 NO_ROOM = "no room"
 NO_ROOM_FOR_COUNTDOWN = "no room for a whole countdown"
+#: Why a short hold's countdown is left out (see :data:`MIN_COUNTDOWN_STEP_SECONDS`).
+SHORT_HOLD = "a hold under 5 s says no digits"
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,8 @@ class Step:
     """One step of a plan, with its cues laid out: an announcement, a hold, a rest, ...
 
     :param kind: ``announce``, ``fetch`` (a prop, then the button), ``ready``,
-        ``hold``, ``activity``, ``rest``, ``wait``, ``breathe`` or ``finish``.
+        ``hold``, ``activity``, ``rest``, ``wait``, ``breathe``, ``rep`` (one
+        counted rep) or ``finish``.
     :param duration_seconds: its length; ``None`` when it lasts until the button is pressed.
     :param cues: what is said in it, in time order.
     :param exercise: the name of its exercise; default none (the introduction, the summary).
@@ -278,28 +284,32 @@ def plan_size(routine: Routine) -> PlanSize:
             # The fetch step; the announcement after it only when it has words.
             steps += 1 if ex.instructions or ex.sides else 0
         sides = len(ex.sides) or 1
+        # Alternating sides are one run of reps with one lead-in: a "side" of sides x reps.
+        reps, switches = (ex.reps * sides, 0) if ex.alternate else (ex.reps, sides - 1)
+        runs = 1 if ex.alternate else sides
         # One side of one set: its lead-in, the reps, and a rest between reps.
-        side_steps = ex.reps + (ex.reps - 1 if ex.rest_seconds > 0 else 0)
-        side_seconds = (ex.seconds or 0.0) * ex.reps + (ex.reps - 1) * ex.rest_seconds
-        if ex.kind == "hold" and ex.ready != 0:
+        side_steps = reps + (reps - 1 if ex.rest_seconds > 0 else 0)
+        side_seconds = (ex.seconds or 0.0) * reps + (reps - 1) * ex.rest_seconds
+        if _has_ready(ex):
             side_steps += 1
             side_seconds += 0.0 if ex.ready == "button" else float(ex.ready)
         # The announcement; every side of every set with "switch sides" between
         # them; a set rest or an announcement between sets, after_set after the last.
-        set_steps = sides * side_steps + sides - 1
+        set_steps = runs * side_steps + switches
         steps += 1 + ex.sets * set_steps + ex.sets - 1 + (1 if _after_set_text(ex) else 0)
-        seconds += ex.sets * sides * side_seconds + (ex.sets - 1) * ex.set_rest_seconds
+        seconds += ex.sets * runs * side_seconds + (ex.sets - 1) * ex.set_rest_seconds
         if ex.breathe_after is not None:
             # An announcement and the breaths, after every side of every set.
-            steps += ex.sets * sides * 2
-            seconds += ex.sets * sides * ex.breathe_after.seconds
+            steps += ex.sets * runs * 2
+            seconds += ex.sets * runs * ex.breathe_after.seconds
         # A check-in after work that ends on a stop word says it in a step of its own.
         if routine.asks_check_in(ex) and _ends_on_stop_word(ex):
-            more = sides > 1 or ex.sets > 1
+            more = runs > 1 or ex.sets > 1
             steps += 1 if more or not _after_set_text(ex) else 0
     if routine.pain_check and _ends_on_stop_word(routine.exercises[-1]):
         last = routine.exercises[-1]
-        asked = routine.asks_check_in(last) and not (len(last.sides) > 1 or last.sets > 1)
+        runs = 1 if last.alternate else len(last.sides)
+        asked = routine.asks_check_in(last) and not (runs > 1 or last.sets > 1)
         steps += 0 if asked or _after_set_text(last) else 1
     return PlanSize(steps, seconds)
 
@@ -315,11 +325,16 @@ def fetches(routine: Routine, index: int) -> bool:
     return prop.casefold() != before.casefold()
 
 
+def _has_ready(ex: Exercise) -> bool:
+    """True when each side (each set, when alternating) starts with a lead-in step."""
+    return ex.kind in ("hold", "counted") and ex.ready != 0
+
+
 def _ends_on_stop_word(ex: Exercise) -> bool:
     """True when a side of ``ex`` ends with a stop word still to say ("Release.", "Time.")."""
     if ex.breathe_after is not None or ex.kind in ("button", "breathe"):
         return False
-    return ex.kind == "hold" or not ex.calm
+    return ex.kind in ("hold", "counted") or not ex.calm
 
 
 @dataclass
@@ -338,6 +353,8 @@ class Draft:
     movable: bool = False
     short: str | None = None
     tone: ToneName | None = None
+    #: Shorter forms still, tried in order after ``short``.
+    fallbacks: tuple[str, ...] = ()
 
 
 def layout(
@@ -395,7 +412,7 @@ def _dropped(d: Draft, durations: Durations, reason: str) -> Cue:
 
 
 def _fit(d: Draft, placed: list[Cue], limit: float, durations: Durations) -> Cue | None:
-    texts = [d.text] if d.short is None else [d.text, d.short]
+    texts = [d.text, *([] if d.short is None else [d.short]), *d.fallbacks]
     for text in texts:
         length = durations(text) + tone_seconds(d.tone)
         if _free(d.offset, length, placed, limit):
@@ -453,6 +470,8 @@ class _Compiler:
     carry_tone: ToneName | None = None
     #: The number of the exercise being compiled, from 1.
     number: int | None = None
+    #: Whether each counted exercise's reps (by number) say their first phase's word.
+    _phase_words: dict[int | None, bool] = field(default_factory=dict)
 
     def _tone(self, name: ToneName) -> ToneName | None:
         return name if self.tones else None
@@ -505,8 +524,14 @@ class _Compiler:
         ex: Exercise,
         resume_text: str | None = None,
         lead_tone: ToneName | None = None,
+        left_out: list[Cue] | None = None,
         **where: Any,
     ) -> None:
+        """A step of fixed length (or one that waits for the button) with its cues laid out.
+
+        ``left_out`` are cues dropped by rule before layout, shown with the
+        ones that found no room.
+        """
         if self.carry:
             lead = f"{self.carry} {lead}".strip()
             lead_tone = lead_tone or self.carry_tone
@@ -515,6 +540,8 @@ class _Compiler:
         if lead:
             drafts = [Draft(0.0, lead, Priority.KEY, tone=lead_tone), *drafts]
         cues, dropped = layout(drafts, duration, self.durations)
+        if left_out:
+            dropped = sorted([*dropped, *left_out], key=lambda c: c.offset_seconds)
         self.steps.append(
             Step(
                 kind,
@@ -537,17 +564,27 @@ class _Compiler:
         parts = [] if fetch else [(title, Priority.KEY)]
         if fetch:
             self._fetch(ex, title)
-        if ex.instructions:
-            parts.append((_fill(ex.instructions, first), Priority.INFO))
+        instructions = ex.instructions_for(sides[0])
+        if instructions:
+            parts.append((_fill(instructions, first), Priority.INFO))
         if sides[0] is not None:
-            parts.append((f"Start with the {phrases.spoken_side(sides[0])}.", Priority.KEY))
+            parts.append((_start_with(ex, sides[0]), Priority.KEY))
         if parts:
             self._announce(parts, ex, sets=ex.sets)
         ask = self.routine.asks_check_in(ex)
         # "Did that hurt?" after the first side (or set) when there is more to
         # skip, so that "it hurt" can spare the rest; else at the end.
-        more = len(sides) > 1 or ex.sets > 1
+        more = (len(sides) > 1 and not ex.alternate) or ex.sets > 1
         for set_no in range(1, ex.sets + 1):
+            if ex.alternate:
+                in_turn: dict[str, Any] = {"set": set_no, "sets": ex.sets, "reps": ex.reps}
+                self._alternating(ex, ex.sides, in_turn)
+                if ex.breathe_after is not None:
+                    self._breathe_after(ex, ex.breathe_after, in_turn)
+                if ask and more and set_no == 1:
+                    self._check_in(ex)
+                self._after_set(ex, set_no, sides[0])
+                continue
             for side_no, side in enumerate(sides):
                 where: dict[str, Any] = {
                     "side": side,
@@ -557,7 +594,12 @@ class _Compiler:
                 }
                 if side_no > 0 and side is not None:
                     said = f"{phrases.SWITCH_SIDES} {phrases.sentence(phrases.spoken_side(side))}"
-                    self._announce([(said, Priority.KEY)], ex, **where)
+                    switch = [(said, Priority.KEY)]
+                    if ex.instructions_per_side and set_no == 1:
+                        # Words that differ by side are said as that side begins.
+                        own = _fill(ex.instructions_for(side), _values(ex, 1, set_no, side))
+                        switch.append((own, Priority.INFO))
+                    self._announce(switch, ex, **where)
                 self._side(ex, side, where, last_side=side_no == len(sides) - 1)
                 if ex.breathe_after is not None:
                     self._breathe_after(ex, ex.breathe_after, where)
@@ -587,29 +629,121 @@ class _Compiler:
             self._announce([], ex)
         self.steps[-1] = dataclasses.replace(self.steps[-1], check_in=True)
 
+    def _ready(self, ex: Exercise, where: dict[str, Any]) -> None:
+        """The lead-in before a side's first hold or counted rep, if the exercise has one."""
+        if not _has_ready(ex):
+            return
+        if ex.ready == "button":
+            self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
+            return
+        # "Get ready." is said only where it leaves room for a whole
+        # 3-2-1: in a 3 s lead-in the countdown alone gets the person ready.
+        drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO)]
+        if ex.kind == "counted":
+            # Ticks, not digits: the next number said is the first rep's.
+            drafts += [
+                dataclasses.replace(d, text="", tone="tick") for d in _countdown(float(ex.ready))
+            ]
+        else:
+            drafts += _countdown(float(ex.ready))
+        self._timed("ready", float(ex.ready), "", drafts, ex, **where)
+
     def _side(self, ex: Exercise, side: str | None, where: dict[str, Any], last_side: bool) -> None:
-        if ex.kind == "hold" and ex.ready != 0:
-            if ex.ready == "button":
-                self._timed("ready", None, phrases.PRESS_WHEN_READY, [], ex, **where)
-            else:
-                # "Get ready." is said only where it leaves room for a whole
-                # 3-2-1: in a 3 s lead-in the countdown alone gets the person ready.
-                drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO)]
-                drafts += _countdown(float(ex.ready))
-                self._timed("ready", float(ex.ready), "", drafts, ex, **where)
+        self._ready(ex, where)
         for rep in range(1, ex.reps + 1):
-            self._work(ex, dict(where, rep=rep), ends_set=last_side and rep == ex.reps)
+            self._work(
+                ex, dict(where, rep=rep), ends_set=last_side and rep == ex.reps,
+                ends_side=rep == ex.reps,
+            )  # fmt: skip
             if rep < ex.reps and ex.rest_seconds > 0:
                 preview = _next_text(side, rep + 1, ex.reps)
                 self._rest(
                     ex,
                     ex.rest_seconds,
                     [_preview(preview, last=rep + 1 == ex.reps)],
-                    countdown=ex.kind != "button",
+                    countdown=ex.kind not in ("button", "counted"),
                     **dict(where, rep=rep),
                 )
 
-    def _work(self, ex: Exercise, where: dict[str, Any], ends_set: bool) -> None:
+    def _alternating(self, ex: Exercise, sides: tuple[str, ...], where: dict[str, Any]) -> None:
+        """One set with the sides in turn rep by rep: right 1, left 1, right 2, left 2, ...
+
+        Each rep names its side; every side gets the same time; one lead-in starts the set.
+        """
+        self._ready(ex, dict(where, side=sides[0]))
+        order = [(rep, side) for rep in range(1, ex.reps + 1) for side in sides]
+        for i, (rep, side) in enumerate(order):
+            end = i == len(order) - 1
+            here = dict(where, side=side, rep=rep)
+            self._work(ex, here, ends_set=end, ends_side=end, name_side=True)
+            if not end and ex.rest_seconds > 0:
+                next_rep, next_side = order[i + 1]
+                preview = _next_text(next_side, next_rep, ex.reps)
+                self._rest(
+                    ex,
+                    ex.rest_seconds,
+                    [_preview(preview, last=next_rep == ex.reps)],
+                    countdown=ex.kind not in ("button", "counted"),
+                    **here,
+                )
+
+    def _rep(
+        self, ex: Exercise, where: dict[str, Any], ends_set: bool, ends_side: bool, name_side: bool
+    ) -> None:
+        """One counted rep: its number (with the side and the first phase) as it starts,
+        then each later phase's word as that phase starts.
+
+        Nothing comes between the number and the rep's start: the number is the
+        start. Words that do not fit the tempo are shortened (the phase first,
+        then the side; the count stays) or dropped, as ``coach preview --cues`` shows.
+        """
+        assert ex.tempo is not None
+        if self.carry:
+            self._announce([], ex, **where)
+        (first, first_seconds), *later = ex.tempo.phases
+        side = where.get("side") if name_side else None
+        phase = phrases.PHASE_WORDS.get(first, "") if self._says_phase(ex, name_side) else ""
+        forms = phrases.rep_count_text(where["rep"], ex.reps, side, phase)
+        drafts = [Draft(0.0, forms[0], Priority.KEY, fallbacks=tuple(forms[1:]))]
+        t = first_seconds
+        for name, seconds in later:
+            drafts.append(Draft(t, phrases.sentence(phrases.PHASE_WORDS[name]), Priority.INFO))
+            t += seconds
+        self._timed("rep", ex.tempo.seconds, "", drafts, ex, **where)
+        if ends_side:
+            self.carry = phrases.REPS_DONE
+            self.carry_tone = self._tone("set_end" if ends_set else "end")
+
+    def _says_phase(self, ex: Exercise, name_side: bool) -> bool:
+        """True when every rep's number can take its first phase's word ("One, up.").
+
+        The word belongs to that phase: said past its end it would mislead. One
+        answer for the whole exercise, so the reps all sound alike.
+        """
+        assert ex.tempo is not None
+        if self.number not in self._phase_words:
+            first, first_seconds = ex.tempo.phases[0]
+            phase = phrases.PHASE_WORDS.get(first, "")
+            sides = ex.sides if name_side else (None,)
+            self._phase_words[self.number] = bool(phase) and all(
+                self.durations(phrases.rep_count_text(rep, ex.reps, side, phase)[0])
+                <= first_seconds + EPSILON
+                for rep in range(1, ex.reps + 1)
+                for side in sides
+            )
+        return self._phase_words[self.number]
+
+    def _work(
+        self,
+        ex: Exercise,
+        where: dict[str, Any],
+        ends_set: bool,
+        ends_side: bool = True,
+        name_side: bool = False,
+    ) -> None:
+        if ex.kind == "counted":
+            self._rep(ex, where, ends_set, ends_side, name_side)
+            return
         # Said as the final rep starts when there is no rest before it to say it in.
         last = ex.reps > 1 and where["rep"] == ex.reps and ex.rest_seconds <= 0
         if ex.kind == "breathe":
@@ -620,13 +754,20 @@ class _Compiler:
             lead = phrases.PRESS_WHEN_DONE
             if ex.reps > 1:
                 lead = f"Rep {where['rep']} of {ex.reps}. {lead}"
+            if name_side and where.get("side"):
+                lead = f"{phrases.sentence(phrases.spoken_side(where['side']))} {lead}"
             if last:
                 lead = f"{phrases.LAST_ONE} {lead}"
             self._timed("wait", None, lead, [], ex, **where)
             return
         assert ex.seconds is not None
         seconds = ex.seconds
-        drafts = _time_left(seconds) + _countdown(seconds)
+        drafts = _time_left(seconds)
+        left_out: list[Cue] = []
+        if seconds >= MIN_COUNTDOWN_STEP_SECONDS:
+            drafts += _countdown(seconds)
+        elif not ex.calm:
+            left_out = [_dropped(d, self.durations, SHORT_HOLD) for d in _countdown(seconds)]
         if ex.calm:
             drafts.append(_come_back(seconds, self._tone("soft")))
         start, stop = (
@@ -636,9 +777,11 @@ class _Compiler:
         )
         kind: StepKind = "hold" if ex.kind == "hold" else "activity"
         lead = f"{phrases.LAST_ONE} {start}" if last else start
+        if name_side and where.get("side"):
+            lead = f"{phrases.sentence(phrases.spoken_side(where['side']))} {lead}"
         self._timed(
             kind, seconds, lead, drafts, ex, resume_text=start,
-            lead_tone=self._tone("start"), **where,
+            lead_tone=self._tone("start"), left_out=left_out, **where,
         )  # fmt: skip
         self.carry = stop
         self.carry_tone = self._tone("set_end" if ends_set else "end")
@@ -796,8 +939,16 @@ def _after_set_text(ex: Exercise, set_no: int | None = None) -> str:
     """What is said after set ``set_no`` (default the last); empty when nothing is."""
     if not ex.after_set:
         return ""
-    first_side = ex.sides[0] if ex.sides else None
-    return _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no or ex.sets, side=first_side))
+    # Said as the set ends: the side in progress is the last one worked.
+    last_side = ex.sides[-1] if ex.sides else None
+    return _fill(ex.after_set, _values(ex, rep=ex.reps, set_=set_no or ex.sets, side=last_side))
+
+
+def _start_with(ex: Exercise, side: str) -> str:
+    """Which side comes first; for sides in turn, that they alternate."""
+    if ex.alternate:
+        return f"Sides in turn, starting with the {phrases.spoken_side(side)}."
+    return f"Start with the {phrases.spoken_side(side)}."
 
 
 def _next_text(side: str | None, rep: int, reps: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["hold", "activity", "button", "breathe"]
+Kind = Literal["hold", "activity", "button", "breathe", "counted"]
 
 #: ``ready`` is either a lead-in in seconds or the word ``button``.
 Ready = float | Literal["button"]
@@ -18,6 +18,8 @@ Ready = float | Literal["button"]
 PLACEHOLDERS = ("rep", "reps", "set", "sets", "side", "seconds", "exercise")
 
 HOLD_REST_DEFAULT_SECONDS = 10.0
+#: The phases a ``tempo`` may name, in any order, each at most once.
+TEMPO_PHASES = ("up", "hold", "down", "in", "out", "relax")
 READY_DEFAULT_SECONDS = 5.0
 
 
@@ -67,13 +69,32 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Tempo:
+    """The timing of one counted rep: its phases in order, each with its seconds.
+
+    A rep of a single time (``tempo: 3``) has one phase named ``""``: only
+    the rep's number is said.
+
+    :param phases: ``(name, seconds)`` pairs in order, names from :data:`TEMPO_PHASES`.
+    """
+
+    phases: tuple[tuple[str, float], ...]
+
+    @property
+    def seconds(self) -> float:
+        """The length of one rep, every phase together."""
+        return sum(seconds for _, seconds in self.phases)
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One movement, with defaults already applied.
 
     ``kind`` tells which of ``hold_seconds`` (``hold``), ``duration_seconds``
-    (``activity``), ``until: button`` (``button``) or ``breathe`` (``breathe``)
-    the file gave; ``seconds`` is the hold or activity length, the length of
-    all the breaths for ``breathe``, ``None`` for ``button``.
+    (``activity``), ``until: button`` (``button``), ``breathe`` (``breathe``)
+    or ``tempo`` (``counted``) the file gave; ``seconds`` is the hold or
+    activity length, the length of all the breaths for ``breathe``, the length
+    of one rep for ``counted``, ``None`` for ``button``.
 
     :param name: said as the exercise is announced.
     :param instructions: said after the name; default none.
@@ -92,6 +113,11 @@ class Exercise:
     :param fetch: a prop to fetch before it ("a rolled towel"): the coach asks
         for it and waits for the button, unless the exercise before fetched the
         same; default none.
+    :param tempo: the phases of each counted rep (``counted``); default none.
+    :param alternate: work the sides in turn rep by rep (right, left, right,
+        left) rather than all the reps of one side first; default no.
+    :param side_instructions: ``(side, text)`` pairs said instead of
+        ``instructions`` as each side begins; default none.
     :param line: the line of the file the exercise starts on; default 0.
     """
 
@@ -111,7 +137,21 @@ class Exercise:
     calm: bool = False
     check_in: bool | None = None
     fetch: str = ""
+    tempo: Tempo | None = None
+    alternate: bool = False
+    side_instructions: tuple[tuple[str, str], ...] = ()
     line: int = 0
+
+    def instructions_for(self, side: str | None) -> str:
+        """The instructions as written for ``side`` (placeholders not filled yet)."""
+        return dict(self.side_instructions).get(side or "", self.instructions)
+
+    @property
+    def instructions_per_side(self) -> bool:
+        """True when the instructions differ by side, so each side's are said as it begins."""
+        if len(self.sides) < 2 or self.alternate:
+            return False
+        return bool(self.side_instructions) or "{side}" in self.instructions
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def where_text(step: Step, seconds_left: float | None, again: bool = False) -> s
     if step.kind == "rest":
         parts.append("rest")
     if again:
-        return f"{', '.join(parts)}; {phrases.HOLD_AGAIN}"
+        again_text = phrases.REP_AGAIN if step.kind == "rep" else phrases.HOLD_AGAIN
+        return f"{', '.join(parts)}; {again_text}"
     if seconds_left is not None and step.kind in ("hold", "activity", "rest"):
         left = max(1, math.ceil(seconds_left - 1e-6))
         parts.append(f"{left} second{'' if left == 1 else 's'} left")
@@ -548,7 +549,11 @@ class SessionMode(Mode):
         now = self._now()
         step = self.plan.steps[self._index]
         elapsed, remaining = self._paused_elapsed, self._remaining
-        again = step.kind == "hold" and now - self._paused_at > self.pause_restart_seconds
+        # A counted rep always starts again: its number starts it, and half a
+        # rep has no meaning after a pause.
+        again = step.kind == "rep" or (
+            step.kind == "hold" and now - self._paused_at > self.pause_restart_seconds
+        )
         if again and step.duration_seconds is not None:
             # A long rest undoes a stretch: the hold starts from its beginning.
             elapsed, remaining = 0.0, self._step_end_length() or step.duration_seconds
@@ -562,7 +567,8 @@ class SessionMode(Mode):
         self._set_state("running")
         self.runtime.say(words)
         for n, word in zip(range(len(phrases.COUNTDOWN), 0, -1), phrases.COUNTDOWN):
-            if self.count == "tones":
+            # Before a counted rep, ticks: the next number said is the rep's own.
+            if self.count == "tones" or step.kind == "rep":
                 self._schedule(self._lead_in_end - n, "", "tick")
             else:
                 self._schedule(self._lead_in_end - n, word)

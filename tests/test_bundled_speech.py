@@ -1,4 +1,4 @@
-"""Every bundled routine, heard whole: the transcript of ``coach run NAME --instant``.
+"""Every bundled routine and example programme, heard whole: ``coach run NAME --instant``.
 
 Presses answer the steps that wait for the button (the first after several
 minutes, the rest at once), and the transcript is read as the person would
@@ -24,7 +24,11 @@ from coach.library import Library
 FIRST_WAIT_SECONDS = 270.0
 #: The longest silence while the person waits.
 MOST_SILENCE_SECONDS = 60.0
-ROUTINES = [entry.slug for entry in Library().entries()]
+ROOT = Path(__file__).resolve().parent.parent
+ROUTINES = [
+    *(entry.slug for entry in Library().entries()),
+    *(str(path) for path in sorted((ROOT / "routines" / "examples").glob("*.yaml"))),
+]
 
 
 def _run(name: str, presses: list[float], cache: Path) -> tuple[int, list[dict[str, Any]]]:
@@ -94,7 +98,7 @@ def test_every_exercise_is_named_before_its_first_hold(heard: list[dict[str, Any
     for e in heard:
         if e["type"] == "say":
             said.append(e["text"].lower())
-        elif e["type"] == "step" and e["kind"] in ("hold", "activity", "wait"):
+        elif e["type"] == "step" and e["kind"] in ("hold", "activity", "wait", "rep"):
             name = e["exercise"].lower()
             assert any(name in text for text in said), name
 
@@ -110,3 +114,14 @@ def test_the_default_routine_asks_for_pain_before_and_after(tmp_path: Path) -> N
     first = next(i for i, text in enumerate(said) if text.startswith("Exercise 1 of"))
     summary = next(i for i, text in enumerate(said) if text.startswith("Well done."))
     assert asked[0] < first and first < asked[1] < summary
+
+
+def test_no_digit_is_said_during_counted_reps(heard: list[dict[str, Any]]) -> None:
+    # Between a counted exercise's first rep and the words after its last one,
+    # the only numbers are the reps' own, in words.
+    kind = None
+    for e in heard:
+        if e["type"] == "step":
+            kind = e["kind"]
+        elif e["type"] == "say" and kind == "rep":
+            assert not any(ch.isdigit() for ch in e["text"]), e

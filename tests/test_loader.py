@@ -219,7 +219,7 @@ SECONDS_0 = "must be a number of seconds from 0 to 3600"
 READY = "must be a number of seconds from 0 to 3600 or 'button'"
 WHOLE = "must be a whole number from 1 to 100"
 SIDES = "must be a list of 1 to 4 different non-empty strings"
-KIND_CLASH = "only one of hold_seconds, duration_seconds, until or breathe may be set"
+KIND_CLASH = "only one of hold_seconds, duration_seconds, until, breathe or tempo may be set"
 ALLOWED_PLACEHOLDERS = "{rep}, {reps}, {set}, {sets}, {side}, {seconds}, {exercise}"
 UTF8 = "must be text that can be encoded as UTF-8 (no lone surrogates)"
 CONTROL = "must not contain control characters (other than newline and tab)"
@@ -365,7 +365,7 @@ ONE_PROBLEM = {
     "no kind field": (
         exercise("reps: 2"),
         "r.yaml:3:5: exercises[0]: "
-        "needs exactly one of hold_seconds, duration_seconds, until or breathe",
+        "needs exactly one of hold_seconds, duration_seconds, until, breathe or tempo",
     ),
     "two kind fields in defaults": (
         "name: R\ndefaults:\n  hold_seconds: 5\n  duration_seconds: 9\nexercises:\n  - name: E\n",
@@ -465,7 +465,8 @@ ONE_PROBLEM = {
         exercise("hold_seconds: 5", "colour: red"),
         "r.yaml:5:5: exercises[0].colour: unknown field; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
+        "alternate",
     ),
     "unknown top-level field": (
         exercise("until: button") + "safty: Careful\n",
@@ -629,7 +630,8 @@ ONE_PROBLEM = {
         exercise("until: button", '"a\\tb": 1'),
         "r.yaml:5:5: exercises[0].'a\\tb': unknown field; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
+        "alternate",
     ),
     "escape code in a tag": (
         exercise("hold_seconds: !%1B[2J x"),
@@ -673,7 +675,8 @@ def test_text_is_checked_anywhere_in_the_file_even_under_an_unknown_field() -> N
     assert problems(exercise("until: button", 'notes: ["\\ud800"]')) == [
         "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
+        "alternate",
         f"r.yaml:5:13: exercises[0].notes[0]: {UTF8}, got '\\ud800'",
     ]
 
@@ -695,13 +698,14 @@ def test_all_problems_are_reported_in_file_order() -> None:
         "routines/legs.yaml:1:7: name: must be a non-empty string, got ''",
         f"routines/legs.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 0",
         "routines/legs.yaml:5:5: exercises[1]: "
-        "needs exactly one of hold_seconds, duration_seconds, until or breathe",
+        "needs exactly one of hold_seconds, duration_seconds, until, breathe or tempo",
         f"routines/legs.yaml:6:11: exercises[1].reps: {WHOLE}, got 0",
         "routines/legs.yaml:7:5: exercises[1].hold_second: unknown field; "
         "did you mean 'hold_seconds'?",
         "routines/legs.yaml:9:3: defaults.colour: unknown field; allowed: instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
+        "alternate",
     ]
 
 
@@ -763,7 +767,8 @@ def test_moderate_nesting_is_reported_once_it_passes_the_walk_limit() -> None:
     assert problems(text) == [
         "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
+        "alternate",
         f"r.yaml:5:60: {path}: nested too deeply",
     ]
 
@@ -926,8 +931,8 @@ def test_breathe_after_and_calm_go_with_any_kind_and_from_defaults() -> None:
         (("hold_seconds: 5", "calm: yes please"),
          "5:11: exercises[0].calm: must be true or false, got 'yes please'"),
         (("hold_seconds: 5", f"breathe: {BREATHS}"),
-         "5:5: exercises[0].breathe: only one of hold_seconds, duration_seconds, until or "
-         "breathe may be set; hold_seconds is already set on line 4"),
+         "5:5: exercises[0].breathe: only one of hold_seconds, duration_seconds, until, "
+         "breathe or tempo may be set; hold_seconds is already set on line 4"),
     ],
 )  # fmt: skip
 def test_breathing_and_calm_fields_say_exactly_what_is_wrong(

@@ -24,7 +24,12 @@ def test_wheel_carries_the_routines_and_coach_list_finds_them(tmp_path: Path) ->
         names = archive.namelist()
         archive.extractall(site)
     bundled = {n for n in names if n.startswith("coach/_routines/")}
-    shipped = {f"coach/_routines/{p.name}" for p in (ROOT / "routines").iterdir() if p.is_file()}
+    # The examples go too (routines/examples/), for a physiotherapist to copy from.
+    shipped = {
+        f"coach/_routines/{p.relative_to(ROOT / 'routines').as_posix()}"
+        for p in (ROOT / "routines").rglob("*")
+        if p.is_file()
+    }
     assert bundled == shipped
 
     # Run from the unpacked wheel, away from the checkout, as an installed copy would.

@@ -1,13 +1,14 @@
 """Properties of every session: random routines within the limits, random gesture storms.
 
-Hypothesis draws small routines (holds, activities, button steps, sides,
-sets, lead-ins) and storms of button presses at any time and of any length
-(bounces, presses, long presses, stops, and holds that end exactly on a
-threshold), runs them on the virtual clock and checks what must always hold:
+Hypothesis draws small routines (holds, activities, button steps, counted
+reps, sides, sides in turn, sets, lead-ins) and storms of button presses at
+any time and of any length (bounces, presses, long presses, stops, and holds
+that end exactly on a threshold), runs them on the virtual clock and checks what must always hold:
 the session ends, states change only along allowed edges, time never goes
 back, no phrase talks over another unless the person acted, and every hold
-that runs to its end lasts exactly its length once pauses and lead-ins are
-taken out (from its last start, when a long pause made it start again).
+(and every counted rep) that runs to its end lasts exactly its length once
+pauses and lead-ins are taken out (from its last start, when a long pause,
+or any pause in a rep, made it start again).
 A run that does not end within a bounded number of turns fails.
 """
 
@@ -24,7 +25,7 @@ from coach.clock import VirtualClock
 from coach.events import Event
 from coach.gestures import Edge
 from coach.plan import compile_plan
-from coach.routine import Exercise, Kind, Routine
+from coach.routine import Exercise, Kind, Routine, Tempo
 from coach.runtime import Runtime
 from coach.session import SessionMode, resume_lead_in
 from coach.tones import tone_seconds
@@ -39,7 +40,16 @@ ALLOWED = {
     ("paused", "running"),
     ("paused", "stopped"),
 }
-KINDS: tuple[Kind, ...] = ("hold", "activity", "button")
+KINDS: tuple[Kind, ...] = ("hold", "activity", "button", "counted")
+TEMPOS = st.sampled_from(
+    [
+        Tempo((("", 1.0),)),
+        Tempo((("", 3.0),)),
+        Tempo((("up", 0.5), ("down", 0.5))),
+        Tempo((("up", 2.0), ("hold", 1.5), ("down", 2.0))),
+        Tempo((("hold", 5.0), ("relax", 3.0))),
+    ]
+)
 SECONDS = st.sampled_from([1.0, 2.0, 3.0, 4.5, 5.0, 7.5, 10.0, 20.0, 40.0])
 #: How long a finger holds the button: bounces, presses, the thresholds exactly, long, stop.
 HOLDS = st.one_of(
@@ -51,12 +61,16 @@ HOLDS = st.one_of(
 @st.composite
 def exercises(draw: st.DrawFn) -> Exercise:
     kind: Kind = draw(st.sampled_from(KINDS))
+    tempo = draw(TEMPOS) if kind == "counted" else None
+    sides = draw(st.sampled_from([(), ("right leg", "left leg")]))
     return Exercise(
         name=draw(st.sampled_from(["Reach", "Lunge", "Breathe"])),
         kind=kind,
-        seconds=None if kind == "button" else draw(SECONDS),
-        instructions=draw(st.sampled_from(["", "Sit tall and reach forward."])),
-        sides=draw(st.sampled_from([(), ("right leg", "left leg")])),
+        seconds=None if kind == "button" else tempo.seconds if tempo else draw(SECONDS),
+        instructions=draw(st.sampled_from(["", "Sit tall and reach forward.", "Lean {side}."])),
+        sides=sides,
+        tempo=tempo,
+        alternate=bool(sides) and draw(st.booleans()),
         sets=draw(st.integers(1, 2)),
         reps=draw(st.integers(1, 3)),
         rest_seconds=draw(st.sampled_from([0.0, 2.0, 5.0, 10.0])),
@@ -167,7 +181,7 @@ def test_a_hold_that_runs_to_its_end_lasts_exactly_its_length(
     starts = [i for i, e in enumerate(events) if e.type == "step"]
     for here, there in itertools.pairwise(starts):
         step = events[here]
-        if step.data["kind"] != "hold":
+        if step.data["kind"] not in ("hold", "rep"):
             continue
         between = events[here:there]
         if any(e.type == "gesture" and e.data["gesture"] != "press" for e in between):
@@ -189,7 +203,7 @@ def test_a_hold_that_runs_to_its_end_lasts_exactly_its_length(
                 later = [x.t for x in between[i + 1 :] if x.type == "state"]
                 lead_end = min([e.t + resume_lead_in(out.voice.duration(words)), t1, *later])
                 running_again += lead_end - e.t
-                if words.endswith(phrases.HOLD_AGAIN):
+                if words.endswith((phrases.HOLD_AGAIN, phrases.REP_AGAIN)):
                     # A pause past the setting: the hold starts again after the lead-in.
                     t0, paused, running_again = lead_end, 0.0, 0.0
         assert pause_at is None

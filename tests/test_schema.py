@@ -27,6 +27,7 @@ GOOD_FILES = sorted(
     [
         *(ROOT / "routines").glob("*.yaml"),
         *(ROOT / "routines").glob("*.yml"),
+        *(ROOT / "routines" / "examples").glob("*.yaml"),
         *(ROOT / "tests" / "data" / "good").glob("*.yaml"),
     ]
 )
@@ -72,9 +73,14 @@ def _objects(node: object) -> Iterator[dict[str, Any]]:
 
 def test_every_object_is_closed_and_every_property_documented(schema: dict[str, Any]) -> None:
     objects = list(_objects(schema))
-    # the routine, an exercise, the defaults, paced breathing, a phase
-    assert len(objects) == 5
+    # The routine, an exercise, the defaults, paced breathing, a phase, a
+    # tempo's phases, and instructions by side (whose keys are the exercise's
+    # own sides).
+    assert len(objects) == 7
     for each in objects:
+        if each["title"] == "Instructions by side":
+            assert each["additionalProperties"] == {"$ref": "#/$defs/text"}
+            continue
         assert each["additionalProperties"] is False
         assert each["title"] and each["description"]
         for name, prop in each["properties"].items():
@@ -195,6 +201,19 @@ BAD = {
     "fetch not text": exercise("until: button", "fetch: 2"),
     "fetch too long": exercise("until: button", "fetch: " + "x" * 101),
     "fetch in defaults, not text": "name: R\ndefaults: {fetch: [towel]}\n" + EXERCISES,
+    "tempo and hold": exercise("hold_seconds: 5", "tempo: 3"),
+    "tempo phase unknown": exercise("tempo: {up: 2, wait: 1}"),
+    "tempo phase too short": exercise("tempo: {up: 0.2, down: 2}"),
+    "tempo too long": exercise("tempo: 61"),
+    "tempo empty": exercise("tempo: {}"),
+    "tempo in text": exercise("tempo: slow"),
+    "alternate not a switch": exercise("tempo: 3", "sides: [right, left]", "alternate: 1"),
+    "instructions by side, not text": exercise(
+        "hold_seconds: 5", "sides: [right, left]", "instructions: {right: 5, left: Lean.}"
+    ),
+    "instructions by side, bad placeholder": exercise(
+        "hold_seconds: 5", "sides: [right, left]", "instructions: {right: '{leg}', left: x}"
+    ),
 }
 
 
@@ -217,6 +236,14 @@ GOOD = {
     "breathe from defaults": (
         "name: R\ndefaults: {breathe: {in_seconds: 4, out_seconds: 6, breaths: 5}}\n"
         "exercises: [{name: E}]\n"
+    ),
+    "tempo phases": exercise("reps: 10", "tempo: {up: 2, hold: 1.5, down: 2}"),
+    "tempo bounds": exercise("tempo: {up: 0.5, in: 60, out: 0.5, relax: 1}"),
+    "tempo single": exercise("reps: 20", "tempo: 1"),
+    "tempo from defaults": "name: R\ndefaults: {tempo: 2}\nexercises: [{name: E}]\n",
+    "sides in turn": exercise("tempo: 3", "sides: [right, left]", "alternate: true"),
+    "instructions by side": exercise(
+        "hold_seconds: 5", "sides: [right, left]", "instructions: {right: 'R {side}.', left: L.}"
     ),
     "breathe_after and calm": exercise(
         "hold_seconds: 20",

@@ -84,8 +84,20 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
                 f"{printable(str(path))}: {printable(name)}: no room for a whole 3-2-1 "
                 "countdown in some steps; it is left out there (see 'coach preview --cues')"
             )
+        for name in words_lost(routine, settings.tones):
+            warn(
+                f"{printable(str(path))}: {printable(name)}: the tempo is too fast for some of "
+                "its words; they are shortened or left out (see 'coach preview --cues')"
+            )
     if problems:
         raise RoutineError(problems)
+
+
+def words_lost(routine: Routine, tones: bool) -> list[str]:
+    """The counted exercises with a rep too short for its words, at the text voice's lengths."""
+    plan = compile_plan(routine, TextVoice().duration, tones)
+    lost = {s.exercise for s in plan.steps if s.exercise and s.kind == "rep" and s.dropped}
+    return [ex.name for ex in routine.exercises if ex.name in lost]
 
 
 def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
