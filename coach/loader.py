@@ -14,6 +14,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 import string
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
@@ -53,6 +54,7 @@ __all__ = [
     "KIND_FIELDS",
     "MAX_FILE_BYTES",
     "TOP_FIELDS",
+    "exercise_label",
     "load_routine",
     "parse_routine",
 ]
@@ -113,6 +115,8 @@ MAX_BREATHS = 20
 _ALLOWED_PLACEHOLDERS = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 
 _Check = Callable[[Tree, str], Any]
+# ``name:Heel slides``, a field with no space after its colon: YAML reads text.
+_GLUED = re.compile(r"^([a-z_]+):(\S.*)$")
 
 
 def parse_routine(text: str | bytes, source: str) -> Routine:
@@ -130,13 +134,14 @@ def parse_routine(text: str | bytes, source: str) -> Routine:
     try:
         tree, tree_problems = read_tree(text)
     except TreeError as error:
-        raise RoutineError([_format(source, error.problem)]) from None
+        raise RoutineError([_format(source, problem) for problem in error.problems]) from None
     checker = _Checker(tree_problems)
     routine = checker.routine(tree)
     if checker.problems or routine is None:
         # Sorting is stable, so problems at one position keep the order found.
         ordered = sorted(checker.problems, key=lambda p: (p.line or 0, p.column or 0))
-        raise RoutineError([_format(source, problem) for problem in ordered])
+        labels = _exercise_labels(tree)
+        raise RoutineError([_format(source, _relabelled(p, labels)) for p in ordered])
     return dataclasses.replace(routine, source=source, slug=PurePath(source).stem)
 
 
@@ -161,6 +166,54 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
     if len(data) > MAX_FILE_BYTES:
         raise RoutineError([_too_big(source, f"more than {MAX_FILE_BYTES} bytes")])
     return parse_routine(data, source)
+
+
+#: Longest exercise name a message shows; longer ones are cut, with "...".
+LABEL_CHARS = 40
+
+
+def exercise_label(number: int, name: str | None) -> str:
+    """How messages name an exercise: ``exercise 3 (Heel slides)``, counted from 1.
+
+    ``name`` is left out when it is not known (missing or invalid), and shown
+    escaped when it holds anything a terminal would not print as it is.
+    """
+    if not name:
+        return f"exercise {number}"
+    if len(name) > LABEL_CHARS:
+        name = name[: LABEL_CHARS - 3] + "..."
+    return f"exercise {number} ({name if name.isprintable() else shown(name)})"
+
+
+def _exercise_labels(tree: Tree) -> list[str]:
+    """The label of every exercise in the file, in order, from whatever of it could be read."""
+    top = tree.entries if isinstance(tree, Map) else ()
+    exercises = next((e.value for e in top if e.key == "exercises"), None)
+    if not isinstance(exercises, Seq):
+        return []
+    labels = []
+    for number, item in enumerate(exercises.items, 1):
+        fields = item.entries if isinstance(item, Map) else ()
+        name = next((e.value for e in fields if e.key == "name"), None)
+        text = name.value if isinstance(name, Scalar) and name.tag == "str" else None
+        labels.append(exercise_label(number, text.strip() if isinstance(text, str) else None))
+    return labels
+
+
+# The field paths the checks build (``exercises[2].sides[1].x``), as people read them.
+_EXERCISE_PATH = re.compile(r"^exercises\[(\d+)\](?:\.sides\[(\d+)\])?(?:\.|(?=[:\[]))")
+
+
+def _relabelled(problem: Problem, labels: list[str]) -> Problem:
+    """``exercises[2].hold_seconds: ...`` -> ``exercise 3 (Heel slides): hold_seconds: ...``."""
+    match = _EXERCISE_PATH.match(problem.message)
+    if match is None or int(match[1]) >= len(labels):
+        return problem
+    rest = problem.message[match.end() :]
+    label = labels[int(match[1])]
+    if match[2] is not None:
+        label += f": side {int(match[2]) + 1}"
+    return dataclasses.replace(problem, message=label + (rest if rest[:1] == ":" else ": " + rest))
 
 
 def _too_big(source: str, got: str) -> str:
@@ -221,6 +274,9 @@ class _Fields:
     values: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: False when the mapping could not be read at all, so its fields are unknown.
     complete: bool = True
+    #: The fields that unknown ones were taken for ("did you mean ...?"): a
+    #: field misspelt is reported once, not also as missing.
+    suggested: set[str] = dataclasses.field(default_factory=set)
 
 
 class _Checker:
@@ -315,9 +371,7 @@ class _Checker:
             if refused and entry.key in refused:
                 self._fail(entry, where, refused[entry.key])
             elif entry.key not in checks:
-                close = difflib.get_close_matches(entry.key, list(checks), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(checks)
-                self._fail(entry, where, f"unknown field; {hint}")
+                self._unknown(entry, path, checks, fields)
             else:
                 fields.entries[entry.key] = entry
                 value = checks[entry.key](entry.value, where)
@@ -333,9 +387,28 @@ class _Checker:
             )
         return fields
 
+    def _unknown(
+        self, entry: Entry, path: str, checks: Mapping[str, _Check], fields: _Fields
+    ) -> None:
+        unknown = f"unknown field {shown(entry.key)}"
+        if not path and entry.key in EXERCISE_FIELDS:
+            self._fail(
+                entry,
+                path,
+                f"{unknown} at the top of the file; an exercise's fields go under it, "
+                "indented like its name",
+            )
+            return
+        close = difflib.get_close_matches(entry.key, list(checks), n=1)
+        if close:
+            fields.suggested.add(close[0])
+            self._fail(entry, path, f"{unknown} (did you mean {close[0]!r}?)")
+        else:
+            self._fail(entry, path, f"{unknown}; allowed: " + ", ".join(checks))
+
     def _require(self, node: Map, path: str, fields: _Fields, names: tuple[str, ...]) -> None:
         for name in names:
-            if name not in fields.entries:
+            if name not in fields.entries and name not in fields.suggested:
                 self._fail(node, path, f"missing required field {name!r}")
 
     def _defaults(self, tree: Tree, path: str) -> _Fields | None:
@@ -364,7 +437,14 @@ class _Checker:
 
     def _exercise(self, tree: Tree, path: str, defaults: _Fields | None) -> Exercise | None:
         if not isinstance(tree, Map):
-            self._reject(tree, path, "must be a mapping of exercise fields")
+            rule = "must be a mapping of exercise fields"
+            text = tree.value if isinstance(tree, Scalar) and tree.tag == "str" else None
+            glued = _GLUED.match(text) if isinstance(text, str) else None
+            if glued:  # ``- name:Heel slides``: one piece of text to YAML
+                space = f"put a space after the colon: '{glued[1]}: {glued[2]}'"
+                self._fail(tree, path, f"{rule}, got {_describe(tree)} ({space})")
+            else:
+                self._reject(tree, path, rule)
             return None
         fields = self._fields(tree, path, self._exercise_checks)
         self._require(tree, path, fields, ("name",))
@@ -375,7 +455,8 @@ class _Checker:
             for key in KIND_FIELDS:
                 inherited.pop(key, None)
         elif defaults is None or not any(key in defaults.entries for key in KIND_FIELDS):
-            if defaults is None or defaults.complete:
+            misspelt = fields.suggested | (defaults.suggested if defaults else set())
+            if (defaults is None or defaults.complete) and not misspelt & set(KIND_FIELDS):
                 self._fail(tree, path, f"needs exactly one of {_KIND_CHOICE}")
             return None
         # Whatever is invalid has been reported, so nothing built here is returned
@@ -531,7 +612,7 @@ class _Checker:
             if side is None:
                 continue
             if side.casefold() in first:
-                earlier = f"sides[{first[side.casefold()]}]"
+                earlier = f"side {first[side.casefold()] + 1}"
                 self._fail(
                     item, f"{path}[{index}]", f"must differ from {earlier}, got {_describe(item)}"
                 )

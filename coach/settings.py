@@ -463,7 +463,7 @@ def parse_file(text: str, source: str) -> SettingsFile:
     except TreeError as exc:
         if exc.problem.line is None and exc.problem.message == "file is empty":
             return SettingsFile(source, {})  # only comments, as 'coach config init' writes it
-        raise SettingsError([_line(source, exc.problem)]) from None
+        raise SettingsError([_line(source, problem) for problem in exc.problems]) from None
     lines = [_line(source, p) for p in problems]
     values: dict[str, Any] = {}
     places: dict[str, tuple[int, int]] = {}

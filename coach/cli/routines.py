@@ -11,7 +11,7 @@ import click
 from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn
 from coach.errors import CoachError, RoutineError
-from coach.loader import load_routine
+from coach.loader import exercise_label, load_routine
 from coach.plan import compile_plan
 from coach.preview import clock, render_plan, table
 from coach.routine import Routine
@@ -75,9 +75,9 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
             problems.extend(exc.problems)
             continue
         click.echo(f"ok  {printable(str(path))}  ({len(routine.exercises)} exercises)")
-        for name in countdowns_lost(routine, settings.tones):
+        for label in countdowns_lost(routine, settings.tones):
             warn(
-                f"{printable(str(path))}: {printable(name)}: no room for a whole 3-2-1 "
+                f"{printable(str(path))}: {label}: no room for a whole 3-2-1 "
                 "countdown in some steps; it is left out there (see 'coach preview --cues')"
             )
     if problems:
@@ -85,10 +85,12 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
 
 
 def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
-    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths."""
+    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths,
+    as messages name them ("exercise 2 (Reach)")."""
     plan = compile_plan(routine, TextVoice().duration, tones)
     lost = {s.exercise for s in plan.steps if s.exercise and s.lost_countdown}
-    return [ex.name for ex in routine.exercises if ex.name in lost]
+    exercises = enumerate(routine.exercises, 1)
+    return [exercise_label(number, ex.name) for number, ex in exercises if ex.name in lost]
 
 
 @click.command()
