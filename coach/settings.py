@@ -593,6 +593,14 @@ def write_default(path: Path) -> None:
     :raises OSError: when the folder cannot be made or the file cannot be
         written; its ``filename`` is the file or folder at fault.
     """
+    write_whole(path, default_text())
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all, as :func:`write_default` does.
+
+    :raises OSError: as :func:`write_default`.
+    """
     target = Path(os.path.realpath(path))
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -609,7 +617,7 @@ def write_default(path: Path) -> None:
         raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(default_text())
+            file.write(text)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)

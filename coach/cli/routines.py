@@ -1,8 +1,9 @@
-"""``coach list``, ``coach validate`` and ``coach preview``: the routine library."""
+"""``coach list``, ``coach validate``, ``coach preview`` and ``coach new``: the routine library."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from coach.loader import exercise_label, load_routine
 from coach.plan import compile_plan
 from coach.preview import clock, render_plan, table
 from coach.routine import Routine
-from coach.settings import Settings, keys, settings_options
+from coach.settings import Settings, keys, settings_options, write_whole
 from coach.speech.setup import make_voice, settle_plan
+from coach.starter import STARTER
 from coach.voice import TextVoice, Voice
 from coach.yamltree import printable
 
@@ -118,3 +120,29 @@ def preview(
         click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return
     click.echo(render_plan(plan, cues))
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def new(file: Path, force: bool) -> None:
+    """Write a starter routine to FILE: every field, each with a comment saying what it does.
+
+    It validates and runs as it is ('coach run FILE --instant'); change it
+    line by line, then check it with 'coach validate FILE'.
+    """
+    shown = printable(str(file))
+    folder = file.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise CoachError(f"cannot write {shown}: {printable(str(folder))} {what}")
+    try:
+        if file.exists() and not force:
+            raise click.UsageError(f"{shown} exists already; add --force to replace it")
+        write_whole(file, STARTER)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None and os.fspath(exc.filename) != str(file):
+            reason += f": {printable(os.fspath(exc.filename))}"
+        raise CoachError(f"cannot write {shown}: {reason}") from exc
+    click.echo(f"wrote {shown}; check it with: coach validate {shown}")
