@@ -123,7 +123,9 @@ def plain_problems(error: yaml.MarkedYAMLError, text: str) -> list[SyntaxProblem
             start.column + 1,
             f"the quote ({quote}) that starts here is never closed; end the text with {quote}",
         )
-    return [found] if found is not None else []
+    # Text from the file is quoted as it is: when it would not print as it
+    # is (a bidi control, say), the parser's own words are safer.
+    return [found] if found is not None and found.message.isprintable() else []
 
 
 def cleaned(problem: str, hint: bool) -> str:
@@ -238,6 +240,11 @@ def _misaligned(lines: list[str], number: int) -> SyntaxProblem | None:
     if line is None:
         return None
     above = _above(lines, number)
+    glued = _GLUED_DASH.match(line.rest)
+    if glued and line.key is None:
+        return SyntaxProblem(
+            number, line.head + 1, f"put a space after the dash: '- {glued['item']}'"
+        )
     if line.dashes:
         dashes = [each for each in above if each.dashes]
         if not dashes:

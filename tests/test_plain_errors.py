@@ -3,6 +3,8 @@ exact message (coach.syntax for the YAML, coach.loader for the fields)."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from coach.errors import RoutineError, SettingsError
@@ -132,6 +134,10 @@ SYNTAX = {
         lines("name: R", "exercises:", "  -name: E", "    hold_seconds: 20"),
         ["r.yaml:3:3: put a space after the dash: '- name: E'"],
     ),
+    "no space after the dash of a later exercise": (
+        lines("name: R", "exercises:", "  - name: E", "    until: button", "  -name: F"),
+        ["r.yaml:5:3: put a space after the dash: '- name: F'"],
+    ),
     "': ' inside text": (
         lines("name: R", "exercises:", "  - name: E", "    instructions: Sit: then stand"),
         [
@@ -247,3 +253,29 @@ def test_an_exercise_written_as_one_piece_of_text_gets_the_missing_space() -> No
         "r.yaml:4:5: exercise 1: must be a mapping of exercise fields, got 'name:Heel slides' "
         "(put a space after the colon: 'name: Heel slides')"
     ]
+
+
+def test_text_from_the_file_that_would_not_print_falls_back_to_the_parser_words() -> None:
+    text = lines("name: R", "exercises:", "  - name: E", "    instructions: Sit: \u202estand")
+    assert problems(text) == [
+        f"r.yaml:4:22: YAML syntax error: mapping values are not allowed here {HINT}"
+    ]
+
+
+def test_mangled_files_get_one_printable_line_per_problem() -> None:
+    base = HEEL_SLIDES.encode()
+    pieces = [b"\t", b"  ", b":", b"- ", b"\n", b"'", b" ", b"\n  ", b"x:y"]
+    rnd = random.Random(11)
+    for _ in range(300):
+        data = bytearray(base)
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.randrange(len(data))
+            if rnd.random() < 0.6:
+                data[at:at] = rnd.choice(pieces)
+            else:
+                del data[at : at + rnd.randint(1, 3)]
+        try:
+            parse_routine(bytes(data), "m.yaml")
+        except RoutineError as error:
+            for line in error.problems:
+                assert line.startswith("m.yaml") and line.isprintable(), line
