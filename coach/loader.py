@@ -355,7 +355,7 @@ class _Checker:
         # Counted from the numbers, so a routine of years is refused in a moment.
         too_big = plan_size(routine).problem
         if too_big is not None:
-            self._fail(fields.entries["exercises"], "exercises", too_big)
+            self._fail(fields.entries["exercises"], "exercises", too_big + _largest(routine))
         return routine
 
     def _fields(
@@ -619,6 +619,18 @@ class _Checker:
             first.setdefault(side.casefold(), index)
             sides.append(side)
         return tuple(sides) if len(self.problems) == problems else None
+
+
+def _largest(routine: Routine) -> str:
+    """Which exercise of a routine too big to run plans the most, and how much."""
+    sizes = [
+        plan_size(dataclasses.replace(routine, exercises=(ex,))) for ex in routine.exercises
+    ]
+    index = max(range(len(sizes)), key=lambda i: sizes[i].share)
+    # Less the introduction and the summary, which a routine of one exercise has too.
+    size = dataclasses.replace(sizes[index], steps=sizes[index].steps - 2)
+    label = exercise_label(index + 1, routine.exercises[index].name)
+    return f"; the largest is {label}, {size.shown}"
 
 
 def _placeholder_problems(text: str) -> list[str]:

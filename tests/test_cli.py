@@ -384,7 +384,7 @@ def test_validate_refuses_a_routine_too_long_to_run(tmp_path: Path) -> None:
     assert (code, out) == (3, "")
     assert err == (
         f"coach: {long}:2:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
-        "got 5:00:00 and 12 steps\n"
+        "got 5:00:00 and 12 steps; the largest is exercise 1 (E), 5:00:00 and 10 steps\n"
     )
 
 

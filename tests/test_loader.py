@@ -877,7 +877,8 @@ def test_a_routine_too_big_to_run_is_refused_with_its_length_and_steps() -> None
     )
     assert problems(text) == [
         "r.yaml:4:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
-        "got 8,019,800:00:00 and 8,040,002 steps"
+        "got 8,019,800:00:00 and 8,040,002 steps; the largest is exercise 1 (E0), "
+        "40,099:00:00 and 40,200 steps"
     ]
 
 
