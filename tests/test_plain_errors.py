@@ -4,10 +4,14 @@ exact message (coach.syntax for the YAML, coach.loader for the fields)."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
+from typing import cast
 
 import pytest
 
-from coach.errors import RoutineError, SettingsError
+from coach.device import Device
+from coach.errors import CoachError, RoutineError, SettingsError
+from coach.library import Entry, Library
 from coach.loader import parse_routine
 from coach.settings import parse_file
 
@@ -279,3 +283,19 @@ def test_mangled_files_get_one_printable_line_per_problem() -> None:
         except RoutineError as error:
             for line in error.problems:
                 assert line.startswith("m.yaml") and line.isprintable(), line
+
+
+def test_the_device_names_the_exercise_of_a_broken_routine(tmp_path: Path) -> None:
+    path = tmp_path / "knee.yaml"
+    path.write_text(HEEL_SLIDES)
+
+    class OnlyBroken:
+        def entries(self) -> list[Entry]:
+            return [Entry("knee", path)]
+
+    with pytest.raises(CoachError) as caught:
+        Device._load(cast(Library, OnlyBroken()))
+    assert str(caught.value) == (
+        f"no valid routines to offer: {path}:8:19: exercise 3 (Heel slides): hold_seconds: "
+        "must be a number of seconds from 1 to 3600, got 'twenty'"
+    )
