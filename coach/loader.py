@@ -623,9 +623,7 @@ class _Checker:
 
 def _largest(routine: Routine) -> str:
     """Which exercise of a routine too big to run plans the most, and how much."""
-    sizes = [
-        plan_size(dataclasses.replace(routine, exercises=(ex,))) for ex in routine.exercises
-    ]
+    sizes = [plan_size(dataclasses.replace(routine, exercises=(ex,))) for ex in routine.exercises]
     index = max(range(len(sizes)), key=lambda i: sizes[i].share)
     # Less the introduction and the summary, which a routine of one exercise has too.
     size = dataclasses.replace(sizes[index], steps=sizes[index].steps - 2)
