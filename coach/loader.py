@@ -399,6 +399,15 @@ class _Checker:
                 "indented like its name",
             )
             return
+        if tuple(checks) == BREATH_FIELDS and entry.key in EXERCISE_FIELDS:
+            # ``reps:`` under ``breathe_after:``, indented as its breaths' fields
+            owner = path.rsplit(".", 1)[-1]
+            self._fail(
+                entry,
+                path,
+                f"{unknown}; an exercise's field goes under the exercise, indented like {owner!r}",
+            )
+            return
         close = difflib.get_close_matches(entry.key, list(checks), n=1)
         if close:
             fields.suggested.add(close[0])

@@ -251,6 +251,24 @@ def test_an_exercise_field_at_the_top_of_the_file_says_where_it_belongs() -> Non
     ]
 
 
+def test_an_exercise_field_indented_into_its_breaths_says_where_it_belongs() -> None:
+    text = lines(
+        "name: R",
+        "exercises:",
+        "  - name: Lunge",
+        "    hold_seconds: 5",
+        "    breathe_after:",
+        "      in_seconds: 4",
+        "      out_seconds: 6",
+        "      breaths: 3",
+        "      reps: 2",
+    )
+    assert problems(text) == [
+        "r.yaml:9:7: exercise 1 (Lunge): breathe_after: unknown field 'reps'; "
+        "an exercise's field goes under the exercise, indented like 'breathe_after'"
+    ]
+
+
 def test_an_exercise_written_as_one_piece_of_text_gets_the_missing_space() -> None:
     text = lines("name: R", "defaults: {until: button}", "exercises:", "  - name:Heel slides")
     assert problems(text) == [
