@@ -33,6 +33,10 @@ _KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*) *:(?: |$)")
 _NO_SPACE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):(?P<value>[^\s:].*)$")
 _NO_COLON = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)(?: +(?P<value>[^:#]*?))? *$")
 _GLUED_DASH = re.compile(r"^-(?P<item>[A-Za-z_].*)$")
+_FLOW = {
+    "while parsing a flow sequence": ("list [", "]"),
+    "while parsing a flow mapping": ("mapping {", "}"),
+}
 _JARGON = (
     ("<block end>", "the end of the block"),
     ("'<block mapping start>'", "a field"),
@@ -122,6 +126,14 @@ def plain_problems(error: yaml.MarkedYAMLError, text: str) -> list[SyntaxProblem
             start.line + 1,
             start.column + 1,
             f"the quote ({quote}) that starts here is never closed; end the text with {quote}",
+        )
+    elif error.context in _FLOW and error.context_mark is not None:
+        start = error.context_mark
+        opened, closed = _FLOW[error.context]
+        found = SyntaxProblem(
+            start.line + 1,
+            start.column + 1,
+            f"the {opened} that starts here is never closed; end it with {closed}",
         )
     # Text from the file is quoted as it is: when it would not print as it
     # is (a bidi control, say), the parser's own words are safer.

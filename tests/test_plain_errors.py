@@ -153,9 +153,19 @@ SYNTAX = {
         lines("name: R", "exercises:", "  - name: 'Heel slides", "    hold_seconds: 20"),
         ["r.yaml:3:11: the quote (') that starts here is never closed; end the text with '"],
     ),
-    "anything else: the parser's words, cleaned, and a hint": (
+    "a [ never closed": (
         lines("name: R", "exercises:", "  - name: E", "    sides: [left, right", "    reps: 2"),
-        [f"r.yaml:5:9: YAML syntax error: expected ',' or ']', but got ':' {HINT}"],
+        ["r.yaml:4:12: the list [ that starts here is never closed; end it with ]"],
+    ),
+    "a { never closed": (
+        lines(
+            "name: R", "exercises:", "  - name: E", "    breathe: {in_seconds: 4", "    calm: true"
+        ),
+        ["r.yaml:4:14: the mapping { that starts here is never closed; end it with }"],
+    ),
+    "anything else: the parser's words, cleaned, and a hint": (
+        lines("name: R", "exercises: [", "  - name: E"),
+        [f"r.yaml:3:3: YAML syntax error: expected the node content, but found a list item {HINT}"],
     ),
 }
 
