@@ -2,8 +2,8 @@
 
 At the end of a session: "That is three days in a row." once a run of days
 reaches two, said after the first session finished that day only. In the
-menu's greeting at boot: "Last session yesterday." or "Last session three
-days ago." when the last session was not today and not long ago. Never
+menu's greeting at boot: "Your last session was yesterday." or "Your last
+session was three days ago." when the last session was not today and not long ago. Never
 nagging: nothing with no history, nothing after a long gap, never twice a day.
 """
 
@@ -23,6 +23,20 @@ _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
          "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
          "seventeen", "eighteen", "nineteen")  # fmt: skip
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth", "eleventh", "twelfth", "thirteenth")  # fmt: skip
+
+
+def ordinal_word(n: int) -> str:
+    """``n`` as an ordinal word, from "first" to "thirteenth"; "number 14" past them."""
+    return _ORDINALS[n - 1] if 1 <= n <= len(_ORDINALS) else f"number {n}"
+
+
+def times_word(n: int) -> str:
+    """How often a day, said: "once", "twice", "three times"."""
+    return {1: "once", 2: "twice"}.get(n, f"{number_word(n)} times")
 
 
 def number_word(n: int) -> str:
@@ -53,7 +67,7 @@ def adherence_line(days: Sequence[date], today: date, at_end: bool) -> str | Non
     :param today: today's date, on the box's clock.
     :param at_end: ``True`` at the end of a session ("That is three days in a
         row.", only for the first session of the day); ``False`` for the
-        menu's greeting ("Last session yesterday.", "Last session three days ago.").
+        menu's greeting ("Your last session was yesterday.", "... three days ago.").
     """
     if at_end:
         if list(days).count(today) != 1:
@@ -67,6 +81,52 @@ def adherence_line(days: Sequence[date], today: date, at_end: bool) -> str | Non
     if ago == 0 or ago > LONG_AGO_DAYS:
         return None
     return phrases.LAST_SESSION_YESTERDAY if ago == 1 else phrases.days_ago_text(number_word(ago))
+
+
+def closing_line(
+    days: Sequence[date], today: date, times_a_day: int | None, done_today: int | None
+) -> str | None:
+    """The line after a finished session's summary, or ``None`` when it would not help.
+
+    :param days: as for :func:`adherence_line`, this session included.
+    :param today: today's date, on the box's clock.
+    :param times_a_day: the routine's prescription; ``None``: none (only the run of days).
+    :param done_today: the sessions of this routine finished today, this one
+        included; ``None`` when not known (no history).
+    """
+    run_line = adherence_line(days, today, at_end=True)
+    if times_a_day is None or done_today is None or done_today < 1:
+        return run_line
+    if done_today > times_a_day:
+        if done_today > times_a_day + 1:
+            return None  # said once; never nagging
+        return phrases.more_than_prescribed_text(ordinal_word(done_today), times_word(times_a_day))
+    if times_a_day == 1:
+        return run_line  # "your first of one" says nothing
+    ordinal, times = ordinal_word(done_today), number_word(times_a_day)
+    if run_line is None:
+        return phrases.times_today_text(ordinal, times)
+    run = number_word(streak(days, today))
+    return phrases.times_today_streak_text(ordinal, times, run)
+
+
+def closing_lines(times_a_day: int | None, longest_streak: int = 7) -> list[str]:
+    """Every line :func:`closing_line` may say for a routine of ``times_a_day`` beyond the
+    run of days alone (those are in :func:`adherence_lines`): to render ahead.
+    """
+    if times_a_day is None:
+        return []
+    lines = [phrases.more_than_prescribed_text(ordinal_word(times_a_day + 1),
+                                                times_word(times_a_day))]  # fmt: skip
+    if times_a_day == 1:
+        return lines
+    times = number_word(times_a_day)
+    lines += [phrases.times_today_text(ordinal_word(n), times) for n in range(1, times_a_day + 1)]
+    lines += [
+        phrases.times_today_streak_text(ordinal_word(1), times, number_word(n))
+        for n in range(STREAK_FROM, longest_streak + 1)
+    ]
+    return lines
 
 
 def adherence_lines(longest_streak: int = 7) -> list[str]:

@@ -58,7 +58,7 @@ class CarryOnMode(Mode):
 
     @property
     def phrases(self) -> list[Phrase]:
-        """What comes after the offer, to render ahead: "Menu.", and the carried-on opening."""
+        """What follows the offer, rendered ahead: "Back to the menu.", the carried-on opening."""
         return [(phrases.CARRY_ON_MENU, None), (phrases.carrying_on_text(self.exercise), None)]
 
     def enter(self, runtime: Runtime) -> None:
@@ -68,7 +68,7 @@ class CarryOnMode(Mode):
         runtime.say(self.text)
 
     def held(self, crossed: Threshold) -> str:
-        """A held button goes to the menu: "Menu." at either threshold."""
+        """A held button goes to the menu: "Back to the menu." at either threshold."""
         return phrases.CARRY_ON_MENU
 
     def gesture(self, gesture: Gesture) -> None:

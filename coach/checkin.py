@@ -260,9 +260,9 @@ class Words(Dialogue):
 class PainCheck(Dialogue):
     """Asks "How is your pain right now?": one press for each point, a hold for none.
 
-    Each press is counted aloud ("One.", "Two.", ...; more than ten stay at
+    Each press is counted aloud ("One point.", "Two points.", ...; more than ten stay at
     ten); :data:`PAIN_CONFIRM_SECONDS` after the last one the answer is
-    confirmed ("Pain four. Thank you."). A hold before any press is no pain;
+    confirmed ("Four points. Thank you."). A hold before any press is no pain;
     :data:`NO_ANSWER_SECONDS` of silence after the question is no answer.
     Emits a ``pain`` event with the answer.
 

@@ -8,7 +8,9 @@ the ``q`` key) ends it cleanly, and a scripted simulation ends when its
 presses are used up in the menu.
 
 While the menu waits it says the reminders of the ``reminders`` setting (see
-:mod:`coach.reminders`); at boot its greeting may end with an adherence line
+:mod:`coach.reminders`), and looks for a USB stick with routines every few
+seconds (see :mod:`coach.stick`): the good ones are copied into the
+patient's folder and offered at once; at boot its greeting may end with an adherence line
 (see :mod:`coach.adherence`) when the device is told the days of past sessions.
 """
 
@@ -24,15 +26,16 @@ from coach.errors import CoachError, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
-from coach.menu import Choice, MenuMode, menu_text, reminder_tone
+from coach.menu import Choice, MenuMode, Watch, menu_text, reminder_tone
 from coach.phrases import REMINDER, Phrase
 from coach.plan import Plan
 from coach.reminders import ReminderSchedule
-from coach.rig import Rig, spoken_adherence
+from coach.rig import Rig, spoken_adherence, spoken_closing
 from coach.routine import Routine
 from coach.runtime import Mode
 from coach.session import SessionMode
 from coach.speech.setup import settle_plan, warm_up
+from coach.stick import POLL_SECONDS, StickWatch, copy_routines, summary
 
 #: A pause between the end of a session and the menu speaking again.
 MENU_AFTER_SESSION_SECONDS = 1.0
@@ -42,8 +45,10 @@ class Device:
     """The box: a menu of the routines in ``library`` on ``rig``, run by :meth:`run`.
 
     :param rig: the clock, voice, pins and runtime to run on.
-    :param library: the routines to offer; its default is offered first.
-        Routine files that do not load are left out; none at all is an error.
+    :param library: the routines to offer (:meth:`Library.offered`); its
+        default is offered first. Routine files that do not load are left out;
+        none at all is an error. With a patient folder and the ``stick_mounts``
+        setting, USB sticks are watched for while the menu waits.
     :param last_session_started: when the last session started, epoch seconds
         (from the history); sessions this device starts count as well.
         Default: only those.
@@ -59,12 +64,13 @@ class Device:
         session_days: Callable[[], Sequence[date]] | None = None,
     ) -> None:
         self.rig = rig
-        settings = rig.settings
-        self.choices = [
-            Choice(c.slug, with_check_ins(c.routine, settings.pain_check, settings.check_in))
-            for c in self._load(library)
-        ]
+        self.library = library
+        for name in library.missing_from_menu():
+            rig.options.warn(f"menu_routines: {name!r} is in no routine folder (not copied yet?)")
+        self.choices = self._choices()
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
+        mounts = rig.settings.stick_mounts
+        self.sticks = StickWatch(mounts) if mounts and library.patient_folder else None
         self._started: float | None = None
         if rig.history is not None:
             last_session_started = last_session_started or rig.last_session_started
@@ -74,10 +80,17 @@ class Device:
         times = rig.settings.reminders
         self.reminders = ReminderSchedule(times, self.last_session_started) if times else None
 
+    def _choices(self) -> list[Choice]:
+        settings = self.rig.settings
+        return [
+            Choice(c.slug, with_check_ins(c.routine, settings.pain_check, settings.check_in))
+            for c in self._load(self.library)
+        ]
+
     @staticmethod
     def _load(library: Library) -> list[Choice]:
         choices, broken = [], []
-        for entry in library.entries():
+        for entry in library.offered():
             try:
                 choices.append(Choice(entry.slug, load_routine(entry.path)))
             except RoutineError as exc:
@@ -111,7 +124,52 @@ class Device:
             delay_seconds,
             reminders=self.reminders,
             greeting_extra=greeting_extra,
+            watch=None if self.sticks is None else Watch(POLL_SECONDS, self.look_for_sticks),
         )
+
+    def look_for_sticks(self) -> str | None:
+        """Copy the routines of a stick plugged in since the last look into the patient's
+        folder, and offer them; what to say about it (``None``: no new stick).
+        """
+        assert self.sticks is not None and self.library.patient_folder is not None
+        said: list[str] = []
+        lines: list[Phrase] = []
+        for folder in self.sticks.poll():
+            copied = copy_routines(folder, self.library.patient_folder)
+            for problem in copied.problems:
+                self.rig.options.warn(f"from the stick: {problem}")
+            if copied.changed:
+                lines += self._offer_again()
+            said.append(summary(copied))
+        if not said:
+            return None
+        text = " ".join(said)
+        # Rendered now, while the menu waits: a file's name cannot be rendered ahead.
+        self.rig.voice.render([(text, None), *lines])
+        return text
+
+    def _offer_again(self) -> list[Phrase]:
+        """Read the library again and offer what is in it now; the new menu lines.
+
+        The new routines' phrases render in the background (at once in an instant run).
+        """
+        old = {c.slug: c.routine for c in self.choices}
+        try:
+            choices = self._choices()
+        except CoachError as exc:  # nothing loads any more: keep what is on offer
+            self.rig.options.warn(str(exc))
+            return []
+        slug = self.choices[self.index].slug
+        self.choices = choices
+        self.index = next((i for i, c in enumerate(choices) if c.slug == slug), 0)
+        mode = self.rig.runtime.mode
+        if isinstance(mode, MenuMode):
+            mode.set_choices(choices)
+        changed = [c.routine for c in choices if old.get(c.slug) != c.routine]
+        lines = self._menu_lines(changed, more=False)
+        rig = self.rig
+        warm_up(rig.voice, lines, changed, rig.tones, rig.options.instant, count=rig.count)
+        return lines
 
     def last_session_started(self) -> float | None:
         """When the last session started, epoch seconds: this device's, or the history's."""
@@ -121,12 +179,14 @@ class Device:
         return max((t for t in known if t is not None), default=None)
 
     def greeting_line(self) -> str | None:
-        """The adherence line after the greeting at boot ("Last session yesterday.")."""
+        """The adherence line after the greeting at boot ("Your last session was yesterday.")."""
         return spoken_adherence(self.rig.clock, self._session_days, at_end=False)
 
-    def closing_line(self) -> str | None:
-        """The adherence line after a finished session's summary: "That is three days in a row."."""
-        return spoken_adherence(self.rig.clock, self._session_days, at_end=True)
+    def closing_line(self, routine: Routine | None = None) -> str | None:
+        """The line after a finished session's summary: "That is three days in a row.", or
+        "That was your second of three sessions today." for a routine that prescribes it.
+        """
+        return spoken_closing(self.rig, self._session_days, routine)
 
     def session(
         self, index: int, start_number: int | None = None, resumed_from: int | None = None
@@ -143,7 +203,7 @@ class Device:
             self._plan(routine),
             after=self._after_session,
             start_number=start_number,
-            closing_extra=self.closing_line,
+            closing_extra=lambda: self.closing_line(routine),
         )
         self.rig.start_speech(routine, mode)
         self.rig.record(routine, mode, resumed_from)
@@ -220,17 +280,19 @@ class Device:
             # moved yet, so the lines above are the ones to prepare.)
             voice.render(self._menu_lines(routines))
 
-    def _menu_lines(self, routines: list[Routine]) -> list[Phrase]:
+    def _menu_lines(self, routines: list[Routine], more: bool = True) -> list[Phrase]:
         """Every line the menu may say for ``routines``, with their minutes as known now.
 
-        The reminder too, when there are reminders, and the greeting's
-        adherence line as it would be said now.
+        With ``more``, the reminder too, when there are reminders, and the
+        greeting's adherence line as it would be said now.
         """
         lines: list[Phrase] = [
             (menu_text(routine, self._plan(routine), greeting), None)
             for routine in routines
             for greeting in (True, False)
         ]
+        if not more:
+            return lines
         if self.reminders is not None:
             lines.append((REMINDER, reminder_tone(self.rig.tones)))
         greeting = self.greeting_line()

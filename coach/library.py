@@ -61,23 +61,55 @@ def resolve(name_or_path: str | None, folders: list[Path] | None = None) -> Path
 
 @dataclass(frozen=True)
 class Library:
-    """The bundled routines plus any extra folders, and which routine is the default.
+    """The routine folders, which routine is the default, and what the device menu offers.
 
     :param extra_folders: searched before the bundled routines, in order; default none.
     :param default: the routine used when none is named; default ``pinched-nerve-leg``.
+    :param bundled: whether the bundled routines are in the library; default yes.
+    :param menu: the routines the menu offers, in this order (a physio's list);
+        default none: every routine, by name.
+    :param patient_folder: the patient's own routines (those copied from a USB
+        stick land here), searched first; default none.
     """
 
     extra_folders: tuple[Path, ...] = ()
     default: str = DEFAULT_ROUTINE
+    bundled: bool = True
+    menu: tuple[str, ...] = ()
+    patient_folder: Path | None = None
 
     @property
     def folders(self) -> list[Path]:
-        """The folders searched, in order: the extra ones, then the bundled routines."""
-        return [*self.extra_folders, bundled_dir()]
+        """The folders searched, in order: the patient's, the extra ones, then the bundled."""
+        own = [] if self.patient_folder is None else [self.patient_folder]
+        return [*own, *self.extra_folders, *([bundled_dir()] if self.bundled else [])]
 
     def entries(self) -> list[Entry]:
         """Every routine file in the folders, by name; earlier folders win on a clash."""
         return entries(self.folders)
+
+    def offered(self) -> list[Entry]:
+        """What ``coach list`` and the device menu offer, in order.
+
+        With a ``menu``: its routines in its order, then the rest of the
+        patient's own (and the extra folders'), by name; the bundled routines
+        only where the menu names them. Without: every routine, by name. A
+        menu none of whose routines is here yet (before the first USB stick)
+        offers every routine, so the box can start and take the stick.
+        """
+        found = self.entries()
+        if not self.menu:
+            return found
+        by_slug = {e.slug: e for e in found}
+        listed = [by_slug[name] for name in dict.fromkeys(self.menu) if name in by_slug]
+        bundled = bundled_dir().resolve()
+        rest = [e for e in found if e.slug not in self.menu and e.path.parent.resolve() != bundled]
+        return (listed + rest) or found
+
+    def missing_from_menu(self) -> list[str]:
+        """The routines the ``menu`` names that are in no folder (not copied yet)."""
+        slugs = {e.slug for e in self.entries()}
+        return [name for name in self.menu if name not in slugs]
 
     def resolve(self, name_or_path: str | None) -> Path:
         """The file of a library name or a path, as :func:`resolve`; ``None`` is the default.

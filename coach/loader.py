@@ -29,6 +29,7 @@ from coach.routine import (
     Breathing,
     Exercise,
     Kind,
+    Phase,
     Routine,
 )
 from coach.yamltree import (
@@ -75,6 +76,8 @@ TOP_FIELDS = (
     "speech",
     "pain_check",
     "check_in",
+    "times_a_day",
+    "phase",
     "defaults",
     "exercises",
 )
@@ -95,6 +98,7 @@ EXERCISE_FIELDS = (
     "breathe_after",
     "calm",
     "check_in",
+    "fetch",
 )
 #: The fields that decide what an exercise is, and the kind each one makes.
 KIND_FIELDS: dict[str, Kind] = {
@@ -112,6 +116,11 @@ BREATH_FIELDS = ("in_seconds", "out_seconds", "breaths")
 MIN_HALF_BREATH_SECONDS = 2
 MAX_HALF_BREATH_SECONDS = 10
 MAX_BREATHS = 20
+#: The prescription: sessions a day, the phases of a programme, a prop's name.
+MAX_TIMES_A_DAY = 12
+MAX_PHASES = 20
+PHASE_FIELDS = ("number", "of", "name")
+MAX_PROP_CHARS = 100
 _ALLOWED_PLACEHOLDERS = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 
 _Check = Callable[[Tree, str], Any]
@@ -292,6 +301,8 @@ class _Checker:
             "speech": self._switch,
             "pain_check": self._switch,
             "check_in": self._switch,
+            "times_a_day": lambda tree, path: self._count(tree, path, MAX_TIMES_A_DAY),
+            "phase": self._phase,
             "defaults": self._defaults,
             "exercises": lambda tree, path: tree,  # needs the defaults; see routine()
         }
@@ -312,6 +323,7 @@ class _Checker:
             "breathe_after": self._breathing,
             "calm": self._switch,
             "check_in": self._switch,
+            "fetch": self._prop,
         }
         # The field tuples are what messages list and the schema test compares.
         assert tuple(self._top_checks) == TOP_FIELDS
@@ -351,6 +363,8 @@ class _Checker:
             speech=fields.values.get("speech", True),
             pain_check=fields.values.get("pain_check", False),
             check_in=fields.values.get("check_in", False),
+            times_a_day=fields.values.get("times_a_day"),
+            phase=fields.values.get("phase"),
         )
         # Counted from the numbers, so a routine of years is refused in a moment.
         too_big = plan_size(routine).problem
@@ -498,6 +512,7 @@ class _Checker:
             breathe_after=values.get("breathe_after"),
             calm=values.get("calm", False),
             check_in=values.get("check_in"),
+            fetch=values.get("fetch", ""),
             line=tree.line,
         )
 
@@ -573,6 +588,43 @@ class _Checker:
             self._reject(tree, path, rule)
             return None
         return value
+
+    # -- the prescription ------------------------------------------------
+
+    def _phase(self, tree: Tree, path: str) -> Phase | None:
+        if not isinstance(tree, Map):
+            self._reject(tree, path, "must be a mapping of " + ", ".join(PHASE_FIELDS))
+            return None
+        checks: dict[str, _Check] = {
+            "number": lambda t, p: self._count(t, p, MAX_PHASES),
+            "of": lambda t, p: self._count(t, p, MAX_PHASES),
+            "name": lambda t, p: self._text(t, p, required=True, placeholders=False),
+        }
+        fields = self._fields(tree, path, checks)
+        self._require(tree, path, fields, ("number",))
+        number, of = fields.values.get("number"), fields.values.get("of")
+        if number is not None and of is not None and number > of:
+            at = fields.entries["number"].value
+            self._fail(
+                at,
+                join(path, "number"),
+                f"must be at most the number of phases (of: {of}), got {number}",
+            )
+            return None
+        if len(fields.values) != len(fields.entries) or number is None:
+            return None
+        return Phase(number, of, fields.values.get("name", ""))
+
+    def _prop(self, tree: Tree, path: str) -> str | None:
+        """A prop to fetch, said as "Fetch {prop}, then press."."""
+        text = self._text(tree, path, required=True, placeholders=False)
+        if text is None:
+            return None
+        if len(text) > MAX_PROP_CHARS or "\n" in text:
+            rule = f"must be one line of at most {MAX_PROP_CHARS} characters"
+            self._fail(tree, path, f"{rule}, got {_describe(tree)}")
+            return None
+        return text.rstrip(".!").strip()
 
     def _ready(self, tree: Tree, path: str) -> float | str | None:
         if isinstance(tree, Scalar) and tree.tag == "str" and tree.value == "button":

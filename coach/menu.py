@@ -3,7 +3,9 @@
 In the menu, ``press`` starts the routine on offer, ``long`` offers the next
 one, ``stop`` says the menu again. While it waits nothing runs: the menu has
 no deadline of its own once it has spoken, but for reminders (see
-:mod:`coach.reminders`), which it looks for only while it waits on the person.
+:mod:`coach.reminders`) and a :class:`Watch` (a USB stick plugged in, see
+:mod:`coach.stick`), which it looks at only while it waits on the person,
+and never over its own words.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ from coach.tones import ToneName
 
 #: Rounding between deadlines and the clock: a deadline this close has come.
 DUE_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Something the menu looks at while it waits (a USB stick being plugged in).
+
+    :param every_seconds: how often to look.
+    :param look: called each time; it may change the choices (see
+        :meth:`MenuMode.set_choices`), and returns what to say about it, if
+        anything; the menu says it, then offers the routine on offer again.
+    """
+
+    every_seconds: float
+    look: Callable[[], str | None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,8 @@ class MenuMode(Mode):
     :param reminders: the reminder schedule, looked at while the menu waits;
         a due reminder is said (:data:`~coach.phrases.REMINDER`) with a
         ``reminder`` event for the LED. Default none.
+    :param watch: looked at while the menu waits (from the first offer on,
+        then every ``every_seconds``); default none.
     :param greeting_extra: a line to say after the first offer (the
         adherence line at boot), asked once as it is due; ``None`` from it,
         or no callable, says nothing more.
@@ -75,6 +93,7 @@ class MenuMode(Mode):
         delay_seconds: float = 0.0,
         reminders: ReminderSchedule | None = None,
         greeting_extra: Callable[[], str | None] | None = None,
+        watch: Watch | None = None,
     ) -> None:
         self.choices = choices
         self.index = index
@@ -85,6 +104,9 @@ class MenuMode(Mode):
         self._reminders = reminders
         self._greeting_extra = greeting_extra
         self._extra: tuple[float, str] | None = None
+        self._watch = watch
+        self._look_at: float | None = None
+        self._quiet_at = 0.0  # when what the menu said last has been heard
 
     @property
     def choice(self) -> Choice:
@@ -96,6 +118,7 @@ class MenuMode(Mode):
         super().enter(runtime)
         runtime.emit("state", state="idle")
         self._offer_at = runtime.clock.now() + self._delay
+        self._look_at = self._offer_at if self._watch is not None else None
         self.time_reached(runtime.clock.now())
 
     def next_deadline(self) -> float | None:
@@ -105,11 +128,20 @@ class MenuMode(Mode):
         return None if self._extra is None else self._extra[0]
 
     def patient_deadline(self) -> float | None:
-        """When to look at the reminder schedule again; ``None`` without reminders."""
-        if self._reminders is None:
-            return None
-        clock = self.runtime.clock
-        return self._reminders.next_check(clock.now(), clock.wall(), clock.synchronised())
+        """When to look at the reminder schedule or the watch again; ``None``: neither."""
+        times = [] if self._look_at is None else [self._look_at]
+        if self._reminders is not None:
+            clock = self.runtime.clock
+            times.append(
+                self._reminders.next_check(clock.now(), clock.wall(), clock.synchronised())
+            )
+        return min(times, default=None)
+
+    def set_choices(self, choices: Sequence[Choice]) -> None:
+        """Offer ``choices`` from now on, keeping the routine on offer where it is still there."""
+        slug = self.choice.slug
+        self.choices = choices
+        self.index = next((i for i, c in enumerate(choices) if c.slug == slug), 0)
 
     def time_reached(self, now: float) -> None:
         """Make the first offer, greeting with "Ready.", then the line after it; remind."""
@@ -120,8 +152,9 @@ class MenuMode(Mode):
         elif self._extra is not None and now >= self._extra[0] - DUE_EPSILON:
             _, line = self._extra
             self._extra = None
-            self.runtime.say(line)
+            self._say(line)
         self._remind()
+        self._look(now)
 
     def held(self, crossed: Threshold) -> str:
         """What a held button says: "Next routine." (long), "Repeat the menu." (stop)."""
@@ -152,6 +185,23 @@ class MenuMode(Mode):
             offer = menu_text(routine, self._plan_of(routine), greeting=True)
             self._extra = (now + self.runtime.voice.duration(offer), line)
 
+    def _look(self, now: float) -> None:
+        """Look at the watch when it is due and the menu is quiet; say what it found, then
+        the offer again.
+        """
+        if self._watch is None or self._look_at is None or now < self._look_at - DUE_EPSILON:
+            return
+        if now < self._quiet_at - DUE_EPSILON or self.runtime.gestures.is_held:
+            self._look_at = max(self._quiet_at, now + self._watch.every_seconds)
+            return  # never over the menu's own words, nor while the person is at the button
+        self._look_at = now + self._watch.every_seconds
+        found = self._watch.look()
+        if found is None:
+            return
+        self._say(found)
+        routine = self.choice.routine
+        self._extra = (self._quiet_at, menu_text(routine, self._plan_of(routine), greeting=False))
+
     def _remind(self) -> None:
         """Say a reminder that has fallen due, and tell the listeners (the LED)."""
         if self._reminders is None:
@@ -162,9 +212,14 @@ class MenuMode(Mode):
             return  # a held button: the person is at the box already
         self._extra = None
         self.runtime.emit("reminder", time=reminder.time, repeat=reminder.repeat)
-        self.runtime.say(phrases.REMINDER, reminder_tone(self.runtime.tones))
+        self._say(phrases.REMINDER, reminder_tone(self.runtime.tones))
 
     def _offer(self, greeting: bool) -> None:
         routine = self.choice.routine
         self.runtime.voice.stop()
-        self.runtime.say(menu_text(routine, self._plan_of(routine), greeting))
+        self._say(menu_text(routine, self._plan_of(routine), greeting))
+
+    def _say(self, text: str, tone: ToneName | None = None) -> None:
+        """Say ``text``, and know when it will have been heard."""
+        self.runtime.say(text, tone)
+        self._quiet_at = self.runtime.clock.now() + self.runtime.voice.duration(text)

@@ -51,11 +51,11 @@ MENU_HINT = "Press to start, hold to choose another."
 MENU_NEXT = "Next routine."
 MENU_REPEAT = "Repeat the menu."
 #: A held button while the carry-on offer waits: it goes to the menu.
-CARRY_ON_MENU = "Menu."
+CARRY_ON_MENU = "Back to the menu."
 #: Said in the menu at a reminder time (and once more a quarter of an hour later).
 REMINDER = "Time for your stretches. Press to start."
 #: Said after the greeting at boot when the last session was the day before.
-LAST_SESSION_YESTERDAY = "Last session yesterday."
+LAST_SESSION_YESTERDAY = "Your last session was yesterday."
 
 # -- check-ins: questions answered with the button ----------------------------
 
@@ -64,17 +64,18 @@ PAIN_QUESTION = (
     "Hold if you have no pain."
 )
 #: Each press of a pain answer is counted aloud; more than ten stay at ten.
+#: "Points", as the question says: a number said alone is easily misheard.
 PAIN_COUNT = (
-    "One.",
-    "Two.",
-    "Three.",
-    "Four.",
-    "Five.",
-    "Six.",
-    "Seven.",
-    "Eight.",
-    "Nine.",
-    "Ten.",
+    "One point.",
+    "Two points.",
+    "Three points.",
+    "Four points.",
+    "Five points.",
+    "Six points.",
+    "Seven points.",
+    "Eight points.",
+    "Nine points.",
+    "Ten points.",
 )
 #: The long threshold in the pain question, before any press: what letting go means.
 NO_PAIN = "No pain."
@@ -147,12 +148,29 @@ def carry_on_offer(exercise: str) -> str:
 
 def days_ago_text(days: str) -> str:
     """The greeting's line for a last session ``days`` (a word) days ago."""
-    return f"Last session {days} days ago."
+    return f"Your last session was {days} days ago."
 
 
 def streak_text(days: str) -> str:
     """The end of a session on a run of ``days`` (a word) days: "That is three days in a row."."""
     return f"That is {days} days in a row."
+
+
+def times_today_text(ordinal: str, times: str) -> str:
+    """Today's count of prescribed sessions: "That was your second of three sessions today."."""
+    return f"That was your {ordinal} of {times} sessions today."
+
+
+def times_today_streak_text(ordinal: str, times: str, days: str) -> str:
+    """Today's count and a run of days, in one line: "That was your first of three
+    sessions today, and four days in a row."."""
+    return f"That was your {ordinal} of {times} sessions today, and {days} days in a row."
+
+
+def more_than_prescribed_text(ordinal: str, times: str) -> str:
+    """One session past the prescription: "That was your fourth session today; three
+    times a day is all you need."."""
+    return f"That was your {ordinal} session today; {times} a day is all you need."
 
 
 def summary_text(done: int, count: int, seconds: float) -> str:
@@ -162,10 +180,15 @@ def summary_text(done: int, count: int, seconds: float) -> str:
 
 
 def pain_confirm_text(value: int) -> str:
-    """What confirms a pain answer: "No pain. Thank you." or "Pain four. Thank you."."""
+    """What confirms a pain answer: "No pain. Thank you." or "Four points. Thank you."."""
     if value == 0:
         return f"{NO_PAIN} Thank you."
-    return f"Pain {PAIN_COUNT[value - 1].rstrip('.').lower()}. Thank you."
+    return f"{PAIN_COUNT[value - 1]} Thank you."
+
+
+def fetch_text(prop: str) -> str:
+    """What asks for a prop before an exercise: "Fetch a rolled towel, then press."."""
+    return f"Fetch {prop}, then press."
 
 
 def carrying_on_text(exercise: str) -> str:

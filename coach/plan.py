@@ -22,7 +22,9 @@ from coach.phrases import Phrase
 from coach.routine import Breathing, Exercise, Routine
 from coach.tones import ToneName, tone_seconds
 
-StepKind = Literal["announce", "ready", "hold", "activity", "rest", "wait", "breathe", "finish"]
+StepKind = Literal[
+    "announce", "fetch", "ready", "hold", "activity", "rest", "wait", "breathe", "finish"
+]
 Durations = Callable[[str], float]
 
 #: Silence between two phrases of an announcement, and after its last one.
@@ -106,8 +108,8 @@ NO_ROOM_FOR_COUNTDOWN = "no room for a whole countdown"
 class Step:
     """One step of a plan, with its cues laid out: an announcement, a hold, a rest, ...
 
-    :param kind: ``announce``, ``ready``, ``hold``, ``activity``, ``rest``,
-        ``wait``, ``breathe`` or ``finish``.
+    :param kind: ``announce``, ``fetch`` (a prop, then the button), ``ready``,
+        ``hold``, ``activity``, ``rest``, ``wait``, ``breathe`` or ``finish``.
     :param duration_seconds: its length; ``None`` when it lasts until the button is pressed.
     :param cues: what is said in it, in time order.
     :param exercise: the name of its exercise; default none (the introduction, the summary).
@@ -179,6 +181,9 @@ class Plan:
     :param steps: the steps, from the introduction to the summary.
     :param pain_check: pain is asked before the first exercise and before the
         summary; default no.
+    :param times_a_day: the sessions a day prescribed, for the line after the
+        summary; default none.
+    :param phase: the routine's phase as listings show it; default none.
 
     ::
 
@@ -189,6 +194,8 @@ class Plan:
     routine: str
     steps: tuple[Step, ...]
     pain_check: bool = False
+    times_a_day: int | None = None
+    phase: str = ""
 
     @property
     def total_seconds(self) -> float:
@@ -223,6 +230,8 @@ class Plan:
             "total_seconds": round(self.total_seconds, 3),
             "button_steps": self.button_steps,
             **({"pain_check": True} if self.pain_check else {}),
+            **({"times_a_day": self.times_a_day} if self.times_a_day is not None else {}),
+            **({"phase": self.phase} if self.phase else {}),
             "steps": [s.to_json(t) for s, t in zip(self.steps, self.starts())],
         }
 
@@ -274,7 +283,10 @@ def plan_size(routine: Routine) -> PlanSize:
     """
     steps = 2  # the introduction and the summary
     seconds = 0.0
-    for ex in routine.exercises:
+    for number, ex in enumerate(routine.exercises):
+        if fetches(routine, number):
+            # The fetch step; the announcement after it only when it has words.
+            steps += 1 if ex.instructions or ex.sides else 0
         sides = len(ex.sides) or 1
         # One side of one set: its lead-in, the reps, and a rest between reps.
         side_steps = ex.reps + (ex.reps - 1 if ex.rest_seconds > 0 else 0)
@@ -300,6 +312,17 @@ def plan_size(routine: Routine) -> PlanSize:
         asked = routine.asks_check_in(last) and not (len(last.sides) > 1 or last.sets > 1)
         steps += 0 if asked or _after_set_text(last) else 1
     return PlanSize(steps, seconds)
+
+
+def fetches(routine: Routine, index: int) -> bool:
+    """True when the exercise at ``index`` (from 0) asks for its prop: the one before
+    did not fetch the same.
+    """
+    prop = routine.exercises[index].fetch
+    if not prop:
+        return False
+    before = routine.exercises[index - 1].fetch if index > 0 else ""
+    return prop.casefold() != before.casefold()
 
 
 def _ends_on_stop_word(ex: Exercise) -> bool:
@@ -447,6 +470,8 @@ class _Compiler:
     def run(self) -> Plan:
         r = self.routine
         intro = [(phrases.sentence(r.name), Priority.KEY)]
+        if r.phase is not None:
+            intro.append((r.phase.spoken, Priority.KEY))
         if r.safety:
             intro.append((_fill(r.safety, {}), Priority.KEY))
         self._announce(intro, None)
@@ -456,7 +481,13 @@ class _Compiler:
         if r.pain_check and self.carry:
             self._announce([], r.exercises[-1])  # "Release." before the pain question
         self._finish()
-        return Plan(r.name, tuple(self.steps), pain_check=r.pain_check)
+        return Plan(
+            r.name,
+            tuple(self.steps),
+            pain_check=r.pain_check,
+            times_a_day=r.times_a_day,
+            phase=r.phase.shown if r.phase is not None else "",
+        )
 
     # -- steps -------------------------------------------------------------
 
@@ -511,12 +542,17 @@ class _Compiler:
         self.number = index
         sides: tuple[str | None, ...] = ex.sides or (None,)
         first = _values(ex, rep=1, set_=1, side=sides[0])
-        parts = [(f"Exercise {index} of {count}: {phrases.sentence(ex.name)}", Priority.KEY)]
+        title = f"Exercise {index} of {count}: {phrases.sentence(ex.name)}"
+        fetch = fetches(self.routine, index - 1)
+        parts = [] if fetch else [(title, Priority.KEY)]
+        if fetch:
+            self._fetch(ex, title)
         if ex.instructions:
             parts.append((_fill(ex.instructions, first), Priority.INFO))
         if sides[0] is not None:
             parts.append((f"Start with the {phrases.spoken_side(sides[0])}.", Priority.KEY))
-        self._announce(parts, ex, sets=ex.sets)
+        if parts:
+            self._announce(parts, ex, sets=ex.sets)
         ask = self.routine.asks_check_in(ex)
         # "Did that hurt?" after the first side (or set) when there is more to
         # skip, so that "it hurt" can spare the rest; else at the end.
@@ -540,6 +576,16 @@ class _Compiler:
             self._after_set(ex, set_no, sides[0])
         if ask and not more:
             self._check_in(ex)
+
+    def _fetch(self, ex: Exercise, title: str) -> None:
+        """The exercise's title and its prop to fetch, then a wait for the button."""
+        spoken: list[_Part] = [(title, Priority.KEY, None)]
+        spoken.append((phrases.fetch_text(ex.fetch), Priority.KEY, None))
+        if self.carry:
+            spoken.insert(0, (self.carry, Priority.KEY, self.carry_tone))
+            self.carry = None
+        cues = sequential(spoken, self.durations)
+        self.steps.append(Step("fetch", None, cues, ex.name, sets=ex.sets, number=self.number))
 
     def _check_in(self, ex: Exercise) -> None:
         """Mark the last step: "did that hurt?" is asked as it ends.

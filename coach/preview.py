@@ -24,7 +24,7 @@ def render_plan(plan: Plan, with_cues: bool = False) -> str:
     :param with_cues: also list every cue under its step (offset, tone, words)
         and every cue that was dropped for lack of room.
     """
-    lines = [plan.routine, ""]
+    lines = [plan.routine, *([plan.phase] if plan.phase else []), ""]
     header = f"{'START':>7}  {'STEP':<9} {'LENGTH':>8}  WHAT"
     lines.append(header)
     first = next((i for i, s in enumerate(plan.steps) if s.number is not None), None)
@@ -71,6 +71,8 @@ def _clock_tenths(seconds: float) -> str:
 def _what(step: Step) -> str:
     if step.exercise is None:
         return step.cues[0].text if step.cues else ""
+    if step.kind == "fetch" and step.cues:
+        return f"{step.exercise}: {step.cues[-1].text}"  # "Fetch a rolled towel, then press."
     parts = [step.exercise]
     if step.side:
         parts.append(step.side)

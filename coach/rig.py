@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from coach.adherence import adherence_line
+from coach.adherence import adherence_line, closing_line
 from coach.checkin import with_check_ins
 from coach.clock import Clock, SystemClock, VirtualClock
 from coach.errors import HardwareError, RoutineError, RoutineNotFound
@@ -311,10 +311,31 @@ class Rig:
             return None
         return self.history.last_started(simulated=self.options.simulate)
 
-    def closing_line(self) -> str | None:
-        """The adherence line after a finished session's summary: "That is three days in a row."."""
+    def sessions_today(self, routine: Routine) -> int | None:
+        """The sessions of ``routine`` finished today, the one under way included (as it is
+        finishing); ``None`` without history or a recording of it.
+
+        A simulated run counts simulated sessions too; the box counts only real ones.
+        """
+        if self.history is None:
+            return None
+        recorder = next((r for r in reversed(self._recorders) if r.routine is routine), None)
+        if recorder is None:
+            return None
+        recorder.wait()  # its row must be in before the sessions are counted
+        today = datetime.fromtimestamp(self.clock.wall()).date()
+        days = self.history.finished_days(
+            recorder.reference, simulated=self.options.simulate, excluding=recorder.session_id
+        )
+        return days.count(today) + 1
+
+    def closing_line(self, routine: Routine | None = None) -> str | None:
+        """The line after a finished session's summary: "That is three days in a row.", or
+        with a routine that prescribes sessions a day "That was your second of three
+        sessions today." (see :func:`coach.adherence.closing_line`).
+        """
         days = self.session_days if self.history is not None else None
-        return spoken_adherence(self.clock, days, at_end=True)
+        return spoken_closing(self, days, routine)
 
     def close(self, let_last_phrase_finish: bool = True) -> None:
         """Release everything: the voice (after its last phrase, if asked), pins, threads,
@@ -514,7 +535,7 @@ def build_session(
         plan,
         wait_for_press=rig.options.wait_for_press,
         start_number=start_number,
-        closing_extra=rig.closing_line,
+        closing_extra=lambda: rig.closing_line(routine),
     )
     return Session(routine, rig, mode, resumed_from)
 
@@ -573,6 +594,22 @@ def spoken_adherence(
         return None
     today = datetime.fromtimestamp(clock.wall()).date()
     return adherence_line(days(), today, at_end)
+
+
+def spoken_closing(
+    rig: Rig, days: Callable[[], Sequence[date]] | None, routine: Routine | None
+) -> str | None:
+    """The line after the summary of a finished session of ``routine`` on ``rig``.
+
+    Nothing without the days of past sessions, or while the clock is not
+    synchronised (as for :func:`spoken_adherence`).
+    """
+    if days is None or not rig.clock.synchronised():
+        return None
+    today = datetime.fromtimestamp(rig.clock.wall()).date()
+    times = routine.times_a_day if routine is not None else None
+    done = rig.sessions_today(routine) if routine is not None and times is not None else None
+    return closing_line(days(), today, times, done)
 
 
 def _print_said(console: Console, runtimes: list[Runtime], text: str) -> None:

@@ -41,6 +41,32 @@ class Breathing:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """Where a routine stands in a programme of several: phase ``number`` of ``of``.
+
+    :param number: which phase, from 1.
+    :param of: how many phases the programme has; default not said.
+    :param name: what the phase is for ("protect and move"); default none.
+    """
+
+    number: int
+    of: int | None = None
+    name: str = ""
+
+    @property
+    def spoken(self) -> str:
+        """As the opening words say it: "This is phase 1 of 3."."""
+        of = f" of {self.of}" if self.of is not None else ""
+        return f"This is phase {self.number}{of}."
+
+    @property
+    def shown(self) -> str:
+        """As listings show it: "phase 1 of 3: protect and move"."""
+        of = f" of {self.of}" if self.of is not None else ""
+        return f"phase {self.number}{of}" + (f": {self.name}" if self.name else "")
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One movement, with defaults already applied.
 
@@ -63,6 +89,9 @@ class Exercise:
     :param calm: said without digits, "halfway" or a countdown, and ended gently; default no.
     :param check_in: ask "did that hurt?" after it (True), never (False), or as
         the routine says (``None``); default ``None``.
+    :param fetch: a prop to fetch before it ("a rolled towel"): the coach asks
+        for it and waits for the button, unless the exercise before fetched the
+        same; default none.
     :param line: the line of the file the exercise starts on; default 0.
     """
 
@@ -81,6 +110,7 @@ class Exercise:
     breathe_after: Breathing | None = None
     calm: bool = False
     check_in: bool | None = None
+    fetch: str = ""
     line: int = 0
 
 
@@ -100,6 +130,11 @@ class Routine:
         after the last; default off.
     :param check_in: ask "did that hurt?" after every exercise that does not
         say otherwise; default off.
+    :param times_a_day: how many sessions a day are prescribed, 1 to 12; said
+        at the end of a session with today's count from the history; default
+        none (not said).
+    :param phase: where the routine stands in a programme of phases, said in
+        the opening words; default none.
     """
 
     name: str
@@ -114,6 +149,9 @@ class Routine:
     #: Check-ins: pain before and after; "did that hurt?" after each exercise.
     pain_check: bool = False
     check_in: bool = False
+    #: The prescription: sessions a day, and the phase of the programme.
+    times_a_day: int | None = None
+    phase: Phase | None = None
 
     def asks_check_in(self, exercise: Exercise) -> bool:
         """True when "did that hurt?" is asked after ``exercise``."""

@@ -57,7 +57,7 @@ REMINDER_GAPS = ((300.0, 60.0), (900.0, 120.0), (math.inf, 300.0))
 #: The stop words a step carries over from the hold or activity before it.
 STOP_WORDS = (phrases.RELEASE, phrases.TIME_UP)
 #: Steps where a long press skips the whole exercise, not just the step.
-EXERCISE_SKIP_STEPS = ("announce", "ready")
+EXERCISE_SKIP_STEPS = ("announce", "fetch", "ready")
 #: Deadlines this close count as due (float sums of step lengths).
 DUE_EPSILON = 1e-9
 #: Pain after this many points above pain before gets the safety advice.

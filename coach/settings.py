@@ -35,11 +35,12 @@ from coach.errors import SettingsError
 from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
 from coach.hardware.gpio import check_pins
 from coach.library import DEFAULT_ROUTINE, Library
-from coach.paths import user_path
+from coach.paths import patient_routines_dir, user_path
 from coach.plan import COUNT_CHOICES
 from coach.reminders import parse_time, time_problem
 from coach.session import PAUSE_END_MINUTES, PAUSE_RESTART_SECONDS
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
+from coach.stick import STICK_FOLDER, STICK_MOUNTS
 from coach.voice import WORDS_PER_MINUTE
 from coach.yamltree import (
     Broken,
@@ -234,11 +235,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache_limit_mb", ("--cache-limit-mb",), click.IntRange(1, 100000), 200,
             "Most megabytes the speech cache may hold; the least recently used phrases "
             "go first.", "speech"),
-    Setting("default_routine", ("--default-routine",), TEXT, DEFAULT_ROUTINE,
-            "The routine used when none is named, and the first one in the device menu.",
+    Setting("default_routine", ("--default-routine",), TEXT, None,
+            "The routine used when none is named, and the first one the device menu "
+            f"offers; default: the first of menu_routines, else {DEFAULT_ROUTINE}.",
             "routines"),
     Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
             (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
+    Setting("menu_routines", ("--menu-routine",), TEXT, (),
+            "The patient's menu: the routines 'coach list' and the device menu offer, in "
+            "this order, the first being the default; the bundled routines are hidden "
+            "unless named. Routines in the patient's folder that it does not name come "
+            'after them (repeatable; in the settings file a list, e.g. [knee-rehab, '
+            "mckenzie-extensions]).", "routines", multiple=True),
+    Setting("bundled_routines", ("--bundled-routines/--no-bundled-routines",), bool, True,
+            "Whether the bundled routines are in the library at all.", "routines",
+            is_flag_pair=True),
+    Setting("stick_mounts", ("--stick-mount",), click.Path(path_type=Path), STICK_MOUNTS,
+            "Where USB sticks are mounted: glob patterns of their mount points, watched "
+            f"while the device menu waits for a '{STICK_FOLDER}' folder of routines "
+            "(repeatable; none: do not watch).", "routines", multiple=True),
     Setting("reminders", ("--reminder",), TIME_OF_DAY, (),
             "A time of day, HH:MM, at which the device reminds you of your stretches unless "
             "a session has started since the reminder before (repeatable; in the settings "
@@ -301,8 +316,11 @@ class Settings:
     count: str
     speak: bool
     cache_limit_mb: int
-    default_routine: str
+    default_routine: str | None
     routines_dirs: tuple[Path, ...]
+    menu_routines: tuple[str, ...]
+    bundled_routines: bool
+    stick_mounts: tuple[Path, ...]
     reminders: tuple[str, ...]
     history: bool
     resume_hours: float
@@ -340,13 +358,43 @@ class Settings:
 
     @property
     def library(self) -> Library:
-        """The routine library: the extra folders, the bundled routines and the default."""
-        return Library(self.routines_dirs, self.default_routine)
+        """The routine library: the patient's folder, the extra folders, the bundled
+        routines (unless off), the patient's menu and the default.
+
+        :raises SettingsError: when ``default_routine`` is not on the patient's menu.
+        """
+        problem = menu_problem(self.default_routine, self.menu_routines)
+        if problem is not None:
+            raise SettingsError([problem])
+        default = self.default_routine or next(iter(self.menu_routines), DEFAULT_ROUTINE)
+        library = Library(
+            self.routines_dirs,
+            default,
+            self.bundled_routines,
+            self.menu_routines,
+            patient_routines_dir(),
+        )
+        if self.default_routine is None and not self.menu_routines and not self.bundled_routines:
+            offered = library.offered()  # no bundled default: the first routine there is
+            if offered:
+                library = dataclasses.replace(library, default=offered[0].slug)
+        return library
 
     @property
     def pins(self) -> dict[str, int | None]:
         """Each part of the box and its BCM pin (``None``: not fitted)."""
         return {part: getattr(self, key) for part, key in PIN_SETTINGS.items()}
+
+
+def menu_problem(default: str | None, menu: Sequence[str]) -> str | None:
+    """What is wrong with ``default_routine`` against ``menu_routines``; ``None``: nothing."""
+    if default is None or not menu or default in menu:
+        return None
+    return (
+        f"default_routine: {printable(default)!r} is not in menu_routines "
+        f"({', '.join(printable(m) for m in menu)}), so the menu would hide it; name one of "
+        "them, or leave default_routine out to start with the menu's first routine"
+    )
 
 
 def setting_options(*keys: str) -> Callable[[F], F]:
@@ -544,6 +592,13 @@ def _convert(setting: Setting, tree: Tree) -> tuple[Any, str | None]:
             text = _time_text(bad)
             return None, time_problem(text) if text is not None else "must be a time of day HH:MM"
         return tuple(parse_time(str(_time_text(i))) for i in tree.items), None
+    if setting.multiple and setting.type is TEXT:
+        if not isinstance(tree, Seq) or not all(
+            isinstance(i, Scalar) and isinstance(i.value, str) and text_problem(i.value) is None
+            for i in tree.items
+        ):
+            return None, "must be a list of routine names, e.g. [knee-rehab, mckenzie]"
+        return tuple(str(i.value) for i in tree.items if isinstance(i, Scalar)), None
     if setting.multiple:
         if not isinstance(tree, Seq) or not all(
             isinstance(i, Scalar) and isinstance(i.value, str) for i in tree.items

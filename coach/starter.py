@@ -27,6 +27,8 @@ tones: true                       # a tone as each hold starts and ends (default
 speech: true                      # speak the cues; false plays the tones only (default true)
 pain_check: false                 # ask for pain from 0 to 10 before and after (default false)
 check_in: false                   # ask "did that hurt?" after every exercise (default false)
+times_a_day: 2                    # sessions a day, 1 to 12; the closing line counts today's
+phase: {number: 1, of: 3, name: early days}   # where this stands in a programme (optional)
 
 defaults:                         # for every exercise that does not set its own; any field but name
   rest_seconds: 10                # here, the rest between reps of every exercise
@@ -51,6 +53,7 @@ exercises:                        # required; 1 to 200, done in this order
     calm: false                   # true for rests and relaxation: no numbers said (default false)
     check_in: true                # ask "did that hurt?" after this exercise (true or false),
                                   # whatever the routine's check_in says
+    fetch: a pillow for your head # a prop: "Fetch a pillow for your head, then press." (optional)
 
   - name: Slow breathing
     instructions: Stay lying down, and breathe with my voice.

@@ -21,11 +21,11 @@ def ago(*days: int) -> list[date]:
         ([], None),
         (ago(0), None),  # today already: nothing to say
         (ago(0, 1), None),
-        (ago(1), "Last session yesterday."),
-        (ago(3), "Last session three days ago."),
-        (ago(5, 3, 40), "Last session three days ago."),  # the last one counts
-        (ago(21), "Last session twenty-one days ago."),
-        (ago(30), "Last session thirty days ago."),
+        (ago(1), "Your last session was yesterday."),
+        (ago(3), "Your last session was three days ago."),
+        (ago(5, 3, 40), "Your last session was three days ago."),  # the last one counts
+        (ago(21), "Your last session was twenty-one days ago."),
+        (ago(30), "Your last session was thirty days ago."),
         (ago(31), None),  # long ago: never nagging
         (ago(40), None),
         (ago(-2), None),  # a day ahead of today (a clock set wrong) is no last session

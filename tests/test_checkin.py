@@ -93,7 +93,7 @@ def test_pain_is_the_number_of_presses_counted_aloud_then_confirmed(
 
 
 def test_pain_four_is_said_in_words() -> None:
-    assert phrases.pain_confirm_text(4) == "Pain four. Thank you."
+    assert phrases.pain_confirm_text(4) == "Four points. Thank you."
     assert phrases.pain_confirm_text(0) == "No pain. Thank you."
 
 

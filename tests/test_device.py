@@ -228,14 +228,14 @@ def test_reminders_and_the_greeting_line_on_the_device(utc: None) -> None:
     said = kinds(events, "say", "text")
     first = said[0][1]
     assert first.startswith("Ready. Gentle relief")
-    assert said[1] == (round(rig.voice.duration(first), 3), "Last session yesterday.")
+    assert said[1] == (round(rig.voice.duration(first), 3), "Your last session was yesterday.")
     assert said[2] == (60.0, phrases.REMINDER)
     assert kinds(events, "reminder", "time") == [(60.0, "06:01")]
     assert dict(led) == {60.05: 1.0, 60.3: 0.0, 60.55: 1.0}  # beckoning
     assert kinds(events, "state", "state")[1] == (70.1, "running")
     # Back in the menu after the session: the greeting, without the line.
     assert said[-1][1].startswith("Ready. Gentle relief")
-    assert [t for _, t in said].count("Last session yesterday.") == 1
+    assert [t for _, t in said].count("Your last session was yesterday.") == 1
     assert device.last_session_started() == pytest.approx(rig.clock.wall() - 200.0 + 70.1)
 
 
@@ -245,7 +245,7 @@ def test_the_greeting_line_waits_for_a_synchronised_clock() -> None:
     device = Device(rig, Library(), session_days=lambda: [date(2026, 11, 30)])
     assert device.greeting_line() is None
     device.run()
-    assert not [e for e in events if e.data.get("text") == "Last session yesterday."]
+    assert not [e for e in events if e.data.get("text") == "Your last session was yesterday."]
     assert Device(rig, Library()).greeting_line() is None  # no history: nothing
 
 
@@ -254,7 +254,7 @@ def test_the_reminder_and_the_greeting_line_are_rendered_ahead(utc: None) -> Non
     device = Device(rig, Library(), session_days=lambda: [date(2026, 11, 28)])
     lines = device._menu_lines([c.routine for c in device.choices])
     assert (phrases.REMINDER, None) in lines
-    assert ("Last session three days ago.", None) in lines
+    assert ("Your last session was three days ago.", None) in lines
     rig.close()
 
 

@@ -513,5 +513,5 @@ def test_the_days_are_what_the_adherence_lines_want(store: HistoryStore) -> None
     days = store.session_days()[:-1]
     assert adherence_line(days, second, at_end=True) == "That is two days in a row."
     assert adherence_line(store.session_days(), dt.date(2026, 12, 3), at_end=False) == (
-        "Last session yesterday."
+        "Your last session was yesterday."
     )

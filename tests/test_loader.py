@@ -465,7 +465,7 @@ ONE_PROBLEM = {
         exercise("hold_seconds: 5", "colour: red"),
         "r.yaml:5:5: exercise 1 (E): unknown field 'colour'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
     ),
     "unknown top-level field": (
         exercise("until: button") + "safty: Careful\n",
@@ -631,7 +631,7 @@ ONE_PROBLEM = {
         exercise("until: button", '"a\\tb": 1'),
         "r.yaml:5:5: exercise 1 (E): unknown field 'a\\tb'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
     ),
     "escape code in a tag": (
         exercise("hold_seconds: !%1B[2J x"),
@@ -675,7 +675,7 @@ def test_text_is_checked_anywhere_in_the_file_even_under_an_unknown_field() -> N
     assert problems(exercise("until: button", 'notes: ["\\ud800"]')) == [
         "r.yaml:5:5: exercise 1 (E): unknown field 'notes'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
         f"r.yaml:5:13: exercise 1 (E): notes[0]: {UTF8}, got '\\ud800'",
     ]
 
@@ -701,7 +701,7 @@ def test_all_problems_are_reported_in_file_order() -> None:
         "(did you mean 'hold_seconds'?)",
         "routines/legs.yaml:9:3: defaults: unknown field 'colour'; allowed: instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
     ]
 
 
@@ -763,7 +763,7 @@ def test_moderate_nesting_is_reported_once_it_passes_the_walk_limit() -> None:
     assert problems(text) == [
         "r.yaml:5:5: exercise 1 (E): unknown field 'notes'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
-        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in",
+        "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch",
         f"r.yaml:5:60: {path}: nested too deeply",
     ]
 

@@ -321,6 +321,9 @@ def test_the_device_names_the_exercise_of_a_broken_routine(tmp_path: Path) -> No
         def entries(self) -> list[Entry]:
             return [Entry("knee", path)]
 
+        def offered(self) -> list[Entry]:
+            return self.entries()
+
     with pytest.raises(CoachError) as caught:
         Device._load(cast(Library, OnlyBroken()))
     assert str(caught.value) == (

@@ -73,7 +73,8 @@ def _objects(node: object) -> Iterator[dict[str, Any]]:
 
 def test_every_object_is_closed_and_every_property_documented(schema: dict[str, Any]) -> None:
     objects = list(_objects(schema))
-    assert len(objects) == 4  # the routine, an exercise, the defaults, paced breathing
+    # the routine, an exercise, the defaults, paced breathing, a phase
+    assert len(objects) == 5
     for each in objects:
         assert each["additionalProperties"] is False
         assert each["title"] and each["description"]
@@ -189,6 +190,19 @@ BAD = {
     ),
     "calm not a switch": exercise("duration_seconds: 30", "calm: 'yes'"),
     "calm in defaults, not a switch": "name: R\ndefaults: {calm: 1}\n" + EXERCISES,
+    "times_a_day low": "name: R\ntimes_a_day: 0\n" + EXERCISES,
+    "times_a_day high": "name: R\ntimes_a_day: 13\n" + EXERCISES,
+    "times_a_day as text": "name: R\ntimes_a_day: thrice\n" + EXERCISES,
+    "phase as text": "name: R\nphase: Phase 1 of 3\n" + EXERCISES,
+    "phase without number": "name: R\nphase: {of: 3}\n" + EXERCISES,
+    "phase number low": "name: R\nphase: {number: 0}\n" + EXERCISES,
+    "phase of high": "name: R\nphase: {number: 1, of: 21}\n" + EXERCISES,
+    "phase unknown field": "name: R\nphase: {number: 1, total: 3}\n" + EXERCISES,
+    "phase blank name": "name: R\nphase: {number: 1, name: ' '}\n" + EXERCISES,
+    "fetch blank": exercise("until: button", "fetch: ' '"),
+    "fetch not text": exercise("until: button", "fetch: 2"),
+    "fetch too long": exercise("until: button", "fetch: " + "x" * 101),
+    "fetch in defaults, not text": "name: R\ndefaults: {fetch: [towel]}\n" + EXERCISES,
 }
 
 
@@ -217,6 +231,11 @@ GOOD = {
         "calm: true",
         "breathe_after: {in_seconds: 4, out_seconds: 6, breaths: 3}",
     ),
+    "prescription bounds": (
+        "name: R\ntimes_a_day: 12\nphase: {number: 20, of: 20, name: '{last}'}\n"
+        "defaults: {fetch: a mat}\n" + EXERCISES
+    ),
+    "phase alone": "name: R\ntimes_a_day: 1\nphase: {number: 2}\n" + EXERCISES,
 }
 
 

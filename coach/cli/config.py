@@ -11,6 +11,7 @@ import click
 from coach import settings
 from coach.cli.common import App
 from coach.errors import CoachError
+from coach.library import DEFAULT_ROUTINE
 
 
 @click.group("config")
@@ -65,7 +66,8 @@ def show_cmd(ctx: click.Context, /, **values: Any) -> None:
 
 #: What ``None`` means, setting by setting.
 UNSET = {"speech": "auto (pyttsx3; text for --instant)", "voice": "default",
-         "audio_device": "default"}  # fmt: skip
+         "audio_device": "default",
+         "default_routine": f"the menu's first (else {DEFAULT_ROUTINE})"}  # fmt: skip
 
 
 def _shown(key: str, value: Any) -> str:

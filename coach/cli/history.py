@@ -13,8 +13,8 @@ import click
 
 from coach.cli.common import warn
 from coach.errors import CoachError
-from coach.history import history_path
-from coach.history.store import HistoryStore, SessionRecord
+from coach.history import history_path, read_history
+from coach.history.store import SessionRecord
 from coach.preview import table
 from coach.settings import Settings, settings_options
 from coach.yamltree import printable
@@ -58,11 +58,7 @@ def history(form: str, limit: int | None, settings: Settings) -> None:
         elif form == "csv":
             click.echo(",".join(CSV_COLUMNS))
         return
-    store = HistoryStore.open(path, warn)
-    try:
-        records = store.sessions(limit)
-    finally:
-        store.close()
+    records = read_history(warn, limit)
     if not settings.history:
         warn("history is off (the setting 'history'): these sessions are from before")
     if form == "json":

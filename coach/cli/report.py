@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from datetime import datetime
@@ -14,12 +13,7 @@ import click
 from coach.cli.common import warn
 from coach.errors import CoachError, FolderNotWritable, ReportError
 from coach.report import build_report, load_pygal, read_sessions
-from coach.settings import Settings
 from coach.speech.atomicfile import write_atomically
-
-#: Where the history's reading side lives; looked up when a report is made, so
-#: that this command needs nothing of the history when it reads a file.
-HISTORY_MODULES = ("coach.history", "coach.history.store")
 
 
 @click.command()
@@ -85,35 +79,7 @@ def read_json(path: Path) -> list[Any]:
 
 
 def stored_sessions() -> list[dict[str, Any]]:
-    """Every session in this machine's history, each as ``SessionRecord.to_json()`` gives it.
+    """Every session in this machine's history, each as ``SessionRecord.to_json()`` gives it."""
+    from coach.history import read_history
 
-    :raises CoachError: there is no history to read.
-    """
-    open_history = _history_opener()
-    store: Any = open_history(Settings.from_values(), warn)
-    if store is None:
-        raise CoachError(
-            "the session history cannot be read here; make the report from a file "
-            "that 'coach history --format json' wrote, with --from-json FILE"
-        )
-    try:
-        return [record.to_json() for record in store.sessions()]
-    finally:
-        store.close()
-
-
-def _history_opener() -> Any:
-    """The history's ``open_history(settings, warn)``."""
-    for name in HISTORY_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise  # something the history needs is missing, not the history
-            continue
-        opener = getattr(module, "open_history", None)
-        if opener is not None:
-            return opener
-    raise CoachError(
-        "this coach keeps no session history; make the report from a file with --from-json FILE"
-    )
+    return [record.to_json() for record in read_history(warn)]

@@ -26,16 +26,19 @@ from coach.yamltree import printable
 @click.command("list")
 @settings_options(*keys("speech", "routines"))
 def list_cmd(settings: Settings) -> None:
-    """List the routines in the library.
+    """List the routines in the library, as the device menu offers them.
 
-    Their lengths are what 'coach preview' says with the same settings: each
-    phrase as long as the chosen voice says it, where the speech cache has it
-    (at the set rate elsewhere), so 'list', the device menu and 'preview' agree.
+    With menu_routines set, only the patient's routines, in that order. Their
+    lengths are what 'coach preview' says with the same settings: each phrase
+    as long as the chosen voice says it, where the speech cache has it (at
+    the set rate elsewhere), so 'list', the device menu and 'preview' agree.
     """
     library = settings.library
     voice = make_voice(settings, None, warn, plays=False)
     try:
-        entries = library.entries()
+        entries = library.offered()
+        for name in library.missing_from_menu():
+            warn(f"menu_routines: {printable(name)!r} is in no routine folder")
         rows = [_list_row(e.slug, e.path, voice, settings.tones) for e in entries]
     finally:
         voice.close()
@@ -53,7 +56,8 @@ def _list_row(slug: str, path: Path, voice: Voice, tones: bool) -> tuple[str, st
     except RoutineError:
         return (shown, "-", "-", "invalid: run 'coach validate'")
     plan = settle_plan(routine, voice, tones, render=False)
-    return (shown, clock(plan.total_seconds), str(len(routine.exercises)), routine.name)
+    title = routine.name + (f" ({routine.phase.shown})" if routine.phase is not None else "")
+    return (shown, clock(plan.total_seconds), str(len(routine.exercises)), title)
 
 
 @click.command()

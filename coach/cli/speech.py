@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn
 from coach.errors import CoachError
+from coach.routine import Routine
 from coach.settings import Settings, keys, settings_options
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.cachefolder import CacheStats
@@ -58,7 +60,7 @@ def speech_cache() -> None:
 
 @speech_cache.command("prerender")
 @click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
-@settings_options(*keys("speech", "routines"))
+@settings_options(*keys("speech", "routines", "check-ins"))
 def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
     """Render every phrase of ROUTINEs ahead of time (every routine in the library when none).
 
@@ -72,7 +74,7 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
         )
     library = settings.library
     names = list(routines) or [e.slug for e in library.entries()]
-    loaded = [(name, load_routine_from(library, name)) for name in names]
+    loaded = [(name, _as_set_up(load_routine_from(library, name), settings)) for name in names]
     voice = speaking_voice(settings, warn, plays=False)
     renderer = voice.renderer
     failed = 0
@@ -114,7 +116,7 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
 @click.argument("routine")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Write into FOLDER even if it holds files already.")
-@settings_options(*keys("speech", "routines"))
+@settings_options(*keys("speech", "routines", "check-ins"))
 def export_cmd(routine: str, folder: Path, force: bool, settings: Settings) -> None:
     """Write every phrase ROUTINE may say as FOLDER/0001.wav, ... and FOLDER/index.json.
 
@@ -135,7 +137,7 @@ def export_cmd(routine: str, folder: Path, force: bool, settings: Settings) -> N
         raise click.UsageError(
             f"{printable(str(folder))} is not empty; choose an empty folder, or --force"
         )
-    loaded = load_routine_from(settings.library, routine)
+    loaded = _as_set_up(load_routine_from(settings.library, routine), settings)
     voice = speaking_voice(settings, warn, plays=False)
     try:
         try:
@@ -172,3 +174,8 @@ def _files(stats: CacheStats) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
+
+
+def _as_set_up(routine: Routine, settings: Settings) -> Routine:
+    """``routine`` with the check-in settings applied, as a session of it would run."""
+    return with_check_ins(routine, settings.pain_check, settings.check_in)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from coach.paths import user_path
 
 if TYPE_CHECKING:
-    from coach.history.store import HistoryStore
+    from coach.history.store import HistoryStore, SessionRecord
     from coach.settings import Settings
 
 #: The file's name in the data folder.
@@ -72,3 +72,23 @@ def open_history(
     except HistoryUnavailable as exc:
         warn(f"warning: {exc}; this session is not recorded")
         return None
+
+
+def read_history(warn: Callable[[str], None], limit: int | None = None) -> list[SessionRecord]:
+    """The sessions recorded, oldest first (the last ``limit`` only, if given).
+
+    No file yet is no sessions, and no file is made. Reading marks the
+    sessions whose process is gone as interrupted.
+
+    :raises HistoryUnavailable: the file cannot be opened, or is of a newer version.
+    """
+    path = history_path()
+    if not path.exists():
+        return []
+    from coach.history.store import HistoryStore
+
+    store = HistoryStore.open(path, warn)
+    try:
+        return store.sessions(limit)
+    finally:
+        store.close()

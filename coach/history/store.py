@@ -626,6 +626,27 @@ class HistoryStore:
             for started, offset in rows
         )
 
+    def finished_days(
+        self, routine: str, simulated: bool = True, excluding: int | None = None
+    ) -> list[dt.date]:
+        """The local date of every finished session of ``routine``, one per session.
+
+        :param routine: the routine as the history names it (its slug, or its file's path).
+        :param simulated: count simulated sessions too; default yes.
+        :param excluding: a session left out (the one under way); default none.
+        """
+        where = "" if simulated else " AND simulated = 0"
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT started, utc_offset FROM sessions WHERE routine = ? "
+                "AND outcome = 'finished' AND id IS NOT ?" + where,
+                (routine, excluding),
+            ).fetchall()
+        return sorted(
+            dt.datetime.fromtimestamp(started, dt.timezone(dt.timedelta(seconds=offset))).date()
+            for started, offset in rows
+        )
+
     def last_started(self, simulated: bool = True) -> float | None:
         """When the last session started, in epoch seconds; ``None`` when there is none.
 

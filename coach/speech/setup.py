@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach import phrases
+from coach.adherence import closing_lines
 from coach.checkin import check_in_phrases
 from coach.errors import HardwareError, SpeechUnavailable
 from coach.hardware.audio import AudioPlayer
@@ -303,6 +304,8 @@ def warm_up(
         plan = compile_plan(routine, voice.duration, tones, count)
         wanted += [*plan.phrases(), *check_in_phrases(plan, tones)]
     wanted += last
+    for routine in routines:
+        wanted += [(line, None) for line in closing_lines(routine.times_a_day)]
     if not instant:
         voice.prepare(wanted)
         return
@@ -313,10 +316,13 @@ def warm_up(
 
 def all_phrases(plan: Plan, tones: bool) -> list[Phrase]:
     """Everything a session of ``plan`` may say, once each: its cues, the runtime's words,
-    then its check-ins' lines.
+    then its check-ins' lines and the lines of its sessions a day.
     """
+    closing = [(line, None) for line in closing_lines(plan.times_a_day)]
     return list(
-        dict.fromkeys([*plan.phrases(), *engine_phrases(tones), *check_in_phrases(plan, tones)])
+        dict.fromkeys(
+            [*plan.phrases(), *engine_phrases(tones), *check_in_phrases(plan, tones), *closing]
+        )
     )
 
 
