@@ -1,8 +1,10 @@
 """Read a routine file into a :class:`coach.routine.Routine`, or say exactly what is wrong.
 
 Every problem becomes one line ``file:line:column: field.path: rule, got value``
-and all of them are raised together, in file order, as
+(an exercise's fields after ``exercise 3 (Heel slides): ``, counted from 1) and
+all of them are raised together, in file order, as
 :class:`coach.errors.RoutineError`, so that a person can fix a file in one pass.
+A misspelt field is reported once, as unknown, not also as missing.
 The YAML side (tags, duplicate keys, aliases) lives in :mod:`coach.yamltree`;
 this module knows the routine format.
 """
