@@ -23,7 +23,9 @@ class CoachError(Exception):
 class RoutineError(CoachError, ValueError):
     """A routine file broke a rule. Holds one line per problem found.
 
-    Each line reads ``file:line:column: field.path: rule, got value``.
+    Each line reads ``file:line:column: field.path: rule, got value``, or
+    ``file:line:column: exercise 3 (Heel slides): field: rule, got value``;
+    a YAML mistake reads as what to change on that line.
     """
 
     exit_code = 3

@@ -1,8 +1,10 @@
 """Read a routine file into a :class:`coach.routine.Routine`, or say exactly what is wrong.
 
 Every problem becomes one line ``file:line:column: field.path: rule, got value``
-and all of them are raised together, in file order, as
+(an exercise's fields after ``exercise 3 (Heel slides): ``, counted from 1) and
+all of them are raised together, in file order, as
 :class:`coach.errors.RoutineError`, so that a person can fix a file in one pass.
+A misspelt field is reported once, as unknown, not also as missing.
 The YAML side (tags, duplicate keys, aliases) lives in :mod:`coach.yamltree`;
 this module knows the routine format.
 """
@@ -14,6 +16,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 import string
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
@@ -56,6 +59,7 @@ __all__ = [
     "KIND_FIELDS",
     "MAX_FILE_BYTES",
     "TOP_FIELDS",
+    "exercise_label",
     "load_routine",
     "parse_routine",
 ]
@@ -131,6 +135,8 @@ MIN_PHASE_SECONDS = 0.5
 _ALLOWED_PLACEHOLDERS = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
 
 _Check = Callable[[Tree, str], Any]
+# ``name:Heel slides``, a field with no space after its colon: YAML reads text.
+_GLUED = re.compile(r"^([a-z_]+):(\S.*)$")
 
 
 def parse_routine(text: str | bytes, source: str) -> Routine:
@@ -148,13 +154,14 @@ def parse_routine(text: str | bytes, source: str) -> Routine:
     try:
         tree, tree_problems = read_tree(text)
     except TreeError as error:
-        raise RoutineError([_format(source, error.problem)]) from None
+        raise RoutineError([_format(source, problem) for problem in error.problems]) from None
     checker = _Checker(tree_problems)
     routine = checker.routine(tree)
     if checker.problems or routine is None:
         # Sorting is stable, so problems at one position keep the order found.
         ordered = sorted(checker.problems, key=lambda p: (p.line or 0, p.column or 0))
-        raise RoutineError([_format(source, problem) for problem in ordered])
+        labels = _exercise_labels(tree)
+        raise RoutineError([_format(source, _relabelled(p, labels)) for p in ordered])
     return dataclasses.replace(routine, source=source, slug=PurePath(source).stem)
 
 
@@ -179,6 +186,54 @@ def load_routine(path: str | os.PathLike[str]) -> Routine:
     if len(data) > MAX_FILE_BYTES:
         raise RoutineError([_too_big(source, f"more than {MAX_FILE_BYTES} bytes")])
     return parse_routine(data, source)
+
+
+#: Longest exercise name a message shows; longer ones are cut, with "...".
+LABEL_CHARS = 40
+
+
+def exercise_label(number: int, name: str | None) -> str:
+    """How messages name an exercise: ``exercise 3 (Heel slides)``, counted from 1.
+
+    ``name`` is left out when it is not known (missing or invalid), and shown
+    escaped when it holds anything a terminal would not print as it is.
+    """
+    if not name:
+        return f"exercise {number}"
+    if len(name) > LABEL_CHARS:
+        name = name[: LABEL_CHARS - 3] + "..."
+    return f"exercise {number} ({name if name.isprintable() else shown(name)})"
+
+
+def _exercise_labels(tree: Tree) -> list[str]:
+    """The label of every exercise in the file, in order, from whatever of it could be read."""
+    top = tree.entries if isinstance(tree, Map) else ()
+    exercises = next((e.value for e in top if e.key == "exercises"), None)
+    if not isinstance(exercises, Seq):
+        return []
+    labels = []
+    for number, item in enumerate(exercises.items, 1):
+        fields = item.entries if isinstance(item, Map) else ()
+        name = next((e.value for e in fields if e.key == "name"), None)
+        text = name.value if isinstance(name, Scalar) and name.tag == "str" else None
+        labels.append(exercise_label(number, text.strip() if isinstance(text, str) else None))
+    return labels
+
+
+# The field paths the checks build (``exercises[2].sides[1].x``), as people read them.
+_EXERCISE_PATH = re.compile(r"^exercises\[(\d+)\](?:\.sides\[(\d+)\])?(?:\.|(?=[:\[]))")
+
+
+def _relabelled(problem: Problem, labels: list[str]) -> Problem:
+    """``exercises[2].hold_seconds: ...`` -> ``exercise 3 (Heel slides): hold_seconds: ...``."""
+    match = _EXERCISE_PATH.match(problem.message)
+    if match is None or int(match[1]) >= len(labels):
+        return problem
+    rest = problem.message[match.end() :]
+    label = labels[int(match[1])]
+    if match[2] is not None:
+        label += f": side {int(match[2]) + 1}"
+    return dataclasses.replace(problem, message=label + (rest if rest[:1] == ":" else ": " + rest))
 
 
 def _too_big(source: str, got: str) -> str:
@@ -239,6 +294,9 @@ class _Fields:
     values: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: False when the mapping could not be read at all, so its fields are unknown.
     complete: bool = True
+    #: The fields that unknown ones were taken for ("did you mean ...?"): a
+    #: field misspelt is reported once, not also as missing.
+    suggested: set[str] = dataclasses.field(default_factory=set)
 
 
 class _Checker:
@@ -324,7 +382,7 @@ class _Checker:
         # Counted from the numbers, so a routine of years is refused in a moment.
         too_big = plan_size(routine).problem
         if too_big is not None:
-            self._fail(fields.entries["exercises"], "exercises", too_big)
+            self._fail(fields.entries["exercises"], "exercises", too_big + _largest(routine))
         return routine
 
     def _fields(
@@ -340,9 +398,7 @@ class _Checker:
             if refused and entry.key in refused:
                 self._fail(entry, where, refused[entry.key])
             elif entry.key not in checks:
-                close = difflib.get_close_matches(entry.key, list(checks), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(checks)
-                self._fail(entry, where, f"unknown field; {hint}")
+                self._unknown(entry, path, checks, fields)
             else:
                 fields.entries[entry.key] = entry
                 value = checks[entry.key](entry.value, where)
@@ -358,9 +414,37 @@ class _Checker:
             )
         return fields
 
+    def _unknown(
+        self, entry: Entry, path: str, checks: Mapping[str, _Check], fields: _Fields
+    ) -> None:
+        unknown = f"unknown field {shown(entry.key)}"
+        if not path and entry.key in EXERCISE_FIELDS:
+            self._fail(
+                entry,
+                path,
+                f"{unknown} at the top of the file; an exercise's fields go under it, "
+                "indented like its name",
+            )
+            return
+        if tuple(checks) == BREATH_FIELDS and entry.key in EXERCISE_FIELDS:
+            # ``reps:`` under ``breathe_after:``, indented as its breaths' fields
+            owner = path.rsplit(".", 1)[-1]
+            self._fail(
+                entry,
+                path,
+                f"{unknown}; an exercise's field goes under the exercise, indented like {owner!r}",
+            )
+            return
+        close = difflib.get_close_matches(entry.key, list(checks), n=1)
+        if close:
+            fields.suggested.add(close[0])
+            self._fail(entry, path, f"{unknown} (did you mean {close[0]!r}?)")
+        else:
+            self._fail(entry, path, f"{unknown}; allowed: " + ", ".join(checks))
+
     def _require(self, node: Map, path: str, fields: _Fields, names: tuple[str, ...]) -> None:
         for name in names:
-            if name not in fields.entries:
+            if name not in fields.entries and name not in fields.suggested:
                 self._fail(node, path, f"missing required field {name!r}")
 
     def _defaults(self, tree: Tree, path: str) -> _Fields | None:
@@ -389,7 +473,14 @@ class _Checker:
 
     def _exercise(self, tree: Tree, path: str, defaults: _Fields | None) -> Exercise | None:
         if not isinstance(tree, Map):
-            self._reject(tree, path, "must be a mapping of exercise fields")
+            rule = "must be a mapping of exercise fields"
+            text = tree.value if isinstance(tree, Scalar) and tree.tag == "str" else None
+            glued = _GLUED.match(text) if isinstance(text, str) else None
+            if glued:  # ``- name:Heel slides``: one piece of text to YAML
+                space = f"put a space after the colon: '{glued[1]}: {glued[2]}'"
+                self._fail(tree, path, f"{rule}, got {_describe(tree)} ({space})")
+            else:
+                self._reject(tree, path, rule)
             return None
         fields = self._fields(tree, path, self._exercise_checks)
         self._require(tree, path, fields, ("name",))
@@ -400,7 +491,8 @@ class _Checker:
             for key in KIND_FIELDS:
                 inherited.pop(key, None)
         elif defaults is None or not any(key in defaults.entries for key in KIND_FIELDS):
-            if defaults is None or defaults.complete:
+            misspelt = fields.suggested | (defaults.suggested if defaults else set())
+            if (defaults is None or defaults.complete) and not misspelt & set(KIND_FIELDS):
                 self._fail(tree, path, f"needs exactly one of {_KIND_CHOICE}")
             return None
         # Whatever is invalid has been reported, so nothing built here is returned
@@ -459,7 +551,7 @@ class _Checker:
         if values.get("alternate") and len(sides) < 2:
             at = fields.entries.get("alternate", tree)
             where = join(path, "alternate") if "alternate" in fields.entries else path
-            self._fail(at, where, f"alternate: true needs at least two sides, got {len(sides)}")
+            self._fail(at, where, f"needs at least two sides to alternate, got {len(sides)}")
             ok = False
         instructions = values.get("instructions", "")
         if isinstance(instructions, str):
@@ -688,13 +780,23 @@ class _Checker:
             if side is None:
                 continue
             if side.casefold() in first:
-                earlier = f"sides[{first[side.casefold()]}]"
+                earlier = f"side {first[side.casefold()] + 1}"
                 self._fail(
                     item, f"{path}[{index}]", f"must differ from {earlier}, got {_describe(item)}"
                 )
             first.setdefault(side.casefold(), index)
             sides.append(side)
         return tuple(sides) if len(self.problems) == problems else None
+
+
+def _largest(routine: Routine) -> str:
+    """Which exercise of a routine too big to run plans the most, and how much."""
+    sizes = [plan_size(dataclasses.replace(routine, exercises=(ex,))) for ex in routine.exercises]
+    index = max(range(len(sizes)), key=lambda i: sizes[i].share)
+    # Less the introduction and the summary, which a routine of one exercise has too.
+    size = dataclasses.replace(sizes[index], steps=sizes[index].steps - 2)
+    label = exercise_label(index + 1, routine.exercises[index].name)
+    return f"; the largest is {label}, {size.shown}"
 
 
 def _placeholder_problems(text: str) -> list[str]:

@@ -261,8 +261,18 @@ class PlanSize:
             return None
         return (
             f"must plan at most {_hours(MAX_PLAN_SECONDS)} (h:mm:ss) and "
-            f"{MAX_PLAN_STEPS:,} steps, got {_hours(self.timed_seconds)} and {self.steps:,} steps"
+            f"{MAX_PLAN_STEPS:,} steps, got {self.shown}"
         )
+
+    @property
+    def shown(self) -> str:
+        """The size as messages say it: ``5:00:00 and 12 steps``."""
+        return f"{_hours(self.timed_seconds)} and {self.steps:,} steps"
+
+    @property
+    def share(self) -> float:
+        """The larger of its time and its steps, as a share of what a plan may hold."""
+        return max(self.timed_seconds / MAX_PLAN_SECONDS, self.steps / MAX_PLAN_STEPS)
 
 
 def _hours(seconds: float) -> str:

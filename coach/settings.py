@@ -511,7 +511,7 @@ def parse_file(text: str, source: str) -> SettingsFile:
     except TreeError as exc:
         if exc.problem.line is None and exc.problem.message == "file is empty":
             return SettingsFile(source, {})  # only comments, as 'coach config init' writes it
-        raise SettingsError([_line(source, exc.problem)]) from None
+        raise SettingsError([_line(source, problem) for problem in exc.problems]) from None
     lines = [_line(source, p) for p in problems]
     values: dict[str, Any] = {}
     places: dict[str, tuple[int, int]] = {}
@@ -648,6 +648,14 @@ def write_default(path: Path) -> None:
     :raises OSError: when the folder cannot be made or the file cannot be
         written; its ``filename`` is the file or folder at fault.
     """
+    write_whole(path, default_text())
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all, as :func:`write_default` does.
+
+    :raises OSError: as :func:`write_default`.
+    """
     target = Path(os.path.realpath(path))
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -664,7 +672,7 @@ def write_default(path: Path) -> None:
         raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(default_text())
+            file.write(text)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)

@@ -17,6 +17,8 @@ from typing import BinaryIO
 
 import yaml
 
+from coach.syntax import cleaned, plain_problems
+
 #: More expanded nodes than a valid routine could ever need (200 exercises of a
 #: dozen fields stay under 7000), yet few enough to walk in well under a second.
 MAX_NODES = 20_000
@@ -100,11 +102,16 @@ Tree = Scalar | Seq | Map | Broken
 
 
 class TreeError(Exception):
-    """The document cannot be read at all; carries the single problem to report."""
+    """The document cannot be read at all; carries the problem to report (``problem``).
 
-    def __init__(self, problem: Problem) -> None:
+    A few mistakes are found on several lines at once (every line indented
+    with a tab): ``problems`` holds them all, ``problem`` the first.
+    """
+
+    def __init__(self, problem: Problem, *more: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.problems = [problem, *more]
 
 
 class NotRegularFile(OSError):
@@ -257,7 +264,7 @@ def read_tree(text: str) -> tuple[Tree, list[Problem]]:
         walker = _Walker(loader)
         return walker.walk(node, "", 0), walker.problems
     except yaml.YAMLError as error:
-        raise TreeError(_syntax_problem(error, text)) from None
+        raise TreeError(*_syntax_problems(error, text)) from None
     except RecursionError:
         # The composer recurses once per nesting level, so a deep enough
         # ``[[[[...`` exhausts the stack before any rule of ours could object.
@@ -271,20 +278,26 @@ def read_tree(text: str) -> tuple[Tree, list[Problem]]:
             loader.dispose()
 
 
-def _syntax_problem(error: yaml.YAMLError, text: str) -> Problem:
+def _syntax_problems(error: yaml.YAMLError, text: str) -> list[Problem]:
     if isinstance(error, yaml.MarkedYAMLError):
+        plain = plain_problems(error, text)
+        if plain:
+            return [Problem(p.line, p.column, p.message) for p in plain]
         mark = error.problem_mark or error.context_mark
-        reason = error.problem or error.context or "unreadable YAML"
+        # Structure is what the scanner and parser judge; a hint on spaces and
+        # colons helps there, not with an alias that names no anchor.
+        hint = isinstance(error, (yaml.scanner.ScannerError, yaml.parser.ParserError))
+        reason = cleaned(error.problem or error.context or "unreadable YAML", hint)
         if mark is not None:
-            return Problem(mark.line + 1, mark.column + 1, f"YAML syntax error: {reason}")
-        return Problem(None, None, f"YAML syntax error: {reason}")
+            return [Problem(mark.line + 1, mark.column + 1, reason)]
+        return [Problem(None, None, reason)]
     if isinstance(error, yaml.reader.ReaderError):
         before = text[: error.position]
         line = before.count("\n") + 1
         column = error.position - (before.rfind("\n") + 1) + 1
         reason = f"unacceptable character #x{error.character:04x}: {error.reason}"
-        return Problem(line, column, f"YAML syntax error: {reason}")
-    return Problem(None, None, f"YAML syntax error: {error}")
+        return [Problem(line, column, f"YAML syntax error: {reason}")]
+    return [Problem(None, None, f"YAML syntax error: {error}")]
 
 
 def _tag_name(tag: str) -> str:

@@ -489,7 +489,7 @@ def test_check_in_fields_must_be_true_or_false() -> None:
         parse_routine(text, "r.yaml")
     assert caught.value.problems == [
         "r.yaml:2:13: pain_check: must be true or false, got 'yes please'",
-        "r.yaml:4:42: exercises[0].check_in: must be true or false, got 1",
+        "r.yaml:4:42: exercise 1 (A): check_in: must be true or false, got 1",
     ]
 
 

@@ -69,7 +69,7 @@ def test_validate_warns_where_a_countdown_cannot_fit_and_exits_0(tmp_path: Path)
     assert code == 0
     assert out.startswith("ok  ")
     assert err == (
-        f"coach: {short}: Reach: no room for a whole 3-2-1 countdown in some steps; "
+        f"coach: {short}: exercise 1 (Reach): no room for a whole 3-2-1 countdown in some steps; "
         "it is left out there (see 'coach preview --cues')\n"
     )
 
@@ -80,7 +80,7 @@ def test_validate_reports_file_line_column_and_exits_3(tmp_path: Path) -> None:
     code, out, err = invoke("validate", str(bad))
     assert code == 3
     assert err == (
-        f"coach: {bad}:4:19: exercises[0].hold_seconds: must be a number of seconds "
+        f"coach: {bad}:4:19: exercise 1 (Lunge): hold_seconds: must be a number of seconds "
         "from 1 to 3600, got 'twenty'\n"
     )
     assert "Traceback" not in out + err
@@ -259,7 +259,7 @@ def test_preview_cues_show_offsets_tones_and_what_was_dropped(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["validate", "BAD"], 3, "exercises[0].hold_seconds: must be a number of seconds"),
+        (["validate", "BAD"], 3, "exercise 1 (Lunge): hold_seconds: must be a number of seconds"),
         (["run", "no-such-routine", "--instant"], 3, "no routine named 'no-such-routine'"),
         (["run", "quick-demo", "--instant", "--stop-seconds", "0.5"], 2, "thresholds must"),
         (["run", "hip-piriformis", "--instant", "--press-at", "1:press"], 2, "no more presses"),
@@ -384,7 +384,7 @@ def test_validate_refuses_a_routine_too_long_to_run(tmp_path: Path) -> None:
     assert (code, out) == (3, "")
     assert err == (
         f"coach: {long}:2:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
-        "got 5:00:00 and 12 steps\n"
+        "got 5:00:00 and 12 steps; the largest is exercise 1 (E), 5:00:00 and 10 steps\n"
     )
 
 

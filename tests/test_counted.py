@@ -74,22 +74,24 @@ def test_a_tempo_is_its_phases_in_the_order_written() -> None:
     [
         (
             "tempo: {up: 2, wait: 1}",
-            "r.yaml:5:20: exercises[0].tempo.wait: unknown field; "
+            "r.yaml:5:20: exercise 1 (Press-ups): tempo: unknown field 'wait'; "
             "allowed: up, hold, down, in, out, relax",
         ),
         (
             "tempo: {up: 0.2, down: 2}",
-            "r.yaml:5:17: exercises[0].tempo.up: must be a number of seconds from 0.5 to 60, "
-            "got 0.2",
+            "r.yaml:5:17: exercise 1 (Press-ups): tempo.up: must be a number of seconds "
+            "from 0.5 to 60, got 0.2",
         ),
         (
             "tempo: {up: 0.5}",
-            "r.yaml:5:12: exercises[0].tempo: a rep must take at least 1 second, got 0.5",
+            "r.yaml:5:12: exercise 1 (Press-ups): tempo: a rep must take at least 1 second, "
+            "got 0.5",
         ),
         (
             "tempo: fast",
-            "r.yaml:5:12: exercises[0].tempo: must be seconds for each rep from 1 to 60, "
-            "or a mapping of phases (up, hold, down, in, out, relax) to seconds, got 'fast'",
+            "r.yaml:5:12: exercise 1 (Press-ups): tempo: must be seconds for each rep "
+            "from 1 to 60, or a mapping of phases (up, hold, down, in, out, relax) to seconds, "
+            "got 'fast'",
         ),
     ],
 )
@@ -109,8 +111,8 @@ def test_alternate_needs_two_sides_and_one_text() -> None:
     with pytest.raises(RoutineError) as caught:
         parse_routine(text, "r.yaml")
     assert caught.value.problems == [
-        "r.yaml:4:5: exercises[0].alternate: alternate: true needs at least two sides, got 0",
-        "r.yaml:10:5: exercises[1].instructions: must be one text when alternate is true, "
+        "r.yaml:4:5: exercise 1 (Turns): alternate: needs at least two sides to alternate, got 0",
+        "r.yaml:10:5: exercise 2 (Tilts): instructions: must be one text when alternate is true, "
         "got a mapping by side",
     ]
 
@@ -123,7 +125,7 @@ def test_instructions_by_side_must_name_every_side() -> None:
     with pytest.raises(RoutineError) as caught:
         parse_routine(text, "r.yaml")
     assert caught.value.problems == [
-        "r.yaml:6:5: exercises[0].instructions: a mapping by side must name every side of "
+        "r.yaml:6:5: exercise 1 (Tilts): instructions: a mapping by side must name every side of "
         "the exercise once (right, left), got right, lef"
     ]
 

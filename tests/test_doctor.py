@@ -302,7 +302,7 @@ def test_a_bad_routine_in_an_extra_folder_fails_the_routines_row(tmp_path: Path)
     report = run_doctor(*PINS, *QUIET, "--routines-dir", str(folder))
     assert report.rows == [(n, "FAIL" if n == "routines" else "ok") for n in NAMES]
     assert report.detail("routines") == (
-        f"{bad}:4:19: exercises[0].hold_seconds: "
+        f"{bad}:4:19: exercise 1 (Lunge): hold_seconds: "
         "must be a number of seconds from 1 to 3600, got 'twenty'"
     )
     assert report.fix("routines").startswith("'coach validate' lists every problem")

@@ -230,104 +230,104 @@ ONE_PROBLEM = {
     # bounds, low and high, for every number
     "hold low": (
         exercise("hold_seconds: 0"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 0",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got 0",
     ),
     "hold high": (
         exercise("hold_seconds: 3600.5"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 3600.5",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got 3600.5",
     ),
     "duration low": (
         exercise("duration_seconds: 0.99"),
-        f"r.yaml:4:23: exercises[0].duration_seconds: {SECONDS_1}, got 0.99",
+        f"r.yaml:4:23: exercise 1 (E): duration_seconds: {SECONDS_1}, got 0.99",
     ),
     "duration high": (
         exercise("duration_seconds: 3601"),
-        f"r.yaml:4:23: exercises[0].duration_seconds: {SECONDS_1}, got 3601",
+        f"r.yaml:4:23: exercise 1 (E): duration_seconds: {SECONDS_1}, got 3601",
     ),
     "rest low": (
         exercise("hold_seconds: 5", "rest_seconds: -1"),
-        f"r.yaml:5:19: exercises[0].rest_seconds: {SECONDS_0}, got -1",
+        f"r.yaml:5:19: exercise 1 (E): rest_seconds: {SECONDS_0}, got -1",
     ),
     "rest high": (
         exercise("hold_seconds: 5", "rest_seconds: 3601"),
-        f"r.yaml:5:19: exercises[0].rest_seconds: {SECONDS_0}, got 3601",
+        f"r.yaml:5:19: exercise 1 (E): rest_seconds: {SECONDS_0}, got 3601",
     ),
     "set rest low": (
         exercise("hold_seconds: 5", "set_rest_seconds: -0.5"),
-        f"r.yaml:5:23: exercises[0].set_rest_seconds: {SECONDS_0}, got -0.5",
+        f"r.yaml:5:23: exercise 1 (E): set_rest_seconds: {SECONDS_0}, got -0.5",
     ),
     "set rest high": (
         exercise("hold_seconds: 5", "set_rest_seconds: 3601"),
-        f"r.yaml:5:23: exercises[0].set_rest_seconds: {SECONDS_0}, got 3601",
+        f"r.yaml:5:23: exercise 1 (E): set_rest_seconds: {SECONDS_0}, got 3601",
     ),
     "ready low": (
         exercise("hold_seconds: 5", "ready: -1"),
-        f"r.yaml:5:12: exercises[0].ready: {READY}, got -1",
+        f"r.yaml:5:12: exercise 1 (E): ready: {READY}, got -1",
     ),
     "ready high": (
         exercise("hold_seconds: 5", "ready: 3601"),
-        f"r.yaml:5:12: exercises[0].ready: {READY}, got 3601",
+        f"r.yaml:5:12: exercise 1 (E): ready: {READY}, got 3601",
     ),
     "ready word": (
         exercise("hold_seconds: 5", "ready: soon"),
-        f"r.yaml:5:12: exercises[0].ready: {READY}, got 'soon'",
+        f"r.yaml:5:12: exercise 1 (E): ready: {READY}, got 'soon'",
     ),
     "sets low": (
         exercise("hold_seconds: 5", "sets: 0"),
-        f"r.yaml:5:11: exercises[0].sets: {WHOLE}, got 0",
+        f"r.yaml:5:11: exercise 1 (E): sets: {WHOLE}, got 0",
     ),
     "sets high": (
         exercise("hold_seconds: 5", "sets: 101"),
-        f"r.yaml:5:11: exercises[0].sets: {WHOLE}, got 101",
+        f"r.yaml:5:11: exercise 1 (E): sets: {WHOLE}, got 101",
     ),
     "reps low": (
         exercise("hold_seconds: 5", "reps: 0"),
-        f"r.yaml:5:11: exercises[0].reps: {WHOLE}, got 0",
+        f"r.yaml:5:11: exercise 1 (E): reps: {WHOLE}, got 0",
     ),
     "reps high": (
         exercise("hold_seconds: 5", "reps: 101"),
-        f"r.yaml:5:11: exercises[0].reps: {WHOLE}, got 101",
+        f"r.yaml:5:11: exercise 1 (E): reps: {WHOLE}, got 101",
     ),
     # types: what Python or YAML would let through
     "bool for seconds": (
         exercise("hold_seconds: true"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got true",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got true",
     ),
     "yes for reps": (
         exercise("hold_seconds: 5", "reps: yes"),
-        f"r.yaml:5:11: exercises[0].reps: {WHOLE}, got yes",
+        f"r.yaml:5:11: exercise 1 (E): reps: {WHOLE}, got yes",
     ),
     "quoted number": (
         exercise('hold_seconds: "20"'),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got '20'",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got '20'",
     ),
     "word for seconds": (
         exercise("hold_seconds: twenty"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 'twenty'",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got 'twenty'",
     ),
     "float for reps": (
         exercise("hold_seconds: 5", "reps: 3.0"),
-        f"r.yaml:5:11: exercises[0].reps: {WHOLE}, got 3.0",
+        f"r.yaml:5:11: exercise 1 (E): reps: {WHOLE}, got 3.0",
     ),
     "quoted reps": (
         exercise("hold_seconds: 5", "reps: '3'"),
-        f"r.yaml:5:11: exercises[0].reps: {WHOLE}, got '3'",
+        f"r.yaml:5:11: exercise 1 (E): reps: {WHOLE}, got '3'",
     ),
     "nan": (
         exercise("hold_seconds: .nan"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got .nan",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got .nan",
     ),
     "inf": (
         exercise("duration_seconds: .inf"),
-        f"r.yaml:4:23: exercises[0].duration_seconds: {SECONDS_1}, got .inf",
+        f"r.yaml:4:23: exercise 1 (E): duration_seconds: {SECONDS_1}, got .inf",
     ),
     "minus inf": (
         exercise("hold_seconds: 5", "rest_seconds: -.inf"),
-        f"r.yaml:5:19: exercises[0].rest_seconds: {SECONDS_0}, got -.inf",
+        f"r.yaml:5:19: exercise 1 (E): rest_seconds: {SECONDS_0}, got -.inf",
     ),
     "nan for ready": (
         exercise("hold_seconds: 5", "ready: .NaN"),
-        f"r.yaml:5:12: exercises[0].ready: {READY}, got .NaN",
+        f"r.yaml:5:12: exercise 1 (E): ready: {READY}, got .NaN",
     ),
     "nan in defaults": (
         "name: R\ndefaults: {set_rest_seconds: .NAN}\nexercises: [{name: E, until: button}]\n",
@@ -335,36 +335,36 @@ ONE_PROBLEM = {
     ),
     "null": (
         exercise("hold_seconds: ~"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got ~",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got ~",
     ),
     "list for seconds": (
         exercise("hold_seconds: [20]"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got a list",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got a list",
     ),
     "mapping for seconds": (
         exercise("hold_seconds: {seconds: 20}"),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got a mapping",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got a mapping",
     ),
     "huge integer": (
         exercise("hold_seconds: 1" + "0" * 400),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 1{'0' * 400}",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got 1{'0' * 400}",
     ),
     "until word": (
         exercise("until: Button"),
-        "r.yaml:4:12: exercises[0].until: must be 'button', got 'Button'",
+        "r.yaml:4:12: exercise 1 (E): until: must be 'button', got 'Button'",
     ),
     "until bool": (
         exercise("until: true"),
-        "r.yaml:4:12: exercises[0].until: must be 'button', got true",
+        "r.yaml:4:12: exercise 1 (E): until: must be 'button', got true",
     ),
     # kind fields
     "two kind fields": (
         exercise("hold_seconds: 5", "reps: 2", "until: button"),
-        f"r.yaml:6:5: exercises[0].until: {KIND_CLASH}; hold_seconds is already set on line 4",
+        f"r.yaml:6:5: exercise 1 (E): until: {KIND_CLASH}; hold_seconds is already set on line 4",
     ),
     "no kind field": (
         exercise("reps: 2"),
-        "r.yaml:3:5: exercises[0]: "
+        "r.yaml:3:5: exercise 1 (E): "
         "needs exactly one of hold_seconds, duration_seconds, until, breathe or tempo",
     ),
     "two kind fields in defaults": (
@@ -383,37 +383,37 @@ ONE_PROBLEM = {
     # sides
     "sides not a list": (
         exercise("hold_seconds: 5", "sides: left leg"),
-        f"r.yaml:5:12: exercises[0].sides: {SIDES}, got 'left leg'",
+        f"r.yaml:5:12: exercise 1 (E): sides: {SIDES}, got 'left leg'",
     ),
     "sides empty list": (
         exercise("hold_seconds: 5", "sides: []"),
-        f"r.yaml:5:12: exercises[0].sides: {SIDES}, got an empty list",
+        f"r.yaml:5:12: exercise 1 (E): sides: {SIDES}, got an empty list",
     ),
     "too many sides": (
         exercise("hold_seconds: 5", "sides: [a, b, c, d, e]"),
-        f"r.yaml:5:12: exercises[0].sides: {SIDES}, got 5 sides",
+        f"r.yaml:5:12: exercise 1 (E): sides: {SIDES}, got 5 sides",
     ),
     "duplicate side": (
         exercise("hold_seconds: 5", "sides: [left, right, ' Left']"),
-        "r.yaml:5:26: exercises[0].sides[2]: must differ from sides[0], got ' Left'",
+        "r.yaml:5:26: exercise 1 (E): side 3: must differ from side 1, got ' Left'",
     ),
     "empty side": (
         exercise("hold_seconds: 5", "sides: [left, ' ']"),
-        "r.yaml:5:19: exercises[0].sides[1]: must be a non-empty string, got ' '",
+        "r.yaml:5:19: exercise 1 (E): side 2: must be a non-empty string, got ' '",
     ),
     "side not text": (
         exercise("hold_seconds: 5", "sides: [1, two]"),
-        "r.yaml:5:13: exercises[0].sides[0]: must be a non-empty string, got 1",
+        "r.yaml:5:13: exercise 1 (E): side 1: must be a non-empty string, got 1",
     ),
     # text and placeholders
     "unknown placeholder": (
         exercise("hold_seconds: 5", "instructions: Hold {reap} times"),
-        "r.yaml:5:19: exercises[0].instructions: unknown placeholder '{reap}'; "
+        "r.yaml:5:19: exercise 1 (E): instructions: unknown placeholder '{reap}'; "
         f"allowed: {ALLOWED_PLACEHOLDERS}, got 'Hold {{reap}} times'",
     ),
     "placeholder with format": (
         exercise("hold_seconds: 5", "after_set: 'Set {set:>2}'"),
-        "r.yaml:5:16: exercises[0].after_set: unknown placeholder '{set:>2}'; "
+        "r.yaml:5:16: exercise 1 (E): after_set: unknown placeholder '{set:>2}'; "
         f"allowed: {ALLOWED_PLACEHOLDERS}, got 'Set {{set:>2}}'",
     ),
     "empty placeholder": (
@@ -433,7 +433,7 @@ ONE_PROBLEM = {
     ),
     "text too long": (
         exercise("until: button", "after_set: " + "y" * 2001),
-        "r.yaml:5:16: exercises[0].after_set: must be at most 2000 characters long, "
+        "r.yaml:5:16: exercise 1 (E): after_set: must be at most 2000 characters long, "
         "got 2001 characters",
     ),
     "blank name": (
@@ -442,7 +442,7 @@ ONE_PROBLEM = {
     ),
     "number for name": (
         "name: R\nexercises:\n  - {name: 42, until: button}\n",
-        "r.yaml:3:12: exercises[0].name: must be a non-empty string, got 42",
+        "r.yaml:3:12: exercise 1: name: must be a non-empty string, got 42",
     ),
     "date for text": (
         "name: R\ndescription: 2024-05-01\nexercises:\n  - {name: E, until: button}\n",
@@ -450,31 +450,31 @@ ONE_PROBLEM = {
     ),
     "null for text": (
         exercise("until: button", "instructions:"),
-        "r.yaml:5:18: exercises[0].instructions: must be a string, got nothing",
+        "r.yaml:5:18: exercise 1 (E): instructions: must be a string, got nothing",
     ),
     "long value is shortened": (
         exercise("until: " + "z" * 100),
-        f"r.yaml:4:12: exercises[0].until: must be 'button', got '{'z' * 57}...'",
+        f"r.yaml:4:12: exercise 1 (E): until: must be 'button', got '{'z' * 57}...'",
     ),
     # structure
     "unknown field with suggestion": (
         exercise("hold_seconds: 5", "rest_second: 5"),
-        "r.yaml:5:5: exercises[0].rest_second: unknown field; did you mean 'rest_seconds'?",
+        "r.yaml:5:5: exercise 1 (E): unknown field 'rest_second' (did you mean 'rest_seconds'?)",
     ),
     "unknown field without close match": (
         exercise("hold_seconds: 5", "colour: red"),
-        "r.yaml:5:5: exercises[0].colour: unknown field; allowed: name, instructions, sides, "
+        "r.yaml:5:5: exercise 1 (E): unknown field 'colour'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
         "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
         "alternate",
     ),
     "unknown top-level field": (
         exercise("until: button") + "safty: Careful\n",
-        "r.yaml:5:1: safty: unknown field; did you mean 'safety'?",
+        "r.yaml:5:1: unknown field 'safty' (did you mean 'safety'?)",
     ),
     "missing exercise name": (
         "name: R\nexercises:\n  - until: button\n",
-        "r.yaml:3:5: exercises[0]: missing required field 'name'",
+        "r.yaml:3:5: exercise 1: missing required field 'name'",
     ),
     "missing routine name": (
         "exercises:\n  - name: E\n    until: button\n",
@@ -498,11 +498,11 @@ ONE_PROBLEM = {
     ),
     "exercise not a mapping": (
         "name: R\nexercises:\n  - Stretch\n",
-        "r.yaml:3:5: exercises[0]: must be a mapping of exercise fields, got 'Stretch'",
+        "r.yaml:3:5: exercise 1: must be a mapping of exercise fields, got 'Stretch'",
     ),
     "duplicate key": (
         exercise("hold_seconds: 5", "reps: 2", "reps: 3"),
-        "r.yaml:6:5: exercises[0]: duplicate key 'reps' (first at line 5)",
+        "r.yaml:6:5: exercise 1 (E): duplicate key 'reps' (first at line 5)",
     ),
     "duplicate top-level key": (
         exercise("until: button") + "name: S\n",
@@ -523,41 +523,41 @@ ONE_PROBLEM = {
     ),
     "non-scalar key": (
         exercise("until: button", "[a, b]: 1"),
-        "r.yaml:5:5: exercises[0]: a key must be a plain name, got a list",
+        "r.yaml:5:5: exercise 1 (E): a key must be a plain name, got a list",
     ),
     # YAML features that are refused
     "python tag": (
         exercise("hold_seconds: !!python/object/apply:os.system ['echo hi']"),
-        "r.yaml:4:19: exercises[0].hold_seconds: unsupported YAML tag "
+        "r.yaml:4:19: exercise 1 (E): hold_seconds: unsupported YAML tag "
         "'!!python/object/apply:os.system'; only strings, numbers, true/false, null, "
         "lists and mappings are allowed",
     ),
     "set tag": (
         exercise("until: button", "sides: !!set {left, right}"),
-        "r.yaml:5:12: exercises[0].sides: unsupported YAML tag '!!set'; only strings, "
+        "r.yaml:5:12: exercise 1 (E): sides: unsupported YAML tag '!!set'; only strings, "
         "numbers, true/false, null, lists and mappings are allowed",
     ),
     "custom tag": (
         exercise("until: !custom button"),
-        "r.yaml:4:12: exercises[0].until: unsupported YAML tag '!custom'; only strings, "
+        "r.yaml:4:12: exercise 1 (E): until: unsupported YAML tag '!custom'; only strings, "
         "numbers, true/false, null, lists and mappings are allowed",
     ),
     "binary tag on a key": (
         exercise("until: button", "!!binary aGk=: 1"),
-        "r.yaml:5:5: exercises[0]: unsupported YAML tag '!!binary'; only strings, "
+        "r.yaml:5:5: exercise 1 (E): unsupported YAML tag '!!binary'; only strings, "
         "numbers, true/false, null, lists and mappings are allowed",
     ),
     "merge key": (
         exercise("until: button", "<<: {reps: 2}"),
-        "r.yaml:5:5: exercises[0]: merge keys ('<<') are not supported",
+        "r.yaml:5:5: exercise 1 (E): merge keys ('<<') are not supported",
     ),
     "standard tag that does not fit": (
         exercise("hold_seconds: !!int ten"),
-        "r.yaml:4:19: exercises[0].hold_seconds: does not fit the tag !!int, got 'ten'",
+        "r.yaml:4:19: exercise 1 (E): hold_seconds: does not fit the tag !!int, got 'ten'",
     ),
     "standard tag without a value": (
         exercise("hold_seconds: 5", "reps: !!int"),
-        "r.yaml:5:11: exercises[0].reps: does not fit the tag !!int, got ''",
+        "r.yaml:5:11: exercise 1 (E): reps: does not fit the tag !!int, got ''",
     ),
     "explicit tag that fits": (
         exercise("hold_seconds: 5", "instructions: !!str 12"),
@@ -565,7 +565,7 @@ ONE_PROBLEM = {
     ),
     "recursive alias": (
         "name: R\nexercises: &loop\n  - *loop\n",
-        "r.yaml:2:12: exercises[0]: recursive alias: this value contains itself",
+        "r.yaml:2:12: exercise 1: recursive alias: this value contains itself",
     ),
     "undefined alias": (
         exercise("hold_seconds: *nowhere"),
@@ -574,11 +574,13 @@ ONE_PROBLEM = {
     # the document as a whole
     "syntax error": (
         "name: R\nexercises: [\n  - name: E\n",
-        "r.yaml:3:3: YAML syntax error: expected the node content, but found '-'",
+        "r.yaml:3:3: YAML syntax error: expected the node content, but found a list item "
+        "(check the spaces at the start of this line and the line above, "
+        "and that each field has ': ' after its name)",
     ),
     "tab indentation": (
         "name: R\nexercises:\n\t- name: E\n",
-        "r.yaml:3:1: YAML syntax error: found character '\\t' that cannot start any token",
+        "r.yaml:3:1: use spaces, not tabs, to indent",
     ),
     "control character": (
         "name: R\x07\n",
@@ -592,7 +594,7 @@ ONE_PROBLEM = {
     ),
     "lone surrogate in a side": (
         exercise("hold_seconds: 5", 'sides: [left, "\\udfff"]'),
-        f"r.yaml:5:19: exercises[0].sides[1]: {UTF8}, got '\\udfff'",
+        f"r.yaml:5:19: exercise 1 (E): side 2: {UTF8}, got '\\udfff'",
     ),
     "lone surrogate in defaults": (
         'name: R\ndefaults: {after_set: "ok \\ud83d"}\nexercises: [{name: E, until: button}]\n',
@@ -604,11 +606,11 @@ ONE_PROBLEM = {
     ),
     "bell in instructions": (
         exercise("until: button", 'instructions: "Ding\\a"'),
-        f"r.yaml:5:19: exercises[0].instructions: {CONTROL}, got 'Ding\\x07'",
+        f"r.yaml:5:19: exercise 1 (E): instructions: {CONTROL}, got 'Ding\\x07'",
     ),
     "carriage return in a side": (
         exercise("hold_seconds: 5", 'sides: ["left\\rright"]'),
-        f"r.yaml:5:13: exercises[0].sides[0]: {CONTROL}, got 'left\\rright'",
+        f"r.yaml:5:13: exercise 1 (E): side 1: {CONTROL}, got 'left\\rright'",
     ),
     "C1 control in safety": (
         'name: R\nsafety: "\\x9b2J"\nexercises: [{name: E, until: button}]\n',
@@ -616,31 +618,31 @@ ONE_PROBLEM = {
     ),
     "delete in after_set": (
         exercise("until: button", 'after_set: "x\\x7f"'),
-        f"r.yaml:5:16: exercises[0].after_set: {CONTROL}, got 'x\\x7f'",
+        f"r.yaml:5:16: exercise 1 (E): after_set: {CONTROL}, got 'x\\x7f'",
     ),
     "escape code far into long text is shown": (
         exercise("until: button", 'instructions: "' + "a" * 100 + '\\e[2J"'),
-        f"r.yaml:5:19: exercises[0].instructions: {CONTROL}, got '...{'a' * 50}\\x1b[2J'",
+        f"r.yaml:5:19: exercise 1 (E): instructions: {CONTROL}, got '...{'a' * 50}\\x1b[2J'",
     ),
     "escape code in a key": (
         exercise("until: button", '"\\e[2J": 1'),
-        f"r.yaml:5:5: exercises[0]: a key {CONTROL}, got '\\x1b[2J'",
+        f"r.yaml:5:5: exercise 1 (E): a key {CONTROL}, got '\\x1b[2J'",
     ),
     "tab in an unknown key is escaped": (
         exercise("until: button", '"a\\tb": 1'),
-        "r.yaml:5:5: exercises[0].'a\\tb': unknown field; allowed: name, instructions, sides, "
+        "r.yaml:5:5: exercise 1 (E): unknown field 'a\\tb'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
         "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
         "alternate",
     ),
     "escape code in a tag": (
         exercise("hold_seconds: !%1B[2J x"),
-        "r.yaml:4:19: exercises[0].hold_seconds: unsupported YAML tag '!\\x1b[2J'; only "
+        "r.yaml:4:19: exercise 1 (E): hold_seconds: unsupported YAML tag '!\\x1b[2J'; only "
         "strings, numbers, true/false, null, lists and mappings are allowed",
     ),
     "odd text under an explicit tag is escaped": (
         exercise('hold_seconds: !!null "x\\u202e"'),
-        f"r.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 'x\\u202e'",
+        f"r.yaml:4:19: exercise 1 (E): hold_seconds: {SECONDS_1}, got 'x\\u202e'",
     ),
     "newline and tab are text": (
         exercise("until: button", 'instructions: "Sit.\\n\\tBreathe."'),
@@ -673,11 +675,11 @@ def test_one_rule_one_exact_message(text: str | bytes, expected: str | None) -> 
 
 def test_text_is_checked_anywhere_in_the_file_even_under_an_unknown_field() -> None:
     assert problems(exercise("until: button", 'notes: ["\\ud800"]')) == [
-        "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
+        "r.yaml:5:5: exercise 1 (E): unknown field 'notes'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
         "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
         "alternate",
-        f"r.yaml:5:13: exercises[0].notes[0]: {UTF8}, got '\\ud800'",
+        f"r.yaml:5:13: exercise 1 (E): notes[0]: {UTF8}, got '\\ud800'",
     ]
 
 
@@ -696,13 +698,11 @@ def test_all_problems_are_reported_in_file_order() -> None:
     )
     assert problems(text, "routines/legs.yaml") == [
         "routines/legs.yaml:1:7: name: must be a non-empty string, got ''",
-        f"routines/legs.yaml:4:19: exercises[0].hold_seconds: {SECONDS_1}, got 0",
-        "routines/legs.yaml:5:5: exercises[1]: "
-        "needs exactly one of hold_seconds, duration_seconds, until, breathe or tempo",
-        f"routines/legs.yaml:6:11: exercises[1].reps: {WHOLE}, got 0",
-        "routines/legs.yaml:7:5: exercises[1].hold_second: unknown field; "
-        "did you mean 'hold_seconds'?",
-        "routines/legs.yaml:9:3: defaults.colour: unknown field; allowed: instructions, sides, "
+        f"routines/legs.yaml:4:19: exercise 1 (A): hold_seconds: {SECONDS_1}, got 0",
+        f"routines/legs.yaml:6:11: exercise 2 (B): reps: {WHOLE}, got 0",
+        "routines/legs.yaml:7:5: exercise 2 (B): unknown field 'hold_second' "
+        "(did you mean 'hold_seconds'?)",
+        "routines/legs.yaml:9:3: defaults: unknown field 'colour'; allowed: instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
         "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
         "alternate",
@@ -763,9 +763,9 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 def test_moderate_nesting_is_reported_once_it_passes_the_walk_limit() -> None:
     text = exercise("until: button", "notes: " + "[" * 60 + "]" * 60)
     # the walk stops below depth 50; ``notes`` sits at depth 3, its first ``[`` at column 12
-    path = "exercises[0].notes" + "[0]" * 48
+    path = "exercise 1 (E): notes" + "[0]" * 48
     assert problems(text) == [
-        "r.yaml:5:5: exercises[0].notes: unknown field; allowed: name, instructions, sides, "
+        "r.yaml:5:5: exercise 1 (E): unknown field 'notes'; allowed: name, instructions, sides, "
         "sets, reps, hold_seconds, duration_seconds, until, breathe, rest_seconds, "
         "set_rest_seconds, ready, after_set, breathe_after, calm, check_in, fetch, tempo, "
         "alternate",
@@ -882,7 +882,8 @@ def test_a_routine_too_big_to_run_is_refused_with_its_length_and_steps() -> None
     )
     assert problems(text) == [
         "r.yaml:4:1: exercises: must plan at most 4:00:00 (h:mm:ss) and 5,000 steps, "
-        "got 8,019,800:00:00 and 8,040,002 steps"
+        "got 8,019,800:00:00 and 8,040,002 steps; the largest is exercise 1 (E0), "
+        "40,099:00:00 and 40,200 steps"
     ]
 
 
@@ -914,24 +915,24 @@ def test_breathe_after_and_calm_go_with_any_kind_and_from_defaults() -> None:
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
-        (("breathe: 5",), "4:14: exercises[0].breathe: must be a mapping of in_seconds, "
+        (("breathe: 5",), "4:14: exercise 1 (E): breathe: must be a mapping of in_seconds, "
          "out_seconds, breaths, got 5"),
         (("breathe: {in_seconds: 1, out_seconds: 6, breaths: 5}",),
-         f"4:27: exercises[0].breathe.in_seconds: {HALF_BREATH}, got 1"),
+         f"4:27: exercise 1 (E): breathe.in_seconds: {HALF_BREATH}, got 1"),
         (("breathe: {in_seconds: 4, out_seconds: 10.5, breaths: 5}",),
-         f"4:43: exercises[0].breathe.out_seconds: {HALF_BREATH}, got 10.5"),
+         f"4:43: exercise 1 (E): breathe.out_seconds: {HALF_BREATH}, got 10.5"),
         (("breathe: {in_seconds: 4, out_seconds: 6, breaths: 21}",),
-         "4:55: exercises[0].breathe.breaths: must be a whole number from 1 to 20, got 21"),
+         "4:55: exercise 1 (E): breathe.breaths: must be a whole number from 1 to 20, got 21"),
         (("breathe: {in_seconds: 4, out_seconds: 6, breaths: 2.5}",),
-         "4:55: exercises[0].breathe.breaths: must be a whole number from 1 to 20, got 2.5"),
+         "4:55: exercise 1 (E): breathe.breaths: must be a whole number from 1 to 20, got 2.5"),
         (("breathe: {in_seconds: 4, out_seconds: 6}",),
-         "4:14: exercises[0].breathe: missing required field 'breaths'"),
+         "4:14: exercise 1 (E): breathe: missing required field 'breaths'"),
         (("hold_seconds: 5", "breathe_after: {in_seconds: 4, out_seconds: 6, breaths: 0}"),
-         "5:61: exercises[0].breathe_after.breaths: must be a whole number from 1 to 20, got 0"),
+         "5:61: exercise 1 (E): breathe_after.breaths: must be a whole number from 1 to 20, got 0"),
         (("hold_seconds: 5", "calm: yes please"),
-         "5:11: exercises[0].calm: must be true or false, got 'yes please'"),
+         "5:11: exercise 1 (E): calm: must be true or false, got 'yes please'"),
         (("hold_seconds: 5", f"breathe: {BREATHS}"),
-         "5:5: exercises[0].breathe: only one of hold_seconds, duration_seconds, until, "
+         "5:5: exercise 1 (E): breathe: only one of hold_seconds, duration_seconds, until, "
          "breathe or tempo may be set; hold_seconds is already set on line 4"),
     ],
 )  # fmt: skip
@@ -943,6 +944,6 @@ def test_breathing_and_calm_fields_say_exactly_what_is_wrong(
 
 def test_an_unknown_breathing_field_gets_a_suggestion() -> None:
     assert problems(exercise("breathe: {in_seconds: 4, out_second: 6, breaths: 3}")) == [
-        "r.yaml:4:14: exercises[0].breathe: missing required field 'out_seconds'",
-        "r.yaml:4:30: exercises[0].breathe.out_second: unknown field; did you mean 'out_seconds'?",
+        "r.yaml:4:30: exercise 1 (E): breathe: unknown field 'out_second' "
+        "(did you mean 'out_seconds'?)",
     ]

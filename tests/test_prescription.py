@@ -93,7 +93,7 @@ def test_fetch_may_come_from_the_defaults() -> None:
         ),
         (
             "name: R\nphase: {number: 1, off: 3}\n" + EXERCISES,
-            "r.yaml:2:20: phase.off: unknown field; did you mean 'of'?",
+            "r.yaml:2:20: phase: unknown field 'off' (did you mean 'of'?)",
         ),
         (
             "name: R\nphase: {number: 1, of: 21}\n" + EXERCISES,
@@ -101,15 +101,15 @@ def test_fetch_may_come_from_the_defaults() -> None:
         ),
         (
             "name: R\nexercises:\n  - {name: A, hold_seconds: 5, fetch: ''}\n",
-            "r.yaml:3:39: exercises[0].fetch: must be a non-empty string, got ''",
+            "r.yaml:3:39: exercise 1 (A): fetch: must be a non-empty string, got ''",
         ),
         (
             "name: R\nexercises:\n  - {name: A, hold_seconds: 5, fetch: [towel]}\n",
-            "r.yaml:3:39: exercises[0].fetch: must be a non-empty string, got a list",
+            "r.yaml:3:39: exercise 1 (A): fetch: must be a non-empty string, got a list",
         ),
         (
             "name: R\nexercises:\n  - {name: A, hold_seconds: 5, fetch: '" + "x" * 101 + "'}\n",
-            "r.yaml:3:39: exercises[0].fetch: must be one line of at most 100 characters, "
+            "r.yaml:3:39: exercise 1 (A): fetch: must be one line of at most 100 characters, "
             "got '...xxxxx'",
         ),
     ],

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 
 from coach.errors import RoutineError
 from coach.loader import EXERCISE_FIELDS, TOP_FIELDS, load_routine, parse_routine
+from coach.starter import STARTER
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "routines" / "routine.schema.json"
@@ -87,6 +88,10 @@ def test_every_object_is_closed_and_every_property_documented(schema: dict[str, 
             assert prop["title"] and prop["description"], name
 
 
+def test_the_starter_of_coach_new_passes_the_schema(validator: Draft202012Validator) -> None:
+    assert schema_errors(validator, STARTER) == []
+
+
 def test_good_files_were_found() -> None:
     assert ROOT / "tests" / "data" / "good" / "every_field.yaml" in GOOD_FILES
 
@@ -112,6 +117,9 @@ BAD = {
     "list at top": "- name: R\n",
     "unknown top-level field": exercise("until: button") + "colour: red\n",
     "unknown exercise field": exercise("until: button", "hold_second: 5"),
+    "misspelt kind": exercise("hold_second: 5"),
+    "misspelt kind in defaults": "name: R\ndefaults: {hold_second: 5}\nexercises: [{name: E}]\n",
+    "exercise field at the top": exercise("until: button") + "reps: 3\n",
     "unknown defaults field": "name: R\ndefaults: {colour: red}\n" + EXERCISES,
     "name in defaults": "name: R\ndefaults: {name: X}\n" + EXERCISES,
     "missing name": EXERCISES,

@@ -27,6 +27,7 @@ COMMANDS = {
     "list": "coach.cli.routines:list_cmd",
     "validate": "coach.cli.routines:validate",
     "preview": "coach.cli.routines:preview",
+    "new": "coach.cli.routines:new",
     "run": "coach.cli.run:run",
     "device": "coach.cli.run:device",
     "voices": "coach.cli.speech:voices",

@@ -1,8 +1,9 @@
-"""``coach list``, ``coach validate`` and ``coach preview``: the routine library."""
+"""``coach list``, ``coach validate``, ``coach preview`` and ``coach new``: the routine library."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,12 +12,13 @@ import click
 from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn
 from coach.errors import CoachError, RoutineError
-from coach.loader import load_routine
+from coach.loader import exercise_label, load_routine
 from coach.plan import compile_plan
 from coach.preview import clock, render_plan, table
 from coach.routine import Routine
-from coach.settings import Settings, keys, settings_options
+from coach.settings import Settings, keys, settings_options, write_whole
 from coach.speech.setup import make_voice, settle_plan
+from coach.starter import STARTER
 from coach.voice import TextVoice, Voice
 from coach.yamltree import printable
 
@@ -79,9 +81,9 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
             problems.extend(exc.problems)
             continue
         click.echo(f"ok  {printable(str(path))}  ({len(routine.exercises)} exercises)")
-        for name in countdowns_lost(routine, settings.tones):
+        for label in countdowns_lost(routine, settings.tones):
             warn(
-                f"{printable(str(path))}: {printable(name)}: no room for a whole 3-2-1 "
+                f"{printable(str(path))}: {label}: no room for a whole 3-2-1 "
                 "countdown in some steps; it is left out there (see 'coach preview --cues')"
             )
         for name in words_lost(routine, settings.tones):
@@ -101,10 +103,12 @@ def words_lost(routine: Routine, tones: bool) -> list[str]:
 
 
 def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
-    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths."""
+    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths,
+    as messages name them ("exercise 2 (Reach)")."""
     plan = compile_plan(routine, TextVoice().duration, tones)
     lost = {s.exercise for s in plan.steps if s.exercise and s.lost_countdown}
-    return [ex.name for ex in routine.exercises if ex.name in lost]
+    exercises = enumerate(routine.exercises, 1)
+    return [exercise_label(number, ex.name) for number, ex in exercises if ex.name in lost]
 
 
 @click.command()
@@ -132,3 +136,29 @@ def preview(
         click.echo(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return
     click.echo(render_plan(plan, cues))
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def new(file: Path, force: bool) -> None:
+    """Write a starter routine to FILE: every field, each with a comment saying what it does.
+
+    It validates and runs as it is ('coach run FILE --instant'); change it
+    line by line, then check it with 'coach validate FILE'.
+    """
+    shown = printable(str(file))
+    folder = file.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise CoachError(f"cannot write {shown}: {printable(str(folder))} {what}")
+    try:
+        if file.exists() and not force:
+            raise click.UsageError(f"{shown} exists already; add --force to replace it")
+        write_whole(file, STARTER)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None and os.fspath(exc.filename) != str(file):
+            reason += f": {printable(os.fspath(exc.filename))}"
+        raise CoachError(f"cannot write {shown}: {reason}") from exc
+    click.echo(f"wrote {shown}; check it with: coach validate {shown}")
