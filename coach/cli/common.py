@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from coach.errors import SettingsError
+from coach.errors import CoachError, SettingsError
 from coach.library import Library
 from coach.loader import load_routine
 from coach.routine import Routine
 from coach.settings import SettingsFile
+from coach.yamltree import printable
 
 if TYPE_CHECKING:
     from coach.service import Host
@@ -58,3 +62,21 @@ def warn(message: str) -> None:
 def load_routine_from(library: Library, name: str | None) -> Routine:
     """The routine ``name`` (a library name or a path); the library's default when ``None``."""
     return load_routine(library.resolve(name))
+
+
+def write_new_file(path: Path, write: Callable[[Path], None], force: bool, what: str) -> None:
+    """Write ``path`` with ``write``: an existing file only with ``force``.
+
+    :param what: how messages name the file ("the settings file x.yaml").
+    :raises click.UsageError: it exists and ``force`` is not given.
+    :raises CoachError: it cannot be written; the message names the OS error.
+    """
+    try:
+        if path.exists() and not force:
+            raise click.UsageError(f"{what} exists already; add --force to replace it")
+        write(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None and os.fspath(exc.filename) != str(path):
+            reason += f": {printable(os.fspath(exc.filename))}"
+        raise CoachError(f"cannot write {what}: {reason}") from exc

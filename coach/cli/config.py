@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from coach import settings
-from coach.cli.common import App
-from coach.errors import CoachError
+from coach.cli.common import App, write_new_file
 from coach.library import DEFAULT_ROUTINE
 
 
@@ -24,15 +22,7 @@ def config() -> None:
 def init_cmd(force: bool) -> None:
     """Write a settings file with every setting, commented out, at its default."""
     path = settings.config_path()
-    try:
-        if path.exists() and not force:
-            raise click.UsageError(f"{path} exists already; add --force to replace it")
-        settings.write_default(path)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if exc.filename is not None and os.fspath(exc.filename) != str(path):
-            reason += f": {os.fspath(exc.filename)}"
-        raise CoachError(f"cannot write the settings file {path}: {reason}") from exc
+    write_new_file(path, settings.write_default, force, f"the settings file {path}")
     click.echo(f"wrote {path}")
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from coach.checkin import with_check_ins
-from coach.cli.common import load_routine_from, warn
+from coach.cli.common import load_routine_from, warn, write_new_file
 from coach.errors import CoachError, RoutineError
 from coach.loader import exercise_label, load_routine
 from coach.plan import compile_plan
@@ -152,13 +151,5 @@ def new(file: Path, force: bool) -> None:
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise CoachError(f"cannot write {shown}: {printable(str(folder))} {what}")
-    try:
-        if file.exists() and not force:
-            raise click.UsageError(f"{shown} exists already; add --force to replace it")
-        write_whole(file, STARTER)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if exc.filename is not None and os.fspath(exc.filename) != str(file):
-            reason += f": {printable(os.fspath(exc.filename))}"
-        raise CoachError(f"cannot write {shown}: {reason}") from exc
+    write_new_file(file, lambda path: write_whole(path, STARTER), force, shown)
     click.echo(f"wrote {shown}; check it with: coach validate {shown}")
