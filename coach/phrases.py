@@ -31,6 +31,8 @@ COME_BACK = "Slowly come back."
 LAST_ONE = "Last one."
 #: Said as a counted exercise's last rep of a side ends: the work is done.
 REPS_DONE = "And relax."
+#: After the last rep when each rep ends on "Relax." already.
+LAST_REP_DONE = "That was the last one."
 #: What each phase of a counted rep says as it starts (the first joins the rep's number).
 PHASE_WORDS = {
     "up": "up",

@@ -721,7 +721,9 @@ class _Compiler:
             t += seconds
         self._timed("rep", ex.tempo.seconds, "", drafts, ex, **where)
         if ends_side:
-            self.carry = phrases.REPS_DONE
+            # "And relax." after a rep that ends on "Relax." would say it twice.
+            relaxed = ex.tempo.phases[-1][0] == "relax"
+            self.carry = phrases.LAST_REP_DONE if relaxed else phrases.REPS_DONE
             self.carry_tone = self._tone("set_end" if ends_set else "end")
 
     def _says_phase(self, ex: Exercise, name_side: bool) -> bool:

@@ -65,13 +65,15 @@ exercises:                        # required; 1 to 200, done in this order
     until: button                 # no timer: the coach waits for a press
 
   - name: Heel slides
-    instructions: Slide your {side} heel towards you, then out again.   # {side}: the side now;
-                                  # or one text for each side: {right leg: ..., left leg: ...}
+    instructions: Slide the heel of the leg I name towards you, then out again.
+                                  # {side} in a text says the side being worked; or give one
+                                  # text for each side: {right leg: ..., left leg: ...}
     sides: [right leg, left leg]
     alternate: true               # sides in turn, rep by rep: right, left, right... (default false)
     reps: 5                       # on each side
     tempo: {in: 3, hold: 1, out: 3}   # counted reps, each rep's phases in order (up, hold, down,
                                   # in, out, relax), or one time for each rep: tempo: 3
+    rest_seconds: 0               # counted reps follow one another: no rest (instead of defaults)
 
   - name: Marching on the spot
     instructions: Hold on to a chair, and march gently.

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from coach import phrases
 from coach.cli import cli
 from coach.errors import RoutineError
 from coach.loader import parse_routine
@@ -352,3 +353,13 @@ def test_when_one_rep_has_no_room_for_its_phase_word_no_rep_says_it() -> None:
         ["Two.", "Down."],
         ["Last one.", "Down."],
     ]
+
+
+def test_reps_that_end_on_relax_are_not_told_to_relax_twice() -> None:
+    text = "name: R\nexercises:\n  - name: Quad sets\n    reps: 2\n    tempo: {hold: 5, relax: 3}\n"
+    run = run_of(text)
+    run.go()
+    said = [text for _, text in run.said()]
+    last = said.index("Last one, hold.")
+    assert said[last + 1 : last + 3] == ["Relax.", phrases.LAST_REP_DONE]
+    assert phrases.REPS_DONE not in said
