@@ -67,6 +67,35 @@ RESUME_HOURS = 6.0
 GPIO_PINS = range(0, 28)
 
 
+def env_list(value: str, split: Callable[[str], Sequence[str]]) -> Sequence[str]:
+    """The items of a list setting's environment variable: a YAML flow list, as the
+    settings file writes it (``[knee-rehab, mckenzie]``, ``["08:00", "18:30"]``), or
+    else as ``split`` (click's) cuts it: at spaces, or at ``:`` for paths.
+
+    :raises click.BadParameter: for a ``[`` that does not start a list of plain values.
+    """
+    if not value.strip().startswith("["):
+        return split(value)
+    try:
+        tree, problems = read_tree(value)
+    except TreeError as exc:
+        tree, problems = None, exc.problems
+    if problems or not isinstance(tree, Seq) or not all(isinstance(i, Scalar) for i in tree.items):
+        rule = problems[0].message if problems else "each item must be a plain value"
+        raise click.BadParameter(f"not a list like [a, b]: {rule}, got {shown(value)}")
+    return [
+        i.value if isinstance(i.value, str) else i.text for i in tree.items if isinstance(i, Scalar)
+    ]
+
+
+class PathType(click.Path):
+    """A path, as click's; a list of them in a variable is a YAML flow list or ``:``-separated."""
+
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        """The paths in ``rv``: see :func:`env_list`."""
+        return env_list(rv, super().split_envvar_value)
+
+
 class PinType(click.ParamType):  # type: ignore[type-arg]
     """A BCM GPIO number, or ``off``."""
 
@@ -121,6 +150,10 @@ class TextType(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{rule}, got {shown(value, at)}", param, ctx)
         return value
 
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        """The texts in ``rv``: see :func:`env_list`."""
+        return env_list(rv, super().split_envvar_value)
+
 
 TEXT = TextType()
 
@@ -136,6 +169,10 @@ class TimeOfDayType(click.ParamType):  # type: ignore[type-arg]
         if problem is not None:
             self.fail(f"{problem}, got {value!r}", param, ctx)
         return parse_time(value)
+
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        """The times in ``rv``: see :func:`env_list`."""
+        return env_list(rv, super().split_envvar_value)
 
 
 TIME_OF_DAY = TimeOfDayType()
@@ -237,9 +274,10 @@ SETTINGS: tuple[Setting, ...] = (
             "go first.", "speech"),
     Setting("default_routine", ("--default-routine",), TEXT, None,
             "The routine used when none is named, and the first one the device menu "
-            f"offers; default: the first of menu_routines, else {DEFAULT_ROUTINE}.",
+            "offers; default: the first of menu_routines that is in a routine folder, else "
+            f"{DEFAULT_ROUTINE}.",
             "routines"),
-    Setting("routines_dirs", ("--routines-dir",), click.Path(file_okay=False, path_type=Path),
+    Setting("routines_dirs", ("--routines-dir",), PathType(file_okay=False, path_type=Path),
             (), "An extra folder of routine files (repeatable).", "routines", multiple=True),
     Setting("menu_routines", ("--menu-routine",), TEXT, (),
             "The patient's menu: the routines 'coach list' and the device menu offer, in "
@@ -250,7 +288,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bundled_routines", ("--bundled-routines/--no-bundled-routines",), bool, True,
             "Whether the bundled routines are in the library at all.", "routines",
             is_flag_pair=True),
-    Setting("stick_mounts", ("--stick-mount",), click.Path(path_type=Path), STICK_MOUNTS,
+    Setting("stick_mounts", ("--stick-mount",), PathType(path_type=Path), STICK_MOUNTS,
             "Where USB sticks are mounted: glob patterns of their mount points, watched "
             f"while the device menu waits for a '{STICK_FOLDER}' folder of routines "
             "(repeatable; none: do not watch).", "routines", multiple=True),
@@ -374,16 +412,25 @@ class Settings:
             self.menu_routines,
             patient_routines_dir(),
         )
-        if self.default_routine is None and not self.menu_routines and not self.bundled_routines:
-            offered = library.offered()  # no bundled default: the first routine there is
-            if offered:
-                library = dataclasses.replace(library, default=offered[0].slug)
+        if self.default_routine is None and (self.menu_routines or not self.bundled_routines):
+            library = dataclasses.replace(library, default=_first_offered(library))
         return library
 
     @property
     def pins(self) -> dict[str, int | None]:
         """Each part of the box and its BCM pin (``None``: not fitted)."""
         return {part: getattr(self, key) for part, key in PIN_SETTINGS.items()}
+
+
+def _first_offered(library: Library) -> str:
+    """The default when ``default_routine`` is not set: the first routine the menu offers.
+
+    That is the menu's first routine that is in a folder (a name not copied yet is
+    passed over, as the device menu passes it over); when it names none that is,
+    or there is no menu and no bundled routines, the first routine there is.
+    """
+    offered = library.offered()
+    return offered[0].slug if offered else library.default
 
 
 def menu_problem(default: str | None, menu: Sequence[str]) -> str | None:

@@ -82,7 +82,8 @@ class Copied:
     :param added: routines new to the box.
     :param updated: routines that replaced a changed file of the same name.
     :param unchanged: routines the box has already, the same.
-    :param wrong: files that break a rule: their name, and the line of the first problem.
+    :param wrong: files that break a rule: their name, the line of the first problem, and
+        that problem in a few words to be said (see :func:`spoken_reason`).
     :param problems: every problem of the wrong files, as ``coach validate`` says them.
     :param unreadable: files that could not be read.
     :param not_copied: routines that could not be written to the box.
@@ -94,7 +95,7 @@ class Copied:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    wrong: list[tuple[str, int | None]] = field(default_factory=list)
+    wrong: list[tuple[str, int | None, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     not_copied: list[str] = field(default_factory=list)
@@ -159,7 +160,8 @@ def copy_routines(folder: Path, target: Path) -> Copied:
         try:
             routine = parse_routine(data, path.name)
         except RoutineError as exc:
-            copied.wrong.append((path.name, _first_line(path.name, exc.problems)))
+            line, first = _first_line(path.name, exc.problems)
+            copied.wrong.append((path.name, line, spoken_reason(path.name, first)))
             copied.problems.extend(exc.problems)
             continue
         name = routine.name.strip().rstrip(".")
@@ -183,14 +185,46 @@ def copy_routines(folder: Path, target: Path) -> Copied:
     return copied
 
 
-def _first_line(source: str, problems: list[str]) -> int | None:
-    """The line of the first problem that has one (``knee.yaml:7:3: ...``)."""
+def _first_line(source: str, problems: list[str]) -> tuple[int | None, str]:
+    """The first problem that has a line (``knee.yaml:7:3: ...``), and that line; else the
+    first problem, without one.
+    """
     pattern = re.compile(re.escape(source) + r":(\d+):")
     for problem in problems:
         match = pattern.match(problem)
         if match:
-            return int(match.group(1))
-    return None
+            return int(match.group(1)), problem
+    return None, problems[0] if problems else ""
+
+
+#: The most characters of a wrong file's reason the box says; the journal has it all.
+REASON_CHARS = 70
+_PREFIX = r"(?::\d+)*: "  # ``:7:3: `` after the file's name
+_EXERCISE = re.compile(r"^exercise \d+(?: \(.*?\))?: ")  # the line says where it is
+_ASIDE = re.compile(r" ?\([^()]*\)")  # "(did you mean ...?)", "(up, hold, ...)"
+_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]]*): ")  # "tempo.up: must be ..."
+
+
+def spoken_reason(source: str, problem: str) -> str:
+    """A problem of the loader's (``knee.yaml:7:5: exercise 1 (Quad sets): unknown field
+    'hold_secnds' (did you mean 'hold_seconds'?)``) in a few words to be said: the rule
+    without the file, line and exercise, the lists and asides, quote marks and
+    underscores ("unknown field hold secnds", "hold seconds must be a number of
+    seconds from 1 to 3600, got -5"); cut to :data:`REASON_CHARS` at a comma, else a word.
+    """
+    text = re.sub("^" + re.escape(source) + _PREFIX, "", problem)
+    text = _EXERCISE.sub("", text, count=1)
+    text = text.split(";", 1)[0]
+    text = _ASIDE.sub("", text)
+    text = _FIELD.sub(lambda m: re.sub(r"[.\[\]]+", " ", m.group(1)).strip() + " ", text)
+    text = re.sub(r"[\"'`<>]", "", text).replace("_", " ")
+    text = " ".join(printable(text).strip("'").split())
+    if len(text) > REASON_CHARS:
+        head = text[: REASON_CHARS + 1]
+        comma = head.rfind(", ")
+        cut = head[:comma] if comma > REASON_CHARS // 2 else head.rsplit(" ", 1)[0]
+        text = cut or text[:REASON_CHARS]
+    return text.rstrip(" .,:?!")
 
 
 def _count(n: int) -> str:
@@ -205,7 +239,8 @@ def summary(copied: Copied) -> str:
     """What the box says about a stick, sentence by sentence.
 
     "Two new routines from the stick: Knee rehab, McKenzie extensions. One
-    routine on the stick is wrong: knee.yaml, line 7. It was not copied."
+    routine on the stick is wrong: knee.yaml, line 7: unknown field hold secnds.
+    It was not copied."
     """
     said: list[str] = []
     if copied.no_folder:
@@ -219,10 +254,7 @@ def summary(copied: Copied) -> str:
         )
     if copied.wrong:
         one = len(copied.wrong) == 1
-        files = "; ".join(
-            printable(f) if line is None else f"{printable(f)}, line {line}"
-            for f, line in copied.wrong
-        )
+        files = "; ".join(_wrong(f, line, reason) for f, line, reason in copied.wrong)
         verb = "is" if one else "are"
         after = "It was not copied." if one else "They were not copied."
         said.append(f"{_routines(len(copied.wrong))} on the stick {verb} wrong: {files}. {after}")
@@ -242,6 +274,12 @@ def summary(copied: Copied) -> str:
         else:
             said.append(f"The stick has no routines in its {STICK_FOLDER} folder.")
     return " ".join(said)
+
+
+def _wrong(name: str, line: int | None, reason: str) -> str:
+    """A wrong file as the summary says it: ``knee.yaml, line 7: unknown field hold secnds``."""
+    said = printable(name) if line is None else f"{printable(name)}, line {line}"
+    return f"{said}: {reason}" if reason else said
 
 
 def _names(names: list[str]) -> str:

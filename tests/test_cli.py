@@ -413,6 +413,6 @@ def test_file_names_are_shown_escaped(tmp_path: Path) -> None:
     assert "'clear\\x1b[2J'" in rows and "'latin\\udce9'" in rows
     code, out, err = invoke("validate", "--routines-dir", str(folder), env=env)
     assert code == 3
-    assert f"ok  '{folder}/clear\\x1b[2J.yaml'  (1 exercises)" in out.splitlines()
+    assert f"ok  '{folder}/clear\\x1b[2J.yaml'  (1 exercise)" in out.splitlines()
     assert err.startswith(f"coach: '{folder}/latin\\udce9.yaml':2:1: YAML syntax error")
     assert "\x1b" not in out + err

@@ -318,9 +318,10 @@ def test_validate_warns_where_the_tempo_is_too_fast_for_the_words(tmp_path: Path
     fast.write_text(PRESS_UPS.replace("{up: 2, hold: 1.5, down: 2}", "{up: 0.5, down: 0.5}"))
     result = CliRunner().invoke(cli, ["validate", str(fast)], env={"COACH_CONFIG": "/dev/null"})
     assert result.exit_code == 0
+    assert result.stdout == f"ok  {fast}  (1 exercise)\n"
     assert result.stderr == (
-        f"coach: {fast}: Press-ups: the tempo is too fast for some of its words; they are "
-        "shortened or left out (see 'coach preview --cues')\n"
+        f"coach: {fast}: exercise 1 (Press-ups): the tempo is too fast for some of its words; "
+        "they are shortened or left out (see 'coach preview --cues')\n"
     )
 
 

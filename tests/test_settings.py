@@ -406,3 +406,37 @@ def test_the_cache_limit_is_a_speech_setting_after_speak(tmp_path: Path) -> None
     assert shown(out)["cache_limit_mb"] == ("50", "environment")
     code, _, err = run("speech-cache", "prerender", "--cache-limit-mb", "100001", config=config)
     assert code == 2 and "100001 is not in the range 1<=x<=100000" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("COACH_MENU_ROUTINES", "[mckenzie-extension, knee-early-rehab]",
+         "mckenzie-extension, knee-early-rehab"),
+        ("COACH_MENU_ROUTINES", "mckenzie-extension knee-early-rehab",
+         "mckenzie-extension, knee-early-rehab"),
+        ("COACH_REMINDERS", '["08:00","18:30"]', "08:00, 18:30"),
+        ("COACH_REMINDERS", "[8:00, 18:30]", "08:00, 18:30"),  # unquoted, as YAML reads it
+        ("COACH_REMINDERS", "08:00 18:30", "08:00, 18:30"),
+        ("COACH_ROUTINES_DIRS", "[/srv/a, /srv/b]", "/srv/a, /srv/b"),
+        ("COACH_ROUTINES_DIRS", "/srv/a:/srv/b", "/srv/a, /srv/b"),
+        ("COACH_STICK_MOUNTS", '[/mnt/*, "/media/my stick"]', "/mnt/*, /media/my stick"),
+        ("COACH_STICK_MOUNTS", "[]", "none"),
+    ],
+)  # fmt: skip
+def test_a_list_setting_in_a_variable_is_a_flow_list_or_items_one_after_another(
+    variable: str, value: str, expected: str
+) -> None:
+    code, out, err = run("config", "show", config=Path(os.devnull), **{variable: value})
+    assert code == 0, err
+    key = variable.removeprefix("COACH_").lower()
+    assert shown(out)[key] == (expected, "environment")
+
+
+def test_a_broken_flow_list_in_a_variable_is_a_usage_error() -> None:
+    code, _, err = run("config", "show", config=Path(os.devnull), COACH_MENU_ROUTINES="[a, [b]]")
+    assert code == 2
+    assert "Invalid value for '--menu-routine': not a list like [a, b]" in err
+    code, _, err = run("config", "show", config=Path(os.devnull), COACH_REMINDERS="[08:00, 25:00]")
+    assert code == 2
+    assert "must be a time of day from 00:00 to 23:59, got '25:00'" in err

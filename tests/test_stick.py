@@ -27,7 +27,8 @@ BAD = "name: Knee\nexercises:\n  - name: Quad sets\n    hold_seconds: twenty\n"
 
 SUMMARY = (
     "Two new routines from the stick: Knee rehab, McKenzie extensions. "
-    "One routine on the stick is wrong: wrong.yaml, line 4. It was not copied."
+    "One routine on the stick is wrong: wrong.yaml, line 4: hold seconds must be a number "
+    "of seconds from 1 to 3600, got twenty. It was not copied."
 )
 
 
@@ -85,6 +86,31 @@ def test_bundled_routines_off_leaves_the_patients_own(tmp_path: Path, patient: P
     assert code == 0, err
     assert listed(out) == ["knee-rehab", "neck"]
     assert out.splitlines()[-1] == "default: knee-rehab"
+
+
+def test_a_menu_routine_not_copied_yet_is_passed_over_as_the_default(
+    tmp_path: Path, patient: Path
+) -> None:
+    write(patient, {"knee-rehab.yaml": KNEE})
+    config = tmp_path / "config.yaml"
+    config.write_text("menu_routines: [nothere, knee-rehab]\n")
+    warning = "coach: menu_routines: 'nothere' is in no routine folder"
+    code, out, err = invoke("list", config=config)
+    assert code == 0, err
+    assert listed(out) == ["knee-rehab"]
+    assert out.splitlines()[-1] == "default: knee-rehab"
+    assert warning in err
+    code, out, err = invoke("run", "--instant", "--no-tones", config=config)
+    assert code == 0, err
+    assert "Knee rehab" in out
+    assert warning in err
+    code, out, err = invoke("preview", config=config)
+    assert code == 0, err
+    assert "Knee rehab" in out
+    assert warning in err
+    assert Settings.from_values(menu_routines=["nothere", "knee-rehab"]).library.default == (
+        "knee-rehab"
+    )
 
 
 def test_a_default_the_menu_hides_is_a_settings_error(tmp_path: Path, patient: Path) -> None:
@@ -276,6 +302,32 @@ def test_a_full_card_copies_nothing_and_says_so(
     assert not copied.changed
 
 
+def test_a_wrong_file_is_said_with_why_in_plain_words(tmp_path: Path) -> None:
+    typo = "name: Neck\nexercises:\n  - name: Tilt\n    hold_seconds: 5\n    hold_secnds: 5\n"
+    top = "name: Back\nfoo_bar: 1\nexercises:\n  - name: Arch\n    hold_seconds: 5\n"
+    folder = plug_in(tmp_path / "media", neck_yaml=typo, back_yaml=top, empty_yaml="")
+    copied = copy_routines(folder, tmp_path / "patient")
+    # The rule, without the file, the exercise, the list of allowed fields, the
+    # suggestion, quote marks or underscores; the journal has the full messages.
+    assert summary(copied) == (
+        "Three routines on the stick are wrong: back.yaml, line 2: unknown field foo bar; "
+        "empty.yaml: file is empty; neck.yaml, line 5: unknown field hold secnds. "
+        "They were not copied."
+    )
+    assert any("'hold_secnds' (did you mean 'hold_seconds'?)" in p for p in copied.problems)
+    assert not (tmp_path / "patient").exists()
+
+
+def test_a_long_reason_is_cut_short_at_a_comma() -> None:
+    problem = (
+        "neck.yaml:6:12: exercise 1 (Tilt): tempo: must be seconds for each rep from 1 to "
+        "60, or a mapping of phases (up, hold, down) to seconds, got 'very very fast indeed'"
+    )
+    reason = stick.spoken_reason("neck.yaml", problem)
+    assert reason == "tempo must be seconds for each rep from 1 to 60"
+    assert len(reason) <= stick.REASON_CHARS
+
+
 def test_a_stick_that_cannot_be_read_or_has_nothing(tmp_path: Path) -> None:
     assert summary(copy_routines(tmp_path / "gone", tmp_path / "p")) == (
         "The stick could not be read."
@@ -378,7 +430,8 @@ def test_with_real_speech_the_stick_summary_is_not_rendered_late(
     texts = [text for _, text in said(events)]
     assert (
         "One new routine from the stick: Knee rehab. "
-        "One routine on the stick is wrong: wrong.yaml, line 4. It was not copied."
+        "One routine on the stick is wrong: wrong.yaml, line 4: hold seconds must be a number "
+        "of seconds from 1 to 3600, got twenty. It was not copied."
     ) in texts
     assert any(text.startswith("Knee rehab,") for text in texts)  # offered, its line rendered
     assert voice.late_renders == 0

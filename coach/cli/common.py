@@ -59,8 +59,18 @@ def warn(message: str) -> None:
         click.echo(f"coach: {message}", err=True)
 
 
+def warn_missing_from_menu(library: Library) -> None:
+    """A warning for each routine the menu names that is in no folder: it is passed over."""
+    for name in library.missing_from_menu():
+        warn(f"menu_routines: {printable(name)!r} is in no routine folder")
+
+
 def load_routine_from(library: Library, name: str | None) -> Routine:
-    """The routine ``name`` (a library name or a path); the library's default when ``None``."""
+    """The routine ``name`` (a library name or a path); the library's default when ``None``,
+    with a warning for each routine of the menu passed over as missing.
+    """
+    if name is None:
+        warn_missing_from_menu(library)
     return load_routine(library.resolve(name))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from coach.checkin import with_check_ins
-from coach.cli.common import load_routine_from, warn, write_new_file
+from coach.cli.common import load_routine_from, warn, warn_missing_from_menu, write_new_file
 from coach.errors import CoachError, RoutineError
 from coach.loader import exercise_label, load_routine
 from coach.plan import compile_plan
@@ -36,8 +36,7 @@ def list_cmd(settings: Settings) -> None:
     voice = make_voice(settings, None, warn, plays=False)
     try:
         entries = library.offered()
-        for name in library.missing_from_menu():
-            warn(f"menu_routines: {printable(name)!r} is in no routine folder")
+        warn_missing_from_menu(library)
         rows = [_list_row(e.slug, e.path, voice, settings.tones) for e in entries]
     finally:
         voice.close()
@@ -79,15 +78,16 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
         except RoutineError as exc:
             problems.extend(exc.problems)
             continue
-        click.echo(f"ok  {printable(str(path))}  ({len(routine.exercises)} exercises)")
+        count = len(routine.exercises)
+        click.echo(f"ok  {printable(str(path))}  ({count} exercise{'' if count == 1 else 's'})")
         for label in countdowns_lost(routine, settings.tones):
             warn(
                 f"{printable(str(path))}: {label}: no room for a whole 3-2-1 "
                 "countdown in some steps; it is left out there (see 'coach preview --cues')"
             )
-        for name in words_lost(routine, settings.tones):
+        for label in words_lost(routine, settings.tones):
             warn(
-                f"{printable(str(path))}: {printable(name)}: the tempo is too fast for some of "
+                f"{printable(str(path))}: {label}: the tempo is too fast for some of "
                 "its words; they are shortened or left out (see 'coach preview --cues')"
             )
     if problems:
@@ -95,10 +95,12 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
 
 
 def words_lost(routine: Routine, tones: bool) -> list[str]:
-    """The counted exercises with a rep too short for its words, at the text voice's lengths."""
+    """The counted exercises with a rep too short for its words, at the text voice's lengths,
+    as messages name them ("exercise 1 (Press-ups)")."""
     plan = compile_plan(routine, TextVoice().duration, tones)
     lost = {s.exercise for s in plan.steps if s.exercise and s.kind == "rep" and s.dropped}
-    return [ex.name for ex in routine.exercises if ex.name in lost]
+    exercises = enumerate(routine.exercises, 1)
+    return [exercise_label(number, ex.name) for number, ex in exercises if ex.name in lost]
 
 
 def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
