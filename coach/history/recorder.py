@@ -240,11 +240,13 @@ class HistoryRecorder:
                 resumed_from=self.resumed_from,
             )
             self.session_id = self.store.begin(start)
+            if self.pain_before is not None:
+                # Carried over from the interrupted session, and kept even if this
+                # one is cut off too: pain after is weighed against it.
+                pain = Boundary(pain=(("before", self.pain_before),))
+                self.store.record(self.session_id, pain)
 
         self._jobs.put(begin)
-        if self.pain_before is not None:
-            # Carried over from the interrupted session: pain after is weighed against it.
-            self._pain.append(("before", self.pain_before))
 
     def _resume(self, t: float) -> None:
         if self._paused_at is None:
