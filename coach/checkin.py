@@ -11,9 +11,12 @@ dialogue's last words have been said. A dialogue never pauses anything.
 - :class:`Words`: a few words, then back (the line that opens a carried-on session).
 
 Presses made while a question is still being said are ignored, so a press
-storm as it is asked answers nothing; the stop gesture ends the session, as
-it does everywhere. While the button is down nothing times out, so the
-gesture it makes is never heard by the mode after this one.
+storm as it is asked answers nothing; the stop gesture made then ends the
+session, as it does everywhere. Once the question has been said a hold is a
+hold: the stop threshold says nothing new, and the stop gesture answers as a
+long press does (a person in pain easily holds the button that long). While
+the button is down nothing times out, so the gesture it makes is never heard
+by the mode after this one.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def check_in_phrases(plan: Plan, tones: bool) -> list[Phrase]:
     held: list[str] = []
     if pain:
         lines += [phrases.PAIN_QUESTION, *phrases.PAIN_COUNT, phrases.NO_ANSWER]
+        lines += [phrases.NO_ANSWER_END, phrases.THANK_YOU]
         lines += [phrases.pain_confirm_text(v) for v in range(PAIN_MAX + 1)]
         lines.append(phrases.PAIN_GREW)
         held.append(phrases.NO_PAIN)
@@ -121,6 +125,10 @@ class Dialogue(Mode):
         self.ended_at = 0.0
         #: Clock time the question has been said, from which presses count.
         self.listen_from = 0.0
+        #: What the held button has said at the long threshold while listening, if anything.
+        self.held_word: str | None = None
+        #: "Stop." was said before the question had been said: letting go stops.
+        self._stop_said = False
         #: Clock time it hands back, once the answer is in and its words are planned.
         self._end_at: float | None = None
         self._agenda: list[tuple[float, int, str]] = []
@@ -164,18 +172,33 @@ class Dialogue(Mode):
             self.own_time(now)
 
     def held(self, crossed: Threshold) -> str | None:
-        """At the stop threshold "Stop."; at the long one, what letting go answers, if anything."""
+        """At the long threshold, what letting go answers, if anything, while listening.
+
+        At the stop threshold "Stop." before the question has been said;
+        while listening nothing: a hold is a hold, and letting go answers.
+        """
         if crossed == "stop":
+            if self.listening() and not self._stop_said:
+                return None
             self._agenda.clear()
+            self._stop_said = True
             return phrases.THRESHOLD_STOP
-        return self.long_word() if self.listening() else None
+        if not self.listening():
+            return None
+        word = self.long_word()
+        self.held_word = word
+        return word
 
     def gesture(self, gesture: Gesture) -> None:
-        """``stop`` ends the session; other gestures answer, once the question has been said."""
+        """``stop`` ends the session, unless it came while listening: then it answers as
+        ``long`` does. Other gestures answer, once the question has been said.
+        """
         now = self._now()
         if self._end_at is not None and self._end_at < now:
             # The hand-back waited for the button to be let go: it is now.
             self._end_at = now
+        if gesture == "stop" and self.listening() and not self._stop_said:
+            gesture = "long"  # a hold past the stop threshold while listening: a hold
         if gesture == "stop":
             self.runtime.voice.stop()
             self.stopped = True
@@ -262,8 +285,10 @@ class PainCheck(Dialogue):
 
     Each press is counted aloud ("One point.", "Two points.", ...; more than ten stay at
     ten); :data:`PAIN_CONFIRM_SECONDS` after the last one the answer is
-    confirmed ("Four points. Thank you."). A hold before any press is no pain;
-    :data:`NO_ANSWER_SECONDS` of silence after the question is no answer.
+    confirmed ("Four points. Thank you."). A hold before any press is no pain,
+    confirmed by "Thank you." alone when the held button has said "No pain.";
+    :data:`NO_ANSWER_SECONDS` of silence after the question is no answer
+    ("No answer." alone after the last exercise: nothing is carried on).
     Emits a ``pain`` event with the answer.
 
     :param back: the session.
@@ -308,12 +333,19 @@ class PainCheck(Dialogue):
             self._last_press = self._now()
             self.runtime.say(phrases.PAIN_COUNT[min(self.presses, PAIN_MAX) - 1])
         elif gesture == "long" and not self.presses:
-            self._answered(0)
+            self._answered(0, held=self.held_word == phrases.NO_PAIN)
 
-    def _answered(self, value: int | None) -> None:
+    def _answered(self, value: int | None, held: bool = False) -> None:
+        """Record ``value`` and confirm it; ``held``: the held button said it already."""
         self.value = value
         self.runtime.emit("pain", moment=self.moment, value=value)
-        said = phrases.NO_ANSWER if value is None else phrases.pain_confirm_text(value)
+        if value is None:
+            # As the session ends there is nothing to carry on with.
+            said = phrases.NO_ANSWER_END if self.moment == "after" else phrases.NO_ANSWER
+        elif held:
+            said = phrases.THANK_YOU
+        else:
+            said = phrases.pain_confirm_text(value)
         self.finish([said, self._then(value) if self._then is not None else None])
 
 

@@ -189,12 +189,19 @@ class Device:
         return spoken_closing(self.rig, self._session_days, routine)
 
     def session(
-        self, index: int, start_number: int | None = None, resumed_from: int | None = None
+        self,
+        index: int,
+        start_number: int | None = None,
+        resumed_from: int | None = None,
+        pain_before: int | None = None,
+        hurts_before: int = 0,
     ) -> SessionMode:
         """A session of the routine at ``index``, returning to the menu when it ends.
 
         :param start_number: carry on from this exercise (after a power cut).
         :param resumed_from: the interrupted session it carries on.
+        :param pain_before: the interrupted session's pain before.
+        :param hurts_before: the interrupted session's "hurt" answers.
         """
         self.index = index
         self._started = self.rig.clock.wall()
@@ -204,6 +211,8 @@ class Device:
             after=self._after_session,
             start_number=start_number,
             closing_extra=lambda: self.closing_line(routine),
+            pain_before=pain_before,
+            hurts_before=hurts_before,
         )
         self.rig.start_speech(routine, mode)
         self.rig.record(routine, mode, resumed_from)
@@ -231,7 +240,9 @@ class Device:
         index = next(i for i, c in enumerate(self.choices) if c.routine is found.routine)
         return CarryOnMode(
             found.exercise,
-            lambda: self.session(index, found.number, found.session_id),
+            lambda: self.session(
+                index, found.number, found.session_id, found.pain_before, found.hurts_before
+            ),
             lambda: self.menu(greeting_extra=self.greeting_line),
         )
 

@@ -152,7 +152,8 @@ class MenuMode(Mode):
         elif self._extra is not None and now >= self._extra[0] - DUE_EPSILON:
             _, line = self._extra
             self._extra = None
-            self._say(line)
+            if not self.runtime.gestures.is_held:
+                self._say(line)  # a held button: the person is there, the line can go
         self._remind()
         self._look(now)
 

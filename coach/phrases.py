@@ -99,6 +99,10 @@ HURT_QUESTION = "Did that hurt? Press if it felt fine, hold if it hurt."
 IT_HURT = "It hurt."
 FELT_FINE = "Good."
 NO_ANSWER = "No answer. We will carry on."
+#: No answer to the last pain question, as the session ends.
+NO_ANSWER_END = "No answer."
+#: The confirmation of a pain answer whose word the held button has said already.
+THANK_YOU = "Thank you."
 SKIP_THE_REST = "We will skip the rest of this exercise."
 #: The safety line after "it hurt", and at the end when pain has grown.
 PAIN_ADVICE = "If pain runs down your leg, or numbness grows, stop for today and tell your doctor."
@@ -232,8 +236,8 @@ def summary_text(done: int, count: int, seconds: float) -> str:
 def pain_confirm_text(value: int) -> str:
     """What confirms a pain answer: "No pain. Thank you." or "Four points. Thank you."."""
     if value == 0:
-        return f"{NO_PAIN} Thank you."
-    return f"{PAIN_COUNT[value - 1]} Thank you."
+        return f"{NO_PAIN} {THANK_YOU}"
+    return f"{PAIN_COUNT[value - 1]} {THANK_YOU}"
 
 
 def fetch_text(prop: str) -> str:

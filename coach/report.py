@@ -48,7 +48,7 @@ class Session:
     :param routine: the routine's name, for people.
     :param outcome: ``finished``, ``stopped``, ``interrupted`` or ``running``.
     :param simulated: a simulated or instant run, not the person's.
-    :param seconds: active seconds (pauses left out).
+    :param seconds: the session's time, check-ins included, pauses left out.
     :param pain_before: pain 0-10 before, or ``None`` (not asked, or not answered).
     :param pain_after: the same, after.
     :param flagged: the history flagged it.

@@ -144,10 +144,13 @@ class Rig:
         *,
         start_number: int | None = None,
         closing_extra: Callable[[], str | None] | None = None,
+        pain_before: int | None = None,
+        hurts_before: int = 0,
     ) -> SessionMode:
         """A session of ``plan`` set up as the settings say (how long pauses may be).
 
-        ``start_number`` and ``closing_extra`` are :class:`SessionMode`'s own.
+        ``start_number``, ``closing_extra``, ``pain_before`` and ``hurts_before``
+        are :class:`SessionMode`'s own.
         """
         return SessionMode(
             plan,
@@ -158,6 +161,8 @@ class Rig:
             count=self.settings.count,
             start_number=start_number,
             closing_extra=closing_extra,
+            pain_before=pain_before,
+            hurts_before=hurts_before,
         )
 
     def quit(self) -> None:
@@ -282,6 +287,7 @@ class Rig:
             library=self.settings.library,
             warn=self.options.warn,
             wall=self.clock.wall,
+            pain_before=session.pain_before,
         )
         self.runtime.listeners.append(recorder)
         self._recorders.append(recorder)
@@ -522,11 +528,15 @@ def build_session(
     clock: Clock | None = None,
     start_number: int | None = None,
     resumed_from: int | None = None,
+    pain_before: int | None = None,
+    hurts_before: int = 0,
 ) -> Session:
     """A rig with a session of ``routine`` on it, ready to :meth:`~Session.run`.
 
     :param start_number: start at this exercise (carrying on after a power cut).
     :param resumed_from: the interrupted session it carries on, for the history.
+    :param pain_before: the interrupted session's pain before, carrying on.
+    :param hurts_before: the interrupted session's "hurt" answers, carrying on.
     """
     routine = with_check_ins(routine, settings.pain_check, settings.check_in)
     rig = build_rig(settings, options, routine, voice, clock)
@@ -536,6 +546,8 @@ def build_session(
         wait_for_press=rig.options.wait_for_press,
         start_number=start_number,
         closing_extra=lambda: rig.closing_line(routine),
+        pain_before=pain_before,
+        hurts_before=hurts_before,
     )
     return Session(routine, rig, mode, resumed_from)
 
@@ -578,7 +590,15 @@ def build_carried_on_session(
     finally:
         store.close()
     return build_session(
-        found.routine, settings, options, voice, clock, found.number, found.session_id
+        found.routine,
+        settings,
+        options,
+        voice,
+        clock,
+        found.number,
+        found.session_id,
+        pain_before=found.pain_before,
+        hurts_before=found.hurts_before,
     )
 
 

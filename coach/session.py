@@ -131,6 +131,10 @@ class SessionMode(Mode):
         replaces the opening words, and pain before is not asked. Default: the start.
     :param closing_extra: called as a finished session's summary is said; a
         line it returns is said after the summary. Default: none.
+    :param pain_before: pain before, already known (the interrupted session's,
+        carrying on); pain after is weighed against it. Default: not known.
+    :param hurts_before: "it hurt" answers already given (the interrupted
+        session's, carrying on); the second in all ends the session. Default 0.
 
     ::
 
@@ -150,6 +154,8 @@ class SessionMode(Mode):
         count: str = "all",
         start_number: int | None = None,
         closing_extra: Callable[[], str | None] | None = None,
+        pain_before: int | None = None,
+        hurts_before: int = 0,
     ) -> None:
         self.plan = plan
         numbers = {s.number for s in plan.steps if s.number is not None}
@@ -173,10 +179,10 @@ class SessionMode(Mode):
         #: Exercises (by number) whose rest was skipped after "it hurt".
         self.hurt: set[int] = set()
         #: The pain answers, 0 to 10 (``None`` when not asked or not answered).
-        self.pain_before: int | None = None
+        self.pain_before: int | None = pain_before
         self.pain_after: int | None = None
-        #: How many times "it hurt" was answered; the second ends the session.
-        self.hurts = 0
+        #: How many times "it hurt" was answered (carried over too); the second ends the session.
+        self.hurts = hurts_before
         #: The check-in under way (the mode handed over to), and where to go on after it.
         self._dialogue: Dialogue | None = None
         self._target = 0

@@ -104,11 +104,48 @@ def test_a_hold_before_any_press_is_no_pain() -> None:
     down = LISTENING + 2.0
     assert said_between(run, LISTENING, down + LONG + 0.2) == [
         phrases.NO_PAIN,  # at the long threshold, while the button is still down
-        phrases.pain_confirm_text(0),
+        phrases.THANK_YOU,  # "No pain." has been said: not again
     ]
     assert (close(down + LONG), phrases.NO_PAIN) in run.said()
     assert run.of("pain")[0]["value"] == 0
     assert run.session.pain_before == 0
+
+
+def test_a_hold_past_the_stop_threshold_in_the_pain_question_is_no_pain() -> None:
+    run = make_run(ONE)
+    run.gesture_at(LISTENING + 2.0, "stop")  # a person in pain holds on
+    assert run.go() == "finished"
+    down = LISTENING + 2.0
+    assert said_between(run, LISTENING, down + Thresholds().stop_seconds + 0.2) == [
+        phrases.NO_PAIN,
+        phrases.THANK_YOU,
+    ]
+    assert phrases.THRESHOLD_STOP not in [text for _, text in run.said()]
+    assert run.of("pain")[0]["value"] == 0
+    assert run.session.pain_before == 0
+
+
+def test_a_hold_that_began_as_the_question_was_said_answers_nothing_and_stops() -> None:
+    # The stop threshold is crossed while the question is still said: "Stop.",
+    # and letting go after the question has been said still stops.
+    run = make_run(ONE)
+    stop = Thresholds().stop_seconds
+    run.edge_at(LISTENING - stop - 0.5, True)
+    run.edge_at(LISTENING + 1.0, False)
+    assert run.go() == "stopped"
+    assert (close(LISTENING - 0.5), phrases.THRESHOLD_STOP) in run.said()
+    assert run.said()[-1][1] == phrases.SESSION_ENDED_EARLY
+    assert run.of("pain") == []
+
+
+def test_no_answer_to_the_last_pain_question_says_no_answer_alone() -> None:
+    run = make_run(ONE)
+    assert run.go() == "finished"
+    said = [text for _, text in run.said()]
+    last = len(said) - 1 - said[::-1].index(phrases.PAIN_QUESTION)
+    assert said[last + 1] == phrases.NO_ANSWER_END  # nothing is carried on: it ends
+    assert said[last + 2].startswith("Well done.")
+    assert phrases.NO_ANSWER in said[:last]  # before the first exercise, it goes on
 
 
 def test_no_press_for_ten_seconds_is_no_answer_and_the_session_goes_on() -> None:
@@ -304,6 +341,53 @@ def test_hurt_then_hold_ends_the_session() -> None:
     assert (close(heard + 20.0 + LONG), phrases.END_SESSION) in run.said()
     assert run.said()[-1] == (close(heard + 20.0 + LONG + 0.2), phrases.SESSION_ENDED)
     assert run.states()[-1][1] == "stopped"
+
+
+def test_a_hold_past_the_stop_threshold_in_did_that_hurt_is_it_hurt() -> None:
+    heard = first_question_heard()
+    run = make_run(TWO)
+    run.gesture_at(heard + 1.0, "stop")  # a person in pain holds on
+    stop = Thresholds().stop_seconds
+    offer_at = heard + 1.0 + stop + 0.2
+    offered = offer_at + sum(
+        estimate_seconds(line) + ANNOUNCE_GAP_SECONDS
+        for line in (phrases.SKIP_THE_REST, phrases.PAIN_ADVICE, phrases.GO_ON_OR_END)
+    )
+    run.gesture_at(offered + 2.0, "press")
+    assert run.go() == "finished"
+    assert (close(heard + 1.0 + LONG), phrases.IT_HURT) in run.said()
+    assert phrases.THRESHOLD_STOP not in [text for _, text in run.said()]
+    assert run.of("check_in")[0]["answer"] == "hurt"
+    assert said_between(run, offer_at, offered + 2.0 + PRESS) == [
+        phrases.SKIP_THE_REST,
+        phrases.PAIN_ADVICE,
+        phrases.GO_ON_OR_END,
+        phrases.GO_ON_GENTLY,
+    ]
+    assert run.session.hurts == 1 and run.session.hurt == {1}
+
+
+def test_a_hold_past_the_stop_threshold_in_the_offer_ends_the_session() -> None:
+    heard = first_question_heard()
+    run = make_run(TWO)
+    run.gesture_at(heard + 1.0, "long")
+    run.gesture_at(heard + 20.0, "stop")
+    assert run.go() == "stopped"
+    assert (close(heard + 20.0 + LONG), phrases.END_SESSION) in run.said()
+    assert phrases.THRESHOLD_STOP not in [text for _, text in run.said()]
+    stop = Thresholds().stop_seconds
+    assert run.said()[-1] == (close(heard + 20.0 + stop + 0.2), phrases.SESSION_ENDED)
+
+
+def test_a_stop_while_did_that_hurt_is_said_still_stops() -> None:
+    heard = first_question_heard()
+    run = make_run(TWO)
+    asked = heard - estimate_seconds(phrases.HURT_QUESTION)
+    run.gesture_at(asked + 0.2, "stop")
+    assert run.go() == "stopped"
+    assert phrases.THRESHOLD_STOP in [text for _, text in run.said()]
+    assert run.said()[-1][1] == phrases.SESSION_ENDED_EARLY
+    assert run.of("check_in") == []
 
 
 def test_the_offer_waits_with_reminders_and_a_wait_too_long_ends_the_session() -> None:
@@ -668,3 +752,112 @@ def test_the_history_flags_a_session_a_second_hurt_ended(tmp_path: Path) -> None
     got = record.to_json()
     assert got["outcome"] == "stopped" and got["flagged"] is True
     assert [c["answer"] for c in got["check_ins"]] == ["hurt", "hurt"]
+
+
+def test_the_history_records_a_hurt_held_past_the_stop_threshold(tmp_path: Path) -> None:
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
+
+    heard = first_question_heard()
+    store = HistoryStore.open(tmp_path / "history.sqlite3", lambda _message: None)
+    try:
+        run = make_run(TWO)
+        recorder = HistoryRecorder.for_session(store, TWO, run.plan, simulated=True)
+        run.runtime.listeners.append(recorder)
+        run.gesture_at(heard + 1.0, "stop")  # it hurt
+        run.gesture_at(heard + 30.0, "stop")  # and end the session
+        assert run.go() == "stopped"
+        recorder.close()
+        [record] = store.sessions()
+    finally:
+        store.close()
+    got = record.to_json()
+    assert [c["answer"] for c in got["check_ins"]] == ["hurt"]
+    assert got["exercises"][0]["hurt"] is True
+    assert got["flagged"] is True
+
+
+def two_hurts_at_the_end(r: Routine) -> list[tuple[float, Gesture]]:
+    """A script that answers "it hurt" after the first exercise, goes on gently, and
+    answers "it hurt" after the last one, which has run to its end.
+    """
+    probe = make_run(r)
+    probe.go()
+    heard = hurt_asked(probe)[0] + estimate_seconds(phrases.HURT_QUESTION)
+    script: list[tuple[float, Gesture]] = [(heard + 1.0, "long"), (heard + 20.0, "press")]
+    probe = make_run(r)
+    for t, g in script:
+        probe.gesture_at(t, g)
+    probe.go()
+    second = hurt_asked(probe)[1] + estimate_seconds(phrases.HURT_QUESTION)
+    return [*script, (second + 1.0, "long")]
+
+
+def recorded(r: Routine, script: list[tuple[float, Gesture]], tmp_path: Path) -> dict[str, Any]:
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
+
+    store = HistoryStore.open(tmp_path / "history.sqlite3", lambda _message: None)
+    try:
+        run = make_run(r)
+        recorder = HistoryRecorder.for_session(store, r, run.plan, simulated=True)
+        run.runtime.listeners.append(recorder)
+        for t, g in script:
+            run.gesture_at(t, g)
+        run.go()
+        recorder.close()
+        [record] = store.sessions()
+    finally:
+        store.close()
+    return record.to_json()
+
+
+def test_an_exercise_run_to_its_end_is_done_however_many_hurts_came(tmp_path: Path) -> None:
+    r = dataclasses.replace(
+        routine(exercise("Reach", seconds=5.0, ready=0), exercise("Bend", seconds=5.0, ready=0)),
+        check_in=True,
+    )
+    script = two_hurts_at_the_end(r)
+    probe = make_run(r)
+    probe.go()
+    last = hurt_asked(probe)[1] + estimate_seconds(phrases.HURT_QUESTION)
+    first = recorded(r, [(last + 1.0, "long")], tmp_path / "first")
+    once = recorded(r, [*script[:2], (script[2][0], "press")], tmp_path / "once")
+    twice = recorded(r, script, tmp_path / "twice")
+    assert (first["outcome"], once["outcome"], twice["outcome"]) == (
+        "finished", "finished", "stopped")  # fmt: skip
+    assert [(e["number"], e["done"], e["hurt"]) for e in first["exercises"]] == [
+        (1, True, False),
+        (2, True, True),
+    ]
+    assert [c["answer"] for c in twice["check_ins"]] == ["hurt", "hurt"]
+    # Both exercises ran to their end: done, after one "hurt" or two.
+    expected = [(1, True, True), (2, True, False)]
+    assert [(e["number"], e["done"], e["hurt"]) for e in once["exercises"]] == expected
+    expected = [(1, True, True), (2, True, True)]
+    assert [(e["number"], e["done"], e["hurt"]) for e in twice["exercises"]] == expected
+    assert (once["exercises_done"], twice["exercises_done"]) == (2, 2)
+    assert twice["flagged"] is True
+
+
+def test_the_history_counts_check_in_time_as_the_summary_does(tmp_path: Path) -> None:
+    from coach.history.recorder import HistoryRecorder
+    from coach.history.store import HistoryStore
+
+    store = HistoryStore.open(tmp_path / "history.sqlite3", lambda _message: None)
+    try:
+        run = make_run(TWO)  # three check-ins, each waited out: ten seconds and more
+        recorder = HistoryRecorder.for_session(store, TWO, run.plan, simulated=True)
+        run.runtime.listeners.append(recorder)
+        run.gesture_at(5.0, "press")  # a pause
+        run.gesture_at(9.0, "press")
+        assert run.go() == "finished"
+        recorder.close()
+        [record] = store.sessions()
+        steps = store.db.execute("SELECT SUM(actual_seconds) FROM steps").fetchone()[0]
+    finally:
+        store.close()
+    end = run.states()[-1][0]
+    assert record.paused_seconds > 0
+    assert record.seconds == pytest.approx(end - record.paused_seconds, abs=1e-3)
+    assert record.seconds > steps + 3 * NO_ANSWER_SECONDS

@@ -239,6 +239,20 @@ def test_reminders_and_the_greeting_line_on_the_device(utc: None) -> None:
     assert device.last_session_started() == pytest.approx(rig.clock.wall() - 200.0 + 70.1)
 
 
+def test_the_greeting_line_is_not_said_while_the_button_is_held(utc: None) -> None:
+    days = [date(2026, 11, 28), date(2026, 11, 30)]
+    rig, events = scenario([], quit_at=30.0)
+    Device(rig, Library(), session_days=lambda: days).run()
+    said = kinds(events, "say", "text")
+    due = next(t for t, text in said if text == "Your last session was yesterday.")
+    # Held from a second before the line is due until well after it: it goes.
+    rig, events = scenario([(due - 1.0, "stop")], quit_at=30.0)
+    Device(rig, Library(), session_days=lambda: days).run()
+    said = kinds(events, "say", "text")
+    assert "Your last session was yesterday." not in [text for _, text in said]
+    assert phrases.MENU_REPEAT in [text for _, text in said]
+
+
 def test_the_greeting_line_waits_for_a_synchronised_clock() -> None:
     rig, events = scenario([], quit_at=30.0)
     rig.clock.set_synchronised(False)
@@ -294,6 +308,6 @@ def test_with_real_speech_no_check_in_line_is_rendered_late(tmp_path: Path) -> N
     assert isinstance(voice, SpeechVoice)
     Device(rig, Library()).run()
     said = [e.data["text"] for e in events if e.type == "say"]
-    assert phrases.pain_confirm_text(0) in said and phrases.NO_ANSWER in said
+    assert phrases.NO_PAIN in said and phrases.THANK_YOU in said and phrases.NO_ANSWER in said
     assert phrases.SESSION_ENDED_EARLY in said
     assert voice.late_renders == 0

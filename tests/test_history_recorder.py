@@ -345,3 +345,31 @@ def test_an_event_it_cannot_read_gives_one_warning(
     r.close()
     assert r.failed and len(warnings) == 1 and "cannot read" in warnings[0]
     assert store.sessions()[0].outcome == "running"
+
+
+def test_a_carried_on_session_records_the_pain_before_it_carries(store: HistoryStore) -> None:
+    rec = recorder(store, resumed_from=None, pain_before=2)
+    for event in [
+        ev(0.0, "state", state="running"),
+        step(0.0, 1),
+        ev(20.0, "step_end", index=1, outcome="done"),
+        ev(20.0, "pain", moment="after", value=5),
+        step(20.0, 4),
+        ev(23.0, "state", state="finished"),
+    ]:
+        rec(event)
+    rec.close()
+    [record] = store.sessions()
+    assert (record.pain_before, record.pain_after, record.flagged) == (2, 5, True)
+    assert record.seconds == 23.0
+
+
+def test_the_pain_before_carried_is_kept_when_cut_off_before_a_step(
+    store: HistoryStore,
+) -> None:
+    rec = recorder(store, pain_before=6)
+    rec(ev(0.0, "state", state="running"))
+    rec.wait()  # then the process dies: no close
+    row = store.db.execute("SELECT pain_before FROM sessions").fetchone()
+    assert row[0] == 6
+    rec.close()

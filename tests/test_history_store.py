@@ -105,7 +105,7 @@ def test_a_finished_session_reads_back_as_the_spec_says(store: HistoryStore) -> 
         "simulated": False,
         "exercises_done": 2,
         "exercises_total": 2,
-        "seconds": 77.0,
+        "seconds": 864.5,  # from its start to its end, less the pause
         "paused_seconds": 12.5,
         "pain_before": 4,
         "pain_after": 3,
@@ -117,6 +117,18 @@ def test_a_finished_session_reads_back_as_the_spec_says(store: HistoryStore) -> 
         ],
         "resumed_from": None,
     }
+
+
+def test_a_cut_off_session_lasts_until_its_last_boundary(store: HistoryStore) -> None:
+    cut = store.begin(start(Owner(2**22 + 12345, None, None)))
+    store.record(cut, Boundary(step_ends=(StepEnd(0, "done", 4.0),), step_index=1,
+                               exercise_number=1, at=MORNING + 10.0))  # fmt: skip
+    store.record(cut, Boundary(step_ends=(StepEnd(1, "done", 20.0),), pauses=(Pause(1, 12.0, 5.0),),
+                               step_index=2, exercise_number=1, at=MORNING + 95.0))  # fmt: skip
+    [record] = store.sessions()
+    assert record.outcome == "interrupted"
+    # Start to last boundary, less the pause: the check-in between the steps counts.
+    assert (record.seconds, record.paused_seconds) == (90.0, 5.0)
 
 
 def test_pain_rising_by_two_flags_the_session(store: HistoryStore) -> None:
@@ -225,6 +237,16 @@ OLD_ROWS: dict[int, list[str]] = {
         "INSERT INTO pauses VALUES (2, 1, 10.0, 7.5)",
         "INSERT INTO check_ins VALUES (2, 1, 'Reach', NULL, 50.0)",
     ],
+    3: [
+        "INSERT INTO sessions (id, routine, routine_name, started, utc_offset, ended, outcome, "
+        "simulated, pid, boot_id, process_start, exercises_total, pain_before, pain_after, "
+        "routine_sha256, resumed_from, step_index, exercise_number) "
+        f"VALUES (3, 'quick-demo', 'Quick demo', {MORNING + 2 * 86400}, 3600, NULL, "
+        "'interrupted', 0, 1, NULL, NULL, 1, 5, NULL, 'cd', 2, 1, 1)",
+        "INSERT INTO steps VALUES (3, 0, 'announce', NULL, NULL, NULL, NULL, NULL, 3.0, 3.5, "
+        "'done')",
+        "INSERT INTO steps VALUES (3, 1, 'hold', 1, 'Reach', NULL, 1, 1, 80.0, NULL, NULL)",
+    ],
 }
 
 
@@ -245,7 +267,8 @@ def test_every_earlier_version_is_migrated_with_its_data(tmp_path: Path, version
     assert [r.id for r in records] == list(range(1, version + 1))
     if version >= 1:
         first = records[0]
-        assert (first.outcome, first.simulated, first.seconds) == ("finished", True, 88.0)
+        # From its start to its end, pauses left out.
+        assert (first.outcome, first.simulated, first.seconds) == ("finished", True, 90.0)
         assert first.ended_iso == "2026-12-01T08:01:33+01:00"
         assert first.exercises[0].done and first.exercises_done == 1
         assert first.resumed_from is None and first.routine_sha256 is None
@@ -255,6 +278,11 @@ def test_every_earlier_version_is_migrated_with_its_data(tmp_path: Path, version
             "interrupted", 5, 7.5)  # fmt: skip
         assert second.check_ins == (("Reach", None),)
         assert second.exercises_done == 0
+    if version >= 3:
+        third = records[2]
+        assert (third.outcome, third.resumed_from, third.step_index) == ("interrupted", 2, 1)
+        # Cut off before the last boundary's time was kept: its steps' seconds.
+        assert third.seconds == 3.5
     # And it takes new sessions with every field.
     new = store.begin(start(resumed_from=version or None))
     finish_all(store, new)

@@ -27,12 +27,17 @@ class CarryOn:
     """Where to carry on: the routine, its exercise ``number`` (from 1) and its name.
 
     :param session_id: the interrupted session, for the new one's ``resumed_from``.
+    :param pain_before: the interrupted session's pain before; ``None`` when not known.
+    :param hurts_before: its "hurt" answers (with those of the sessions it carried on):
+        the carried-on session ends at the second in all.
     """
 
     session_id: int
     routine: Routine
     number: int
     exercise: str
+    pain_before: int | None = None
+    hurts_before: int = 0
 
 
 def start_number(plan: Plan, found: Interrupted) -> int | None:
@@ -85,4 +90,4 @@ def find_carry_on(
     exercise = routine.exercises[number - 1].name if number <= len(routine.exercises) else None
     if exercise is None:
         raise NothingToCarryOn("the last session's routine has fewer exercises now")
-    return CarryOn(found.id, routine, number, exercise)
+    return CarryOn(found.id, routine, number, exercise, found.pain_before, found.hurts)

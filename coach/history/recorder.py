@@ -105,6 +105,8 @@ class HistoryRecorder:
     :param reference: how the history names the routine; default its slug.
     :param warn: takes the one warning of a failed write; default the store's.
     :param wall: epoch seconds now; default the system clock.
+    :param pain_before: pain before known as the session starts (the interrupted
+        session's, carrying on), recorded as this session's; default none.
     """
 
     def __init__(
@@ -117,8 +119,10 @@ class HistoryRecorder:
         reference: str | None = None,
         warn: Callable[[str], None] | None = None,
         wall: Callable[[], float] = time.time,
+        pain_before: int | None = None,
     ) -> None:
         self.store = store
+        self.pain_before = pain_before
         self.routine = routine
         self.steps = tuple(steps)
         self.simulated = simulated
@@ -159,13 +163,17 @@ class HistoryRecorder:
         library: Library | None = None,
         warn: Callable[[str], None] | None = None,
         wall: Callable[[], float] = time.time,
+        pain_before: int | None = None,
     ) -> HistoryRecorder:
         """A recorder for a session of ``plan``; the routine is named by its slug when
         ``library`` has it, else by its file's path (see :func:`routine_reference`).
-        ``wall`` gives epoch seconds now: the run's clock, virtual or not.
+        ``wall`` gives epoch seconds now: the run's clock, virtual or not;
+        ``pain_before`` is the pain before already known (carrying on).
         """
         reference = routine_reference(routine, library)
-        return cls(store, routine, plan.steps, simulated, resumed_from, reference, warn, wall)
+        return cls(
+            store, routine, plan.steps, simulated, resumed_from, reference, warn, wall, pain_before
+        )
 
     # -- the listener --------------------------------------------------------------------
 
@@ -232,6 +240,11 @@ class HistoryRecorder:
                 resumed_from=self.resumed_from,
             )
             self.session_id = self.store.begin(start)
+            if self.pain_before is not None:
+                # Carried over from the interrupted session, and kept even if this
+                # one is cut off too: pain after is weighed against it.
+                pain = Boundary(pain=(("before", self.pain_before),))
+                self.store.record(self.session_id, pain)
 
         self._jobs.put(begin)
 
@@ -258,7 +271,7 @@ class HistoryRecorder:
             number = self.steps[index].number
         self._current = _Current(index, number, t)
         self._last_index = index
-        self._flush(Boundary(step_index=index, exercise_number=number))
+        self._flush(Boundary(step_index=index, exercise_number=number), t)
 
     def _step_end(self, t: float, index: int, outcome: str) -> None:
         if self._current is not None and self._current.index == index:
@@ -283,10 +296,12 @@ class HistoryRecorder:
             self._close_current(t, "done" if outcome == "finished" else "skipped")
         self._ended = True
         ended = self._wall0 + (t - self._t0)
-        self._flush(Boundary(outcome=outcome, ended=ended))
+        self._flush(Boundary(outcome=outcome, ended=ended), t)
 
-    def _flush(self, boundary: Boundary) -> None:
-        """Queue one boundary with everything gathered since the last one."""
+    def _flush(self, boundary: Boundary, t: float) -> None:
+        """Queue one boundary, at ``t`` on the run's clock, with everything gathered
+        since the last one.
+        """
         whole = Boundary(
             step_ends=tuple(self._step_ends),
             pauses=tuple(self._pauses),
@@ -296,6 +311,7 @@ class HistoryRecorder:
             exercise_number=boundary.exercise_number,
             outcome=boundary.outcome,
             ended=boundary.ended,
+            at=self._wall0 + (t - self._t0),
         )
         self._step_ends.clear()
         self._pauses.clear()

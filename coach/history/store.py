@@ -105,6 +105,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sessions ADD COLUMN step_index INTEGER",
         "ALTER TABLE sessions ADD COLUMN exercise_number INTEGER",
     ),
+    # 4: when the last step boundary was written, for the time of a session cut off.
+    ("ALTER TABLE sessions ADD COLUMN last_boundary REAL",),
 )
 #: The schema this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -228,6 +230,7 @@ class Boundary:
     :param exercise_number: the exercise now under way; default unchanged.
     :param outcome: how the session ended (``finished``, ``stopped``), when it did.
     :param ended: when it ended, in epoch seconds.
+    :param at: when the boundary was, in epoch seconds; default not written.
     """
 
     step_ends: tuple[StepEnd, ...] = ()
@@ -238,6 +241,7 @@ class Boundary:
     exercise_number: int | None = None
     outcome: str | None = None
     ended: float | None = None
+    at: float | None = None
 
 
 # -- what is read --------------------------------------------------------------------
@@ -267,7 +271,9 @@ class SessionRecord:
     :param simulated: a simulated or instant session.
     :param exercises_done: exercises done (see :func:`_exercises`).
     :param exercises_total: exercises in the routine.
-    :param seconds: active seconds, pauses left out.
+    :param seconds: the session's seconds from its start to its end (to its last
+        step boundary when it was cut off or still runs), pauses left out:
+        check-ins count.
     :param paused_seconds: seconds paused.
     :param pain_before: 0-10, or ``None``.
     :param pain_after: 0-10, or ``None``.
@@ -355,6 +361,8 @@ class Interrupted:
     :param step_index: the step it was in; ``None`` before the first.
     :param exercise_number: the exercise it was in; ``None`` outside the exercises.
     :param exercise: that exercise's name; ``None`` outside the exercises.
+    :param pain_before: its pain before, 0-10; ``None`` when not known.
+    :param hurts: its "hurt" answers, with those of the sessions it carried on.
     """
 
     id: int
@@ -365,6 +373,8 @@ class Interrupted:
     step_index: int | None
     exercise_number: int | None
     exercise: str | None
+    pain_before: int | None = None
+    hurts: int = 0
 
 
 # -- the store ---------------------------------------------------------------------
@@ -497,6 +507,10 @@ class HistoryStore:
             for moment, value in boundary.pain:
                 column = {"before": "pain_before", "after": "pain_after"}[moment]
                 db.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?", (value, session))
+            if boundary.at is not None:
+                db.execute(
+                    "UPDATE sessions SET last_boundary = ? WHERE id = ?", (boundary.at, session)
+                )
             if boundary.step_index is not None:
                 db.execute(
                     "UPDATE sessions SET step_index = ?, exercise_number = ? WHERE id = ?",
@@ -591,7 +605,7 @@ class HistoryStore:
         with self._lock:
             row = self.db.execute(
                 "SELECT id, routine, routine_name, routine_sha256, started, step_index, "
-                "exercise_number, outcome FROM sessions WHERE outcome IS NOT NULL "
+                "exercise_number, outcome, pain_before FROM sessions WHERE outcome IS NOT NULL "
                 "ORDER BY started DESC, id DESC LIMIT 1"
             ).fetchone()
             if row is None or row[7] != "interrupted" or row[4] < now - max_age_hours * 3600:
@@ -608,7 +622,26 @@ class HistoryStore:
                     (row[0], row[6]),
                 ).fetchone()
                 name = found[0] if found else None
-        return Interrupted(row[0], row[1], row[2], row[3], row[4], row[5], row[6], name)
+            hurts = self._hurts(row[0])
+        return Interrupted(
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6], name, row[8], hurts
+        )
+
+    def _hurts(self, session: int) -> int:
+        """The "hurt" answers of ``session`` and of the sessions it carried on, in turn."""
+        hurts = 0
+        seen: set[int] = set()
+        current: int | None = session
+        while current is not None and current not in seen:
+            seen.add(current)
+            hurts += self.db.execute(
+                "SELECT COUNT(*) FROM check_ins WHERE session = ? AND answer = 'hurt'", (current,)
+            ).fetchone()[0]
+            found = self.db.execute(
+                "SELECT resumed_from FROM sessions WHERE id = ?", (current,)
+            ).fetchone()
+            current = found[0] if found else None
+        return int(hurts)
 
     def session_days(self, simulated: bool = True) -> list[dt.date]:
         """The local date of every session, one per session, oldest first.
@@ -677,7 +710,7 @@ class HistoryStore:
 _SESSION_COLUMNS = (
     "id", "started", "utc_offset", "ended", "routine", "routine_name", "outcome", "simulated",
     "exercises_total", "pain_before", "pain_after", "resumed_from", "routine_sha256",
-    "step_index", "exercise_number",
+    "step_index", "exercise_number", "last_boundary",
 )  # fmt: skip
 
 
@@ -695,6 +728,7 @@ def _record(
     before, after = row["pain_before"], row["pain_after"]
     risen = before is not None and after is not None and after >= before + PAIN_RISE_FLAG
     hurt_ended = outcome == "stopped" and bool(answers) and answers[-1][2] == "hurt"
+    paused = float(sum(p[0] for p in pauses))
     return SessionRecord(
         id=row["id"],
         started=row["started"],
@@ -706,8 +740,8 @@ def _record(
         simulated=bool(row["simulated"]),
         exercises_done=sum(e.done for e in exercises),
         exercises_total=row["exercises_total"],
-        seconds=float(sum(s[4] or 0.0 for s in steps)),
-        paused_seconds=float(sum(p[0] for p in pauses)),
+        seconds=_seconds(row, outcome, paused, steps),
+        paused_seconds=paused,
         pain_before=before,
         pain_after=after,
         flagged=risen or hurt_ended,
@@ -720,6 +754,23 @@ def _record(
     )
 
 
+def _seconds(
+    row: dict[str, Any], outcome: str, paused: float, steps: list[tuple[Any, ...]]
+) -> float:
+    """The session's time from its start to its end (or its last step boundary, when
+    it was cut off or still runs), pauses left out: check-ins count, as the summary says.
+
+    A session cut off before the history kept its last boundary's time (schema 3
+    and earlier) has only its steps' own seconds, summed.
+    """
+    end = row["ended"] if outcome in ("finished", "stopped") else None
+    if end is None:
+        end = row["last_boundary"]
+    if end is None:
+        return float(sum(s[4] or 0.0 for s in steps))
+    return max(0.0, float(end) - float(row["started"]) - paused)
+
+
 def _exercises(
     steps: list[tuple[Any, ...]],
     answers: list[tuple[int | None, str, str | None]],
@@ -728,7 +779,9 @@ def _exercises(
     """Each exercise of the plan: done when the session went past its last step with
     none of them missed, and none cut short by a "hurt" answer.
 
-    :param cut_at: the step a stopped session ended in: its exercise was not gone past.
+    :param cut_at: the step a stopped session ended in: unless it ran to its end
+        (``done``), its exercise was not gone past. An exercise whose steps all
+        ran to their end is done, however the session ended after them.
     """
     names: dict[int, str] = {}
     outcomes: dict[int, list[str | None]] = {}
@@ -736,7 +789,8 @@ def _exercises(
         if number is None:
             continue
         names.setdefault(number, name or "")
-        outcomes.setdefault(number, []).append(None if index == cut_at else outcome)
+        cut = index == cut_at and outcome != "done"
+        outcomes.setdefault(number, []).append(None if cut else outcome)
     hurt = {number for number, _, answer in answers if answer == "hurt"}
     found = []
     for number in sorted(names):
