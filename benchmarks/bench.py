@@ -25,8 +25,10 @@ Metrics:
   prerender_seconds_pyttsx3 a cold cache: every phrase of the default routine
   prerender_seconds_piper   the same with Piper (when the piper extra is installed)
   late_renders              phrases not ready on cue in a whole session of the
-                            default routine that starts with a cold cache
-  cue_onset_ms_p50/p95      a whole session of the default routine with a warm
+                            default routine (its waits for the button and its
+                            check-ins taken out, so that every cue falls at its
+                            planned time) that starts with a cold cache
+  cue_onset_ms_p50/p95      a whole session of that routine with a warm
                             cache: from each cue's deadline (when the runtime
                             calls play()) to the first bytes of its file handed
                             to the player process (the player's on_started)
@@ -73,6 +75,7 @@ through the coach's own AudioPlayer, with its player process started ahead.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import io
 import json
@@ -271,13 +274,25 @@ def speech_voice(
     return SpeechVoice(renderer, player)
 
 
+def without_waits(routine: Routine) -> Routine:
+    """``routine`` with nothing that waits for the person: no steps or lead-ins that wait
+    for the button, no check-ins. Every cue then falls at its planned time.
+    """
+    exercises = tuple(
+        dataclasses.replace(ex, ready=5.0 if ex.ready == "button" else ex.ready, check_in=False)
+        for ex in routine.exercises
+        if ex.kind != "button"
+    )
+    return dataclasses.replace(routine, exercises=exercises, pain_check=False, check_in=False)
+
+
 def speech_session(cache: Path) -> dict[str, float]:
     """One whole session of the default routine; cue onsets and late renders.
 
     A cue's onset runs from its deadline, when the runtime calls play(), to
     the first bytes of its file written to the player process.
     """
-    routine = load_routine(library.resolve(DEFAULT))
+    routine = without_waits(load_routine(library.resolve(DEFAULT)))
     clock = ScaledClock(SESSION_SPEED)
     started: list[float] = []
     first_step: list[float] = []
