@@ -105,7 +105,7 @@ GO_ON_OR_END = "Press to go on gently, hold to end the session."
 END_SESSION = "End the session."
 GO_ON_GENTLY = "Going on gently. Move slowly, and stop if it hurts."
 #: Said as the session ends after a second "it hurt".
-HURT_AGAIN_END = f"That hurt again, so we will stop here. {PAIN_ADVICE}"
+HURT_AGAIN_END = f"It hurt again, so we will stop here. {PAIN_ADVICE}"
 #: Said before the summary when pain after is at least two points above pain before.
 PAIN_GREW = f"Your pain is higher than when we started. {PAIN_ADVICE}"
 
