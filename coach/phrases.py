@@ -189,9 +189,9 @@ def minutes_text(seconds: float) -> str:
 
 
 def carry_on_offer(exercise: str) -> str:
-    """The offer after a power cut: "Your last session stopped at the side stretch. ..."."""
+    """The offer after a power cut: "Last time, you stopped at the side stretch. ..."."""
     the = "" if exercise.lower().startswith("the ") else "the "
-    return f"Your last session stopped at {the}{exercise}. Press to carry on, hold for the menu."
+    return f"Last time, you stopped at {the}{exercise}. Press to carry on, hold for the menu."
 
 
 def days_ago_text(days: str) -> str:
