@@ -144,15 +144,22 @@ def number_word(n: int) -> str:
     return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
 
 
-def rep_count_text(rep: int, reps: int, side: str | None = None, phase: str = "") -> list[str]:
+def rep_count_text(
+    rep: int, reps: int, side: str | None = None, phase: str = "", named: bool = False
+) -> list[str]:
     """What starts a counted rep, longest first: "Right side, three, up." ... "Three.".
 
     The last rep of several is "Last one."; shorter forms leave out the phase,
-    then the side, so the count itself is what stays.
+    then the side, so the count itself is what stays. ``named``: a count said
+    alone is "Number three." before "Three.", as a number said alone is easily
+    misheard ("One." is heard as "Well.").
     """
     count = "last one" if reps > 1 and rep == reps else number_word(rep)
     head = f"{spoken_side(side)}, {count}" if side else count
-    forms = [f"{head}, {phase}" if phase else head, head, count]
+    alone = [f"number {count}", count] if named and count != "last one" else [count]
+    forms = [f"{head}, {phase}" if phase else head, head, *alone]
+    if not side and not phase:
+        forms = alone
     out: list[str] = []
     for form in forms:
         said = sentence(form)

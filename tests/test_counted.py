@@ -187,6 +187,23 @@ def test_words_that_do_not_fit_a_fast_tempo_are_shortened_and_the_count_stays() 
     assert "(dropped: no room) Down." in render_plan(plan, with_cues=True)
 
 
+def test_a_count_said_alone_is_named_when_every_rep_has_room_for_it() -> None:
+    # "One." alone is easily misheard ("Well."); "Number one." is heard right.
+    text = PRESS_UPS.replace("{up: 2, hold: 1.5, down: 2}", "3")
+    plan = compile_plan(parse_routine(text, "r.yaml"), estimate_seconds, tones=False)
+    reps = [s for s in plan.steps if s.kind == "rep"]
+    named = [f"Number {w.lower()}." for w in WORDS]
+    assert [s.cues[0].text for s in reps] == [*named, "Last one."]
+
+    # One answer for the whole exercise: with no room for "Number seven." no rep says it.
+    def durations(said: str) -> float:
+        return 1.2 if said == "Number seven." else 0.6
+
+    plan = compile_plan(parse_routine(text.replace("tempo: 3", "tempo: 1"), "r.yaml"), durations)
+    reps = [s for s in plan.steps if s.kind == "rep"]
+    assert [s.cues[0].text for s in reps] == [f"{w}." for w in WORDS] + ["Last one."]
+
+
 def test_a_pause_mid_rep_says_which_rep_and_starts_it_again() -> None:
     run = run_of(PRESS_UPS)
     fourth = 4.25 + 5.0 + 3 * 5.5  # the announcements, the lead-in, three reps
