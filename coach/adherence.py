@@ -1,6 +1,6 @@
 """Adherence, spoken: a short line about the days done, when it helps.
 
-At the end of a session: "That makes three days in a row." once a run of days
+At the end of a session: "That is three days in a row." once a run of days
 reaches two, said after the first session finished that day only. In the
 menu's greeting at boot: "Your last session was yesterday." or "Your last
 session was three days ago." when the last session was not today and not long ago. Never

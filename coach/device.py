@@ -183,7 +183,7 @@ class Device:
         return spoken_adherence(self.rig.clock, self._session_days, at_end=False)
 
     def closing_line(self, routine: Routine | None = None) -> str | None:
-        """The line after a finished session's summary: "That makes three days in a row.", or
+        """The line after a finished session's summary: "That is three days in a row.", or
         "That was your second of three sessions today." for a routine that prescribes it.
         """
         return spoken_closing(self.rig, self._session_days, routine)

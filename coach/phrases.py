@@ -207,8 +207,8 @@ def days_ago_text(days: str) -> str:
 
 
 def streak_text(days: str) -> str:
-    """A session's end on a run of ``days`` (a word) days: "That makes three days in a row."."""
-    return f"That makes {days} days in a row."
+    """The end of a session on a run of ``days`` (a word) days: "That is three days in a row."."""
+    return f"That is {days} days in a row."
 
 
 def times_today_text(ordinal: str, times: str) -> str:

@@ -330,7 +330,7 @@ class Rig:
         return days.count(today) + 1
 
     def closing_line(self, routine: Routine | None = None) -> str | None:
-        """The line after a finished session's summary: "That makes three days in a row.", or
+        """The line after a finished session's summary: "That is three days in a row.", or
         with a routine that prescribes sessions a day "That was your second of three
         sessions today." (see :func:`coach.adherence.closing_line`).
         """

@@ -40,11 +40,11 @@ def test_the_greeting_says_when_the_last_session_was(days: list[date], line: str
     [
         (ago(0), None),  # a run of one is no run
         (ago(0, 2), None),  # a gap breaks it
-        (ago(0, 1), "That makes two days in a row."),
-        (ago(0, 1, 2), "That makes three days in a row."),
-        (ago(0, 1, 2, 4, 5), "That makes three days in a row."),
-        (ago(*range(7)), "That makes seven days in a row."),
-        (ago(*range(7), 1, 3), "That makes seven days in a row."),  # two sessions a day before
+        (ago(0, 1), "That is two days in a row."),
+        (ago(0, 1, 2), "That is three days in a row."),
+        (ago(0, 1, 2, 4, 5), "That is three days in a row."),
+        (ago(*range(7)), "That is seven days in a row."),
+        (ago(*range(7), 1, 3), "That is seven days in a row."),  # two sessions a day before
         (ago(0, 0, 1, 2), None),  # the second session today: said once a day
         (ago(1, 2), None),  # no session today (the caller forgot it): nothing
     ],
@@ -75,4 +75,4 @@ def test_every_greeting_line_is_among_those_rendered_ahead() -> None:
         assert adherence_line(ago(d), TODAY, at_end=False) in lines
     for n in range(2, 8):
         assert adherence_line(ago(*range(n)), TODAY, at_end=True) in lines
-    assert "That makes eight days in a row." not in lines
+    assert "That is eight days in a row." not in lines

@@ -25,7 +25,7 @@ def run_on(day: str) -> list[str]:
 
 def test_a_run_of_days_is_said_once_a_day_and_the_greeting_names_the_last(utc: None) -> None:
     assert not any("in a row" in line for line in run_on("2026-11-29"))
-    assert run_on("2026-11-30")[-1] == "That makes two days in a row."
+    assert run_on("2026-11-30")[-1] == "That is two days in a row."
     # The next morning the box greets with the last session, and counts the third day.
     device = said(
         "device", "--instant", "--start-at", "2026-12-01T08:00", "--default-routine",
@@ -33,7 +33,7 @@ def test_a_run_of_days_is_said_once_a_day_and_the_greeting_names_the_last(utc: N
     )  # fmt: skip
     assert device[0].startswith(f"{phrases.READY} Quick demo")
     assert device[1] == phrases.LAST_SESSION_YESTERDAY
-    assert "That makes three days in a row." in device
+    assert "That is three days in a row." in device
     # A second session the same day says nothing more of it.
     assert not any("in a row" in line for line in run_on("2026-12-01"))
 

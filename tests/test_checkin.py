@@ -450,7 +450,7 @@ def test_start_number_carries_on_at_that_exercise_without_the_opening_or_pain_be
 
 def test_closing_extra_is_said_after_the_summary_and_the_finish_waits_for_it() -> None:
     run = make_run(routine(exercise("Reach", seconds=5.0, ready=0), name="Tiny"))
-    extra = "That makes three days in a row."
+    extra = "That is three days in a row."
     run.session = SessionMode(run.plan, closing_extra=lambda: extra)
     assert run.go() == "finished"
     (t_summary, summary), (t_extra, said) = run.said()[-2:]
@@ -569,7 +569,7 @@ def test_plan_size_counts_check_in_steps_exactly() -> None:
 
 
 def test_a_pause_in_the_closing_words_keeps_the_closing_extra() -> None:
-    extra = "That makes three days in a row."
+    extra = "That is three days in a row."
     probe = make_run(routine(exercise("Reach", seconds=5.0, ready=0), name="Tiny"))
     probe.session = SessionMode(probe.plan, closing_extra=lambda: extra)
     probe.go()

@@ -264,12 +264,12 @@ def test_a_finished_session_ends_with_the_adherence_line(utc: None) -> None:
     rig, events = scenario([(3.0, "long"), (5.0, "press")], quit_at=400.0)
     days = [date(2026, 11, 30), date(2026, 12, 1)]
     device = Device(rig, Library(), session_days=lambda: days)
-    assert device.closing_line() == "That makes two days in a row."
+    assert device.closing_line() == "That is two days in a row."
     assert device.run() == 0
     timed = kinds(events, "say", "text")
     said = [text for _, text in timed]
     summary = next(i for i, text in enumerate(said) if text.startswith("You did"))
-    assert said[summary + 1] == "That makes two days in a row."
+    assert said[summary + 1] == "That is two days in a row."
     assert said[summary + 2].startswith("Ready.")  # the menu waits for it
     line_at, menu_at = timed[summary + 1][0], timed[summary + 2][0]
     assert menu_at >= line_at + rig.voice.duration(said[summary + 1])

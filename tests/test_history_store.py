@@ -511,7 +511,7 @@ def test_the_days_are_what_the_adherence_lines_want(store: HistoryStore) -> None
     second = dt.date(2026, 12, 2)
     assert adherence_line(store.session_days(), second, at_end=True) is None  # the 2nd's second
     days = store.session_days()[:-1]
-    assert adherence_line(days, second, at_end=True) == "That makes two days in a row."
+    assert adherence_line(days, second, at_end=True) == "That is two days in a row."
     assert adherence_line(store.session_days(), dt.date(2026, 12, 3), at_end=False) == (
         "Your last session was yesterday."
     )

@@ -307,7 +307,7 @@ BEFORE = [date(2026, 12, 1), date(2026, 12, 2)]
 @pytest.mark.parametrize(
     "days, times, done, expected",
     [
-        ([*BEFORE, TODAY], None, None, "That makes three days in a row."),
+        ([*BEFORE, TODAY], None, None, "That is three days in a row."),
         ([TODAY], 3, 1, "That was your first of three sessions today."),
         (
             [*BEFORE, TODAY],
@@ -324,10 +324,10 @@ BEFORE = [date(2026, 12, 1), date(2026, 12, 2)]
             "That was your fourth session today; three times a day is all you need.",
         ),
         ([*BEFORE, *[TODAY] * 5], 3, 5, None),  # said once; never nagging
-        ([*BEFORE, TODAY], 1, 1, "That makes three days in a row."),
+        ([*BEFORE, TODAY], 1, 1, "That is three days in a row."),
         ([TODAY] * 2, 1, 2, "That was your second session today; once a day is all you need."),
         ([TODAY] * 3, 2, 3, "That was your third session today; twice a day is all you need."),
-        ([*BEFORE, TODAY], 3, None, "That makes three days in a row."),  # no history of it
+        ([*BEFORE, TODAY], 3, None, "That is three days in a row."),  # no history of it
     ],
 )
 def test_the_closing_line(
