@@ -32,9 +32,10 @@ LAST_ONE = "Last one."
 #: Said as a counted exercise's last rep of a side ends: the work is done.
 REPS_DONE = "And relax."
 #: What each phase of a counted rep says as it starts (the first joins the rep's number).
+#: "Hold still." as for a timed hold: "Hold." alone is easily misheard ("Fold.").
 PHASE_WORDS = {
     "up": "up",
-    "hold": "hold",
+    "hold": "hold still",
     "down": "down",
     "in": "in",
     "out": "out",

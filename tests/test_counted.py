@@ -160,7 +160,7 @@ def test_reps_keep_the_tempo_exactly_with_the_phase_words_on_their_beats() -> No
     first = starts[0]
     assert [(round(t - first, 3), text) for t, text in said if first <= t < first + 5.5] == [
         (0.0, "One, up."),
-        (2.0, "Hold."),
+        (2.0, "Hold still."),
         (3.5, "Down."),
     ]
 
@@ -242,12 +242,12 @@ def test_sides_in_turn_go_right_left_with_equal_times_and_are_named() -> None:
     assert {round(b - a, 9) for a, b in itertools.pairwise(starts)} == {5.0}
     said = dict(run.said())
     assert [said[t] for t in starts] == [
-        "Right side, one, hold.",
-        "Left side, one, hold.",
-        "Right side, two, hold.",
-        "Left side, two, hold.",
-        "Right side, last one, hold.",
-        "Left side, last one, hold.",
+        "Right side, one, hold still.",
+        "Left side, one, hold still.",
+        "Right side, two, hold still.",
+        "Left side, two, hold still.",
+        "Right side, last one, hold still.",
+        "Left side, last one, hold still.",
     ]
     texts = list(said.values())
     assert "Sides in turn, starting with the right side." in texts
