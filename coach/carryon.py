@@ -1,7 +1,7 @@
 """Carrying on after a power cut: the device offers the session that did not end.
 
 A session that never reached its end (the plug was pulled, the box crashed)
-is offered once the box is up again, before the menu: "Your last session
+is offered once the box is up again, before the menu: "Last time, you
 stopped at the seated forward reach. Press to carry on, hold for the menu."
 A press carries on from the beginning of that exercise; a long press (or a
 stop) goes to the menu as usual.

@@ -34,9 +34,10 @@ REPS_DONE = "And relax."
 #: After the last rep when each rep ends on "Relax." already.
 LAST_REP_DONE = "That was the last one."
 #: What each phase of a counted rep says as it starts (the first joins the rep's number).
+#: "Hold still." as for a timed hold: "Hold." alone is easily misheard ("Fold.").
 PHASE_WORDS = {
     "up": "up",
-    "hold": "hold",
+    "hold": "hold still",
     "down": "down",
     "in": "in",
     "out": "out",
@@ -111,7 +112,7 @@ GO_ON_OR_END = "Press to go on gently, hold to end the session."
 END_SESSION = "End the session."
 GO_ON_GENTLY = "Going on gently. Move slowly, and stop if it hurts."
 #: Said as the session ends after a second "it hurt".
-HURT_AGAIN_END = f"That hurt again, so we will stop here. {PAIN_ADVICE}"
+HURT_AGAIN_END = f"It hurt again, so we will stop here. {PAIN_ADVICE}"
 #: Said before the summary when pain after is at least two points above pain before.
 PAIN_GREW = f"Your pain is higher than when we started. {PAIN_ADVICE}"
 
@@ -150,15 +151,22 @@ def number_word(n: int) -> str:
     return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
 
 
-def rep_count_text(rep: int, reps: int, side: str | None = None, phase: str = "") -> list[str]:
+def rep_count_text(
+    rep: int, reps: int, side: str | None = None, phase: str = "", named: bool = False
+) -> list[str]:
     """What starts a counted rep, longest first: "Right side, three, up." ... "Three.".
 
     The last rep of several is "Last one."; shorter forms leave out the phase,
-    then the side, so the count itself is what stays.
+    then the side, so the count itself is what stays. ``named``: a count said
+    alone is "Number three." before "Three.", as a number said alone is easily
+    misheard ("One." is heard as "Well.").
     """
     count = "last one" if reps > 1 and rep == reps else number_word(rep)
     head = f"{spoken_side(side)}, {count}" if side else count
-    forms = [f"{head}, {phase}" if phase else head, head, count]
+    alone = [f"number {count}", count] if named and count != "last one" else [count]
+    forms = [f"{head}, {phase}" if phase else head, head, *alone]
+    if not side and not phase:
+        forms = alone
     out: list[str] = []
     for form in forms:
         said = sentence(form)
@@ -195,9 +203,9 @@ def minutes_text(seconds: float) -> str:
 
 
 def carry_on_offer(exercise: str) -> str:
-    """The offer after a power cut: "Your last session stopped at the side stretch. ..."."""
+    """The offer after a power cut: "Last time, you stopped at the side stretch. ..."."""
     the = "" if exercise.lower().startswith("the ") else "the "
-    return f"Your last session stopped at {the}{exercise}. Press to carry on, hold for the menu."
+    return f"Last time, you stopped at {the}{exercise}. Press to carry on, hold for the menu."
 
 
 def days_ago_text(days: str) -> str:

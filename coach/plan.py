@@ -482,6 +482,8 @@ class _Compiler:
     number: int | None = None
     #: Whether each counted exercise's reps (by number) say their first phase's word.
     _phase_words: dict[int | None, bool] = field(default_factory=dict)
+    #: Whether each counted exercise's reps (by number) can say "Number three." alone.
+    _named_counts: dict[int | None, bool] = field(default_factory=dict)
 
     def _tone(self, name: ToneName) -> ToneName | None:
         return name if self.tones else None
@@ -713,7 +715,8 @@ class _Compiler:
         (first, first_seconds), *later = ex.tempo.phases
         side = where.get("side") if name_side else None
         phase = phrases.PHASE_WORDS.get(first, "") if self._says_phase(ex, name_side) else ""
-        forms = phrases.rep_count_text(where["rep"], ex.reps, side, phase)
+        named = self._names_count(ex)
+        forms = phrases.rep_count_text(where["rep"], ex.reps, side, phase, named)
         drafts = [Draft(0.0, forms[0], Priority.KEY, fallbacks=tuple(forms[1:]))]
         t = first_seconds
         for name, seconds in later:
@@ -725,6 +728,24 @@ class _Compiler:
             relaxed = ex.tempo.phases[-1][0] == "relax"
             self.carry = phrases.LAST_REP_DONE if relaxed else phrases.REPS_DONE
             self.carry_tone = self._tone("set_end" if ends_set else "end")
+
+    def _names_count(self, ex: Exercise) -> bool:
+        """True when every rep's count said alone fits its first phase as "Number three.".
+
+        A number said alone is easily misheard; one answer for the whole
+        exercise, so the reps all sound alike ("Last one." stays as it is).
+        """
+        assert ex.tempo is not None
+        if self.number not in self._named_counts:
+            first_seconds = ex.tempo.phases[0][1]
+            last = ex.reps if ex.reps > 1 else ex.reps + 1
+            self._named_counts[self.number] = all(
+                self.durations(phrases.sentence(f"number {phrases.number_word(rep)}"))
+                <= first_seconds + EPSILON
+                for rep in range(1, ex.reps + 1)
+                if rep != last
+            )
+        return self._named_counts[self.number]
 
     def _says_phase(self, ex: Exercise, name_side: bool) -> bool:
         """True when every rep's number can take its first phase's word ("One, up.").

@@ -244,7 +244,7 @@ def summary(copied: Copied) -> str:
     """
     said: list[str] = []
     if copied.no_folder:
-        return "The stick could not be read."
+        return "This stick could not be read."
     if copied.added:
         new = "new routine" if len(copied.added) == 1 else "new routines"
         said.append(f"{_count(len(copied.added))} {new} from the stick: {_names(copied.added)}.")
@@ -265,12 +265,13 @@ def summary(copied: Copied) -> str:
                     f"{names}.")  # fmt: skip
     if copied.not_copied:
         why = "there is no room left on the box" if copied.full else "the box could not save it"
-        said.append(f"{_names(copied.not_copied)}: not copied, {why}.")
+        were = "was" if len(copied.not_copied) == 1 else "were"
+        said.append(f"{_names(copied.not_copied)} {were} not copied, {why}.")
     if copied.taken_out:
         said.append("The stick was taken out too soon. Put it back in to copy the rest.")
     if not said:
         if copied.unchanged:
-            said.append("The routines on the stick are here already.")
+            said.append("The routines on the stick are already here.")
         else:
             said.append(f"The stick has no routines in its {STICK_FOLDER} folder.")
     return " ".join(said)

@@ -41,11 +41,11 @@ def offer(gesture_hold: float) -> tuple[list[str], RecordingVoice]:
 
 def test_the_offer_names_the_exercise_and_the_two_choices() -> None:
     assert carry_on_text("Seated forward reach") == (
-        "Ready. Your last session stopped at the seated forward reach. "
+        "Ready. Last time, you stopped at the seated forward reach. "
         "Press to carry on, hold for the menu."
     )
     assert phrases.carry_on_offer("the plank") == (
-        "Your last session stopped at the plank. Press to carry on, hold for the menu."
+        "Last time, you stopped at the plank. Press to carry on, hold for the menu."
     )
 
 

@@ -161,7 +161,7 @@ def test_reps_keep_the_tempo_exactly_with_the_phase_words_on_their_beats() -> No
     first = starts[0]
     assert [(round(t - first, 3), text) for t, text in said if first <= t < first + 5.5] == [
         (0.0, "One, up."),
-        (2.0, "Hold."),
+        (2.0, "Hold still."),
         (3.5, "Down."),
     ]
 
@@ -186,6 +186,23 @@ def test_words_that_do_not_fit_a_fast_tempo_are_shortened_and_the_count_stays() 
     # "Down." has no room after the count: dropped, and shown so.
     assert all([c.text for c in s.dropped] == ["Down."] for s in reps)
     assert "(dropped: no room) Down." in render_plan(plan, with_cues=True)
+
+
+def test_a_count_said_alone_is_named_when_every_rep_has_room_for_it() -> None:
+    # "One." alone is easily misheard ("Well."); "Number one." is heard right.
+    text = PRESS_UPS.replace("{up: 2, hold: 1.5, down: 2}", "3")
+    plan = compile_plan(parse_routine(text, "r.yaml"), estimate_seconds, tones=False)
+    reps = [s for s in plan.steps if s.kind == "rep"]
+    named = [f"Number {w.lower()}." for w in WORDS]
+    assert [s.cues[0].text for s in reps] == [*named, "Last one."]
+
+    # One answer for the whole exercise: with no room for "Number seven." no rep says it.
+    def durations(said: str) -> float:
+        return 1.2 if said == "Number seven." else 0.6
+
+    plan = compile_plan(parse_routine(text.replace("tempo: 3", "tempo: 1"), "r.yaml"), durations)
+    reps = [s for s in plan.steps if s.kind == "rep"]
+    assert [s.cues[0].text for s in reps] == [f"{w}." for w in WORDS] + ["Last one."]
 
 
 def test_a_pause_mid_rep_says_which_rep_and_starts_it_again() -> None:
@@ -226,12 +243,12 @@ def test_sides_in_turn_go_right_left_with_equal_times_and_are_named() -> None:
     assert {round(b - a, 9) for a, b in itertools.pairwise(starts)} == {5.0}
     said = dict(run.said())
     assert [said[t] for t in starts] == [
-        "Right side, one, hold.",
-        "Left side, one, hold.",
-        "Right side, two, hold.",
-        "Left side, two, hold.",
-        "Right side, last one, hold.",
-        "Left side, last one, hold.",
+        "Right side, one, hold still.",
+        "Left side, one, hold still.",
+        "Right side, two, hold still.",
+        "Left side, two, hold still.",
+        "Right side, last one, hold still.",
+        "Left side, last one, hold still.",
     ]
     texts = list(said.values())
     assert "Sides in turn, starting with the right side." in texts

@@ -242,7 +242,7 @@ def test_an_updated_routine_replaces_the_old_one_and_an_unchanged_one_is_left(
     assert (target / "knee.yaml").read_text() == KNEE
     before = (target / "knee.yaml").stat().st_mtime_ns
     again = copy_routines(folder, target)
-    assert summary(again) == "The routines on the stick are here already."
+    assert summary(again) == "The routines on the stick are already here."
     assert not again.changed
     assert (target / "knee.yaml").stat().st_mtime_ns == before
 
@@ -298,7 +298,7 @@ def test_a_full_card_copies_nothing_and_says_so(
 
     monkeypatch.setattr(stick, "write_atomically", full)
     copied = copy_routines(folder, tmp_path / "patient")
-    assert summary(copied) == "Knee rehab: not copied, there is no room left on the box."
+    assert summary(copied) == "Knee rehab was not copied, there is no room left on the box."
     assert not copied.changed
 
 
@@ -330,7 +330,7 @@ def test_a_long_reason_is_cut_short_at_a_comma() -> None:
 
 def test_a_stick_that_cannot_be_read_or_has_nothing(tmp_path: Path) -> None:
     assert summary(copy_routines(tmp_path / "gone", tmp_path / "p")) == (
-        "The stick could not be read."
+        "This stick could not be read."
     )
     empty = plug_in(tmp_path / "media", notes_txt="hello", _hidden_yaml=KNEE)
     assert summary(copy_routines(empty, tmp_path / "p")) == (
