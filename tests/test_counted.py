@@ -378,6 +378,6 @@ def test_reps_that_end_on_relax_are_not_told_to_relax_twice() -> None:
     run = run_of(text)
     run.go()
     said = [text for _, text in run.said()]
-    last = said.index("Last one, hold.")
+    last = said.index("Last one, hold still.")
     assert said[last + 1 : last + 3] == ["Relax.", phrases.LAST_REP_DONE]
     assert phrases.REPS_DONE not in said
