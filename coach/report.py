@@ -184,7 +184,18 @@ def build_report(records: Sequence[Any], now: datetime, since: date | None = Non
     :raises ReportError: a record is not a session record.
     :raises PackageMissing: pygal is not installed.
     """
-    pygal = load_pygal()
+    return render_report(*select_sessions(records, since), now)
+
+
+def select_sessions(
+    records: Sequence[Any], since: date | None = None
+) -> tuple[list[Session], Counter[str]]:
+    """The sessions a report is on, and how many were left out, by why.
+
+    :param records: session records (``SessionRecord.to_json()``), in any order.
+    :param since: the first day to report on; default every day.
+    :raises ReportError: a record is not a session record.
+    """
     sessions: list[Session] = []
     left_out: Counter[str] = Counter()
     for s in read_sessions(list(records)):
@@ -194,6 +205,15 @@ def build_report(records: Sequence[Any], now: datetime, since: date | None = Non
             left_out["simulated" if s.simulated else "running"] += 1
         else:
             sessions.append(s)
+    return sessions, left_out
+
+
+def render_report(sessions: list[Session], left_out: Counter[str], now: datetime) -> str:
+    """The whole report as one HTML page, on ``sessions`` as :func:`select_sessions` gives them.
+
+    :raises PackageMissing: pygal is not installed.
+    """
+    pygal = load_pygal()
     parts = [
         _overview(sessions, left_out, now),
         _weeks_section(pygal, sessions),

@@ -12,7 +12,7 @@ import click
 
 from coach.cli.common import warn
 from coach.errors import CoachError, FolderNotWritable, ReportError
-from coach.report import build_report, load_pygal, read_sessions
+from coach.report import load_pygal, render_report, select_sessions
 from coach.speech.atomicfile import write_atomically
 
 
@@ -46,16 +46,12 @@ def report(out: Path, from_json: Path | None, since: datetime | None) -> None:
     load_pygal()  # first: a missing package is said before anything is read
     records = read_json(from_json) if from_json is not None else stored_sessions()
     first = since.date() if since is not None else None
-    page = build_report(records, datetime.now().astimezone(), first)
+    sessions, left_out = select_sessions(records, first)
+    page = render_report(sessions, left_out, datetime.now().astimezone())
     try:
         write_atomically(out, page.encode("utf-8"))
     except FolderNotWritable as exc:
         raise CoachError(f"cannot write the report {out}: {exc.reason}") from exc
-    sessions = [
-        s
-        for s in read_sessions(records)
-        if not s.simulated and s.outcome != "running" and (first is None or s.day >= first)
-    ]
     click.echo(f"wrote {out} ({len(sessions)} session{'' if len(sessions) == 1 else 's'})")
 
 
