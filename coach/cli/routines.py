@@ -12,7 +12,7 @@ from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn, warn_missing_from_menu, write_new_file
 from coach.errors import CoachError, RoutineError
 from coach.loader import exercise_label, load_routine
-from coach.plan import compile_plan
+from coach.plan import Plan, compile_plan
 from coach.preview import clock, render_plan, table
 from coach.routine import Routine
 from coach.settings import Settings, keys, settings_options, write_whole
@@ -80,12 +80,14 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
             continue
         count = len(routine.exercises)
         click.echo(f"ok  {printable(str(path))}  ({count} exercise{'' if count == 1 else 's'})")
-        for label in countdowns_lost(routine, settings.tones):
+        # At the text voice's lengths, so the warnings do not depend on the cache.
+        plan = compile_plan(routine, TextVoice().duration, settings.tones)
+        for label in countdowns_lost(routine, plan):
             warn(
                 f"{printable(str(path))}: {label}: no room for a whole 3-2-1 "
                 "countdown in some steps; it is left out there (see 'coach preview --cues')"
             )
-        for label in words_lost(routine, settings.tones):
+        for label in words_lost(routine, plan):
             warn(
                 f"{printable(str(path))}: {label}: the tempo is too fast for some of "
                 "its words; they are shortened or left out (see 'coach preview --cues')"
@@ -94,22 +96,23 @@ def validate(routines: Sequence[str], settings: Settings) -> None:
         raise RoutineError(problems)
 
 
-def words_lost(routine: Routine, tones: bool) -> list[str]:
-    """The counted exercises with a rep too short for its words, at the text voice's lengths,
+def words_lost(routine: Routine, plan: Plan) -> list[str]:
+    """The counted exercises of ``routine`` with a rep of ``plan`` too short for its words,
     as messages name them ("exercise 1 (Press-ups)")."""
-    plan = compile_plan(routine, TextVoice().duration, tones)
     lost = {s.exercise for s in plan.steps if s.exercise and s.kind == "rep" and s.dropped}
-    exercises = enumerate(routine.exercises, 1)
-    return [exercise_label(number, ex.name) for number, ex in exercises if ex.name in lost]
+    return _labels(routine, lost)
 
 
-def countdowns_lost(routine: Routine, tones: bool) -> list[str]:
-    """The exercises with a step too short for a whole 3-2-1, at the text voice's lengths,
+def countdowns_lost(routine: Routine, plan: Plan) -> list[str]:
+    """The exercises of ``routine`` with a step of ``plan`` too short for a whole 3-2-1,
     as messages name them ("exercise 2 (Reach)")."""
-    plan = compile_plan(routine, TextVoice().duration, tones)
     lost = {s.exercise for s in plan.steps if s.exercise and s.lost_countdown}
+    return _labels(routine, lost)
+
+
+def _labels(routine: Routine, names: set[str]) -> list[str]:
     exercises = enumerate(routine.exercises, 1)
-    return [exercise_label(number, ex.name) for number, ex in exercises if ex.name in lost]
+    return [exercise_label(number, ex.name) for number, ex in exercises if ex.name in names]
 
 
 @click.command()
