@@ -19,10 +19,8 @@ from coach.plan import Plan
 from coach.reminders import ReminderSchedule
 from coach.routine import Routine
 from coach.runtime import Mode, Runtime
+from coach.session import DUE_EPSILON
 from coach.tones import ToneName
-
-#: Rounding between deadlines and the clock: a deadline this close has come.
-DUE_EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
