@@ -432,6 +432,16 @@ class Session:
         self.rig.close(let_last_phrase_finish=not self.rig.runtime.quit_requested)
 
 
+def default_clock(options: RunOptions) -> Clock:
+    """The clock a run has unless it is given one: a virtual clock for an instant run
+    (its wall time from ``options.start_at``, default now), else the system clock.
+    """
+    if options.instant:
+        start_at = options.start_at
+        return VirtualClock(wall=time.time() if start_at is None else start_at)
+    return SystemClock()
+
+
 def build_rig(
     settings: Settings,
     options: RunOptions | None = None,
@@ -458,11 +468,7 @@ def build_rig(
     check_pins(settings.pins)
     simulate = options.simulate or options.instant
     if clock is None:
-        if options.instant:
-            start_at = options.start_at
-            clock = VirtualClock(wall=time.time() if start_at is None else start_at)
-        else:
-            clock = SystemClock()
+        clock = default_clock(options)
     runtimes: list[Runtime] = []  # the printer needs the run's time zero
     console = None
     printer: Callable[[str], None] | None = None
@@ -581,12 +587,9 @@ def build_carried_on_session(
         routine = with_check_ins(routine, settings.pain_check, settings.check_in)
         return compile_plan(routine, estimate_seconds, settings.tones, settings.count)
 
-    if clock is not None:
-        now = clock.wall()
-    else:
-        now = options.start_at if options.instant and options.start_at is not None else time.time()
+    clock = clock or default_clock(options)
     try:
-        found = find_carry_on(store, settings.resume_hours, now, routine_of, plan_of)
+        found = find_carry_on(store, settings.resume_hours, clock.wall(), routine_of, plan_of)
     finally:
         store.close()
     return build_session(
