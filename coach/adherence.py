@@ -19,12 +19,6 @@ LONG_AGO_DAYS = 30
 #: The shortest run of days that is worth a word.
 STREAK_FROM = 2
 
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-         "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-         "seventeen", "eighteen", "nineteen")  # fmt: skip
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-
-
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
              "ninth", "tenth", "eleventh", "twelfth", "thirteenth")  # fmt: skip
 
@@ -41,12 +35,7 @@ def times_word(n: int) -> str:
 
 def number_word(n: int) -> str:
     """``n`` as a word, as the coach says it: "three", "twenty-one"; digits from 100."""
-    if 0 <= n < 20:
-        return _ONES[n]
-    if 20 <= n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens - 2] + (f"-{_ONES[ones]}" if ones else "")
-    return str(n)
+    return phrases.number_word(n) if 0 <= n < 100 else str(n)
 
 
 def streak(days: Sequence[date], today: date) -> int:

@@ -27,6 +27,7 @@ from pathlib import Path
 from coach.errors import FolderNotWritable, RoutineError
 from coach.library import ROUTINE_SUFFIXES
 from coach.loader import MAX_FILE_BYTES, parse_routine
+from coach.phrases import number_word
 from coach.speech.atomicfile import write_atomically
 from coach.yamltree import open_regular, printable
 
@@ -36,8 +37,6 @@ STICK_FOLDER = "voice-coach"
 STICK_MOUNTS = (Path("/media/*"), Path("/media/*/*"), Path("/run/media/*/*"))
 #: How often the menu looks for a stick while it waits.
 POLL_SECONDS = 3.0
-
-_NUMBERS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
 
 
 class StickWatch:
@@ -228,7 +227,8 @@ def spoken_reason(source: str, problem: str) -> str:
 
 
 def _count(n: int) -> str:
-    return _NUMBERS[n] if n < len(_NUMBERS) else str(n)
+    """A count at the start of a sentence: "Two"; digits past ten."""
+    return number_word(n).capitalize() if n <= 10 else str(n)
 
 
 def _routines(n: int) -> str:
