@@ -23,6 +23,7 @@ recording and the session goes on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import queue
@@ -102,7 +103,8 @@ class HistoryRecorder:
     :param steps: the plan's steps, in order.
     :param simulated: a simulated or instant session (marked so in the history).
     :param resumed_from: the interrupted session this one carries on; default none.
-    :param reference: how the history names the routine; default its slug.
+    :param reference: how the history names the routine, or what works it out
+        (asked on the writer thread, as the session begins); default its slug.
     :param warn: takes the one warning of a failed write; default the store's.
     :param wall: epoch seconds now; default the system clock.
     :param pain_before: pain before known as the session starts (the interrupted
@@ -116,7 +118,7 @@ class HistoryRecorder:
         steps: Sequence[Step],
         simulated: bool,
         resumed_from: int | None = None,
-        reference: str | None = None,
+        reference: str | Callable[[], str] | None = None,
         warn: Callable[[str], None] | None = None,
         wall: Callable[[], float] = time.time,
         pain_before: int | None = None,
@@ -127,7 +129,7 @@ class HistoryRecorder:
         self.steps = tuple(steps)
         self.simulated = simulated
         self.resumed_from = resumed_from
-        self.reference = reference or routine.slug or routine.name
+        self._reference = reference
         self.warn = warn or store.warn
         self.wall = wall
         #: The session's row, once written.
@@ -170,10 +172,19 @@ class HistoryRecorder:
         ``wall`` gives epoch seconds now: the run's clock, virtual or not;
         ``pain_before`` is the pain before already known (carrying on).
         """
-        reference = routine_reference(routine, library)
+        # Looking the routine up in the library reads its folders: not on the runtime's thread.
+        reference = functools.partial(routine_reference, routine, library)
         return cls(
             store, routine, plan.steps, simulated, resumed_from, reference, warn, wall, pain_before
         )
+
+    @functools.cached_property
+    def reference(self) -> str:
+        """How the history names the routine: its slug, or its file's path."""
+        reference = self._reference
+        if callable(reference):
+            return reference()
+        return reference or self.routine.slug or self.routine.name
 
     # -- the listener --------------------------------------------------------------------
 
