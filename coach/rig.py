@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.adherence import adherence_line, closing_line
 from coach.checkin import with_check_ins
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from coach.history.recorder import HistoryRecorder
     from coach.history.store import HistoryStore
 
-T = TypeVar("T")
 
 #: How long the last phrase ("Session ended.") may play out after the end.
 LAST_PHRASE_SECONDS = 4.0
@@ -207,15 +206,14 @@ class Rig:
             else:
                 self._run_live(lambda: self.runtime.run(mode, origin), status)
 
-    def _run_live(self, target: Callable[[], T], status: Callable[[], str]) -> T:
-        result: list[T] = []
+    def _run_live(self, target: Callable[[], object], status: Callable[[], str]) -> None:
         errors: list[BaseException] = []
 
         ended_r, ended_w = os.pipe()
 
         def work() -> None:
             try:
-                result.append(target())
+                target()
             except BaseException as exc:  # re-raised in the calling thread
                 errors.append(exc)
                 self.voice.stop()
@@ -241,7 +239,6 @@ class Rig:
         done.set()
         if errors:
             raise errors[0]
-        return result[0]
 
     def _keyboard(
         self,
