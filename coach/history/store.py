@@ -310,8 +310,7 @@ class SessionRecord:
 
     def local(self, when: float) -> dt.datetime:
         """Epoch seconds ``when`` as a time at the session's UTC offset."""
-        zone = dt.timezone(dt.timedelta(seconds=self.utc_offset))
-        return dt.datetime.fromtimestamp(when, zone)
+        return local_time(when, self.utc_offset)
 
     @property
     def started_iso(self) -> str:
@@ -378,6 +377,11 @@ class Interrupted:
 
 
 # -- the store ---------------------------------------------------------------------
+
+
+def local_time(when: float, offset: int) -> dt.datetime:
+    """Epoch seconds ``when`` as a time at the UTC offset ``offset`` (seconds)."""
+    return dt.datetime.fromtimestamp(when, dt.timezone(dt.timedelta(seconds=offset)))
 
 
 def utc_offset(when: float) -> int:
@@ -654,10 +658,7 @@ class HistoryStore:
         where = "" if simulated else " WHERE simulated = 0"
         with self._lock:
             rows = self.db.execute("SELECT started, utc_offset FROM sessions" + where).fetchall()
-        return sorted(
-            dt.datetime.fromtimestamp(started, dt.timezone(dt.timedelta(seconds=offset))).date()
-            for started, offset in rows
-        )
+        return sorted(local_time(started, offset).date() for started, offset in rows)
 
     def finished_days(
         self, routine: str, simulated: bool = True, excluding: int | None = None
@@ -675,10 +676,7 @@ class HistoryStore:
                 "AND outcome = 'finished' AND id IS NOT ?" + where,
                 (routine, excluding),
             ).fetchall()
-        return sorted(
-            dt.datetime.fromtimestamp(started, dt.timezone(dt.timedelta(seconds=offset))).date()
-            for started, offset in rows
-        )
+        return sorted(local_time(started, offset).date() for started, offset in rows)
 
     def last_started(self, simulated: bool = True) -> float | None:
         """When the last session started, in epoch seconds; ``None`` when there is none.
