@@ -49,9 +49,6 @@ class Device:
         default is offered first. Routine files that do not load are left out;
         none at all is an error. With a patient folder and the ``stick_mounts``
         setting, USB sticks are watched for while the menu waits.
-    :param last_session_started: when the last session started, epoch seconds
-        (from the history); sessions this device starts count as well.
-        Default: only those.
     :param session_days: the day of every past session, for the greeting's
         adherence line; default none (no line).
     """
@@ -60,7 +57,6 @@ class Device:
         self,
         rig: Rig,
         library: Library,
-        last_session_started: Callable[[], float | None] | None = None,
         session_days: Callable[[], Sequence[date]] | None = None,
     ) -> None:
         self.rig = rig
@@ -71,11 +67,10 @@ class Device:
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
         mounts = rig.settings.stick_mounts
         self.sticks = StickWatch(mounts) if mounts and library.patient_folder else None
+        #: When the last session this device started began; the history knows the others.
         self._started: float | None = None
         if rig.history is not None:
-            last_session_started = last_session_started or rig.last_session_started
             session_days = session_days or rig.session_days
-        self._history_started = last_session_started
         self._session_days = session_days
         times = rig.settings.reminders
         self.reminders = ReminderSchedule(times, self.last_session_started) if times else None
@@ -173,9 +168,7 @@ class Device:
 
     def last_session_started(self) -> float | None:
         """When the last session started, epoch seconds: this device's, or the history's."""
-        known = [self._started]
-        if self._history_started is not None:
-            known.append(self._history_started())
+        known = (self._started, self.rig.last_session_started())
         return max((t for t in known if t is not None), default=None)
 
     def greeting_line(self) -> str | None:
