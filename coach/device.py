@@ -22,7 +22,7 @@ from datetime import date
 from coach.adherence import adherence_lines
 from coach.carryon import CarryOnMode
 from coach.checkin import Dialogue, with_check_ins
-from coach.errors import CoachError, RoutineError
+from coach.errors import CoachError, NothingToCarryOn, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
 from coach.loader import load_routine
@@ -61,8 +61,8 @@ class Device:
     ) -> None:
         self.rig = rig
         self.library = library
-        for name in library.missing_from_menu():
-            rig.options.warn(f"menu_routines: {name!r} is in no routine folder (not copied yet?)")
+        for line in library.menu_warnings():
+            rig.options.warn(line)
         self.choices = self._choices()
         self.index = next((i for i, c in enumerate(self.choices) if c.slug == library.default), 0)
         mounts = rig.settings.stick_mounts
@@ -218,7 +218,7 @@ class Device:
         history = self.rig.history
         if history is None:
             return None
-        from coach.history.carry import NothingToCarryOn, find_carry_on
+        from coach.history.carry import find_carry_on
 
         try:
             found = find_carry_on(

@@ -27,6 +27,7 @@ from coach.clock import VirtualClock
 from coach.errors import (
     CoachError,
     HardwareError,
+    HistoryNewer,
     RoutineError,
     RoutineNotFound,
     SettingsError,
@@ -362,7 +363,7 @@ def check_history(settings: Settings, path: Path | None = None) -> Check:
             fix = f"make {folder} writable, or set COACH_DATA_DIR to a folder that is"
             return Check("history", "FAIL", f"{path}: cannot be made", fix)
         return Check("history", "ok", f"{path}: no sessions yet (will be made)")
-    from coach.history.store import SCHEMA_VERSION, HistoryNewer, HistoryStore
+    from coach.history.store import SCHEMA_VERSION, HistoryStore
 
     moved: list[str] = []
     try:

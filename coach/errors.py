@@ -111,3 +111,19 @@ class ServiceError(CoachError, RuntimeError):
     """The boot service could not be installed or removed. Exit status 1."""
 
     exit_code = 1
+
+
+class HistoryUnavailable(CoachError, OSError):
+    """The history file cannot be used here: its folder or file cannot be written, or read."""
+
+
+class HistoryNewer(HistoryUnavailable):
+    """The history file was written by a newer coach; it is left exactly as it is."""
+
+
+class HistoryCorrupt(CoachError, ValueError):
+    """The history file is not a database, or a damaged one."""
+
+
+class NothingToCarryOn(CoachError, LookupError):
+    """There is no session to carry on after a power cut; the message says why."""

@@ -111,6 +111,13 @@ class Library:
         slugs = {e.slug for e in self.entries()}
         return [name for name in self.menu if name not in slugs]
 
+    def menu_warnings(self) -> list[str]:
+        """A line for each routine the menu names that is in no folder: it is passed over."""
+        return [
+            f"menu_routines: {printable(name)!r} is in no routine folder (not copied yet?)"
+            for name in self.missing_from_menu()
+        ]
+
     def resolve(self, name_or_path: str | None) -> Path:
         """The file of a library name or a path, as :func:`resolve`; ``None`` is the default.
 

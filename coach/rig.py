@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from coach.adherence import adherence_line, closing_line
 from coach.checkin import with_check_ins
 from coach.clock import Clock, SystemClock, VirtualClock
-from coach.errors import HardwareError, RoutineError, RoutineNotFound
+from coach.errors import HardwareError, NothingToCarryOn, RoutineError, RoutineNotFound
 from coach.events import Item, Listener, NewPlan, State
 from coach.gestures import Gesture
 from coach.hardware.button import ButtonSource, SimulatedPress
@@ -566,7 +566,7 @@ def build_carried_on_session(
 
     :raises NothingToCarryOn: when there is none, with the reason.
     """
-    from coach.history.carry import NothingToCarryOn, find_carry_on
+    from coach.history.carry import find_carry_on
 
     options = options or RunOptions()
     store = open_history(settings, options.warn)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from coach.errors import HistoryNewer
 from coach.history import history_path, open_history
 from coach.history.liveness import Owner, this_process
 from coach.history.store import (
@@ -22,7 +23,6 @@ from coach.history.store import (
     SCHEMA_VERSION,
     Boundary,
     CheckIn,
-    HistoryNewer,
     HistoryStore,
     Pause,
     PlannedStep,

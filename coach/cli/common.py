@@ -61,8 +61,8 @@ def warn(message: str) -> None:
 
 def warn_missing_from_menu(library: Library) -> None:
     """A warning for each routine the menu names that is in no folder: it is passed over."""
-    for name in library.missing_from_menu():
-        warn(f"menu_routines: {printable(name)!r} is in no routine folder")
+    for line in library.menu_warnings():
+        warn(line)
 
 
 def load_routine_from(library: Library, name: str | None) -> Routine:

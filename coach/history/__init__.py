@@ -65,7 +65,8 @@ def open_history(
     """
     if not settings.history:
         return None
-    from coach.history.store import HistoryStore, HistoryUnavailable
+    from coach.errors import HistoryUnavailable
+    from coach.history.store import HistoryStore
 
     try:
         return HistoryStore.open(path or history_path(), warn)

@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coach.errors import CoachError
+from coach.errors import NothingToCarryOn
 from coach.history.recorder import file_sha256
 from coach.history.store import HistoryStore, Interrupted
 from coach.plan import Plan
 from coach.routine import Routine
-
-
-class NothingToCarryOn(CoachError, LookupError):
-    """There is no session to carry on; the message says why."""
 
 
 @dataclass(frozen=True)

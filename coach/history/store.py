@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach.errors import CoachError
+from coach.errors import HistoryCorrupt, HistoryNewer, HistoryUnavailable
 from coach.history import liveness
 from coach.history.liveness import Owner
 
@@ -110,18 +110,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 #: The schema this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class HistoryUnavailable(CoachError, OSError):
-    """The history file cannot be used here: its folder or file cannot be written, or read."""
-
-
-class HistoryNewer(HistoryUnavailable):
-    """The history file was written by a newer coach; it is left exactly as it is."""
-
-
-class HistoryCorrupt(CoachError, ValueError):
-    """The history file is not a database, or a damaged one."""
 
 
 # -- what is written ---------------------------------------------------------------
