@@ -668,14 +668,7 @@ class _Compiler:
                 ends_side=rep == ex.reps,
             )  # fmt: skip
             if rep < ex.reps and ex.rest_seconds > 0:
-                preview = _next_text(side, rep + 1, ex.reps)
-                self._rest(
-                    ex,
-                    ex.rest_seconds,
-                    [_preview(preview, last=rep + 1 == ex.reps)],
-                    countdown=ex.kind not in ("button", "counted"),
-                    **dict(where, rep=rep),
-                )
+                self._rest_between(ex, side, rep + 1, dict(where, rep=rep))
 
     def _alternating(self, ex: Exercise, sides: tuple[str, ...], where: dict[str, Any]) -> None:
         """One set with the sides in turn rep by rep: right 1, left 1, right 2, left 2, ...
@@ -690,14 +683,20 @@ class _Compiler:
             self._work(ex, here, ends_set=end, ends_side=end, name_side=True)
             if not end and ex.rest_seconds > 0:
                 next_rep, next_side = order[i + 1]
-                preview = _next_text(next_side, next_rep, ex.reps)
-                self._rest(
-                    ex,
-                    ex.rest_seconds,
-                    [_preview(preview, last=next_rep == ex.reps)],
-                    countdown=ex.kind not in ("button", "counted"),
-                    **here,
-                )
+                self._rest_between(ex, next_side, next_rep, here)
+
+    def _rest_between(
+        self, ex: Exercise, next_side: str | None, next_rep: int, where: dict[str, Any]
+    ) -> None:
+        """The rest between two reps, saying which comes next."""
+        preview = _next_text(next_side, next_rep, ex.reps)
+        self._rest(
+            ex,
+            ex.rest_seconds,
+            [_preview(preview, last=next_rep == ex.reps)],
+            countdown=ex.kind not in ("button", "counted"),
+            **where,
+        )
 
     def _rep(
         self, ex: Exercise, where: dict[str, Any], ends_set: bool, ends_side: bool, name_side: bool
