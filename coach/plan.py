@@ -650,14 +650,11 @@ class _Compiler:
             return
         # "Get ready." is said only where it leaves room for a whole
         # 3-2-1: in a 3 s lead-in the countdown alone gets the person ready.
-        drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO)]
+        countdown = _countdown(float(ex.ready))
         if ex.kind == "counted":
             # Ticks, not digits: the next number said is the first rep's.
-            drafts += [
-                dataclasses.replace(d, text="", tone="tick") for d in _countdown(float(ex.ready))
-            ]
-        else:
-            drafts += _countdown(float(ex.ready))
+            countdown = [dataclasses.replace(d, text="", tone="tick") for d in countdown]
+        drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO), *countdown]
         self._timed("ready", float(ex.ready), "", drafts, ex, **where)
 
     def _side(self, ex: Exercise, side: str | None, where: dict[str, Any], last_side: bool) -> None:
