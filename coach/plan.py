@@ -734,12 +734,12 @@ class _Compiler:
         assert ex.tempo is not None
         if self.number not in self._named_counts:
             first_seconds = ex.tempo.phases[0][1]
-            last = ex.reps if ex.reps > 1 else ex.reps + 1
+            # The last of several reps is "Last one.", never a number.
+            counted = range(1, ex.reps if ex.reps > 1 else 2)
             self._named_counts[self.number] = all(
                 self.durations(phrases.sentence(f"number {phrases.number_word(rep)}"))
                 <= first_seconds + EPSILON
-                for rep in range(1, ex.reps + 1)
-                if rep != last
+                for rep in counted
             )
         return self._named_counts[self.number]
 
