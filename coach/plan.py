@@ -209,6 +209,11 @@ class Plan:
         return sum(s.duration_seconds or 0.0 for s in self.steps)
 
     @property
+    def exercise_numbers(self) -> set[int]:
+        """The numbers of its exercises, from 1."""
+        return {s.number for s in self.steps if s.number is not None}
+
+    @property
     def button_steps(self) -> int:
         """How many steps wait for the button."""
         return sum(1 for s in self.steps if s.until_button)

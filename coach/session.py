@@ -158,7 +158,7 @@ class SessionMode(Mode):
         hurts_before: int = 0,
     ) -> None:
         self.plan = plan
-        numbers = {s.number for s in plan.steps if s.number is not None}
+        numbers = plan.exercise_numbers
         if start_number is not None and start_number not in numbers:
             raise ValueError(
                 f"start_number must be an exercise of the plan, 1 to {len(numbers)}, "
@@ -639,7 +639,7 @@ class SessionMode(Mode):
 
     def _summary(self) -> str:
         """What was done: exercises that ran to their end, and the minutes since the start."""
-        numbers = {s.number for s in self.plan.steps if s.number is not None}
+        numbers = self.plan.exercise_numbers
         done = len(numbers - self.skipped - self.hurt)
         return phrases.summary_text(done, len(numbers), self._now() - self._started_at)
 
