@@ -32,7 +32,7 @@ from coach.checkin import Dialogue, GoOnOffer, HurtCheck, PainCheck, Words
 from coach.events import ENDED, State, Status, StepOutcome
 from coach.gestures import Gesture, Threshold
 from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Cue, Plan, Priority, Step
-from coach.runtime import Mode, Runtime
+from coach.runtime import DUE_EPSILON, Mode, Runtime
 from coach.tones import ToneName, tone_seconds
 
 #: Steps that exist to say something: a pause in the middle of a sentence
@@ -58,8 +58,6 @@ REMINDER_GAPS = ((300.0, 60.0), (900.0, 120.0), (math.inf, 300.0))
 STOP_WORDS = (phrases.RELEASE, phrases.TIME_UP)
 #: Steps where a long press skips the whole exercise, not just the step.
 EXERCISE_SKIP_STEPS = ("announce", "fetch", "ready")
-#: Deadlines this close count as due (float sums of step lengths).
-DUE_EPSILON = 1e-9
 #: Pain after this many points above pain before gets the safety advice.
 PAIN_GREW_POINTS = 2
 
