@@ -435,10 +435,7 @@ class SessionMode(Mode):
         """
         self.hurts += 1
         number = self.plan.steps[self._index].number
-        steps = range(self._index + 1, len(self.plan.steps))
-        following = next(
-            (i for i in steps if self.plan.steps[i].number != number), len(self.plan.steps)
-        )
+        following = self._after_this_exercise()
         self._miss(range(self._target, following))
         if following > self._target and number is not None:
             self.hurt.add(number)
@@ -622,6 +619,11 @@ class SessionMode(Mode):
         number = self.plan.steps[self._index].number
         assert number is not None
         self.skipped.add(number)
+        return self._after_this_exercise()
+
+    def _after_this_exercise(self) -> int:
+        """The first step after the current step's exercise (the plan's length if none)."""
+        number = self.plan.steps[self._index].number
         rest = range(self._index + 1, len(self.plan.steps))
         return next((i for i in rest if self.plan.steps[i].number != number), len(self.plan.steps))
 
