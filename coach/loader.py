@@ -549,29 +549,35 @@ class _Checker:
         sides: tuple[str, ...] = values.get("sides", ())
         ok = True
         if values.get("alternate") and len(sides) < 2:
-            at = fields.entries.get("alternate", tree)
-            where = join(path, "alternate") if "alternate" in fields.entries else path
-            self._fail(at, where, f"needs at least two sides to alternate, got {len(sides)}")
+            rule = f"needs at least two sides to alternate, got {len(sides)}"
+            self._fail_field(tree, path, fields, "alternate", rule)
             ok = False
         instructions = values.get("instructions", "")
         if isinstance(instructions, str):
             return () if ok else None
-        at = fields.entries.get("instructions", tree)
-        where = join(path, "instructions") if "instructions" in fields.entries else path
         named = [side for side, _ in instructions]
         if values.get("alternate"):
-            self._fail(at, where, "must be one text when alternate is true, got a mapping by side")
+            rule = "must be one text when alternate is true, got a mapping by side"
+            self._fail_field(tree, path, fields, "instructions", rule)
             return None
         if sorted(named) != sorted(sides):
             listed = ", ".join(sides) if sides else "no sides"
-            self._fail(
-                at,
-                where,
+            rule = (
                 f"a mapping by side must name every side of the exercise once ({listed}), "
-                f"got {', '.join(named)}",
+                f"got {', '.join(named)}"
             )
+            self._fail_field(tree, path, fields, "instructions", rule)
             return None
         return tuple(instructions) if ok else None
+
+    def _fail_field(self, tree: Map, path: str, fields: _Fields, name: str, message: str) -> None:
+        """Report ``message`` at field ``name`` where the mapping sets it, else at the mapping
+        (the value came from the defaults).
+        """
+        if name in fields.entries:
+            self._fail(fields.entries[name], join(path, name), message)
+        else:
+            self._fail(tree, path, message)
 
     # -- single values -----------------------------------------------------
 
