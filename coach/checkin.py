@@ -32,7 +32,7 @@ from coach.gestures import Gesture, Threshold
 from coach.phrases import Phrase
 from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Plan
 from coach.routine import Routine
-from coach.runtime import Mode, Runtime
+from coach.runtime import DUE_EPSILON, Mode, Runtime
 from coach.tones import ToneName
 
 #: Silence after a question that counts as no answer.
@@ -158,17 +158,17 @@ class Dialogue(Mode):
 
     def time_reached(self, now: float) -> None:
         """Say the lines that are due; hand back, or let the subclass act, when its time comes."""
-        while self._agenda and self._agenda[0][0] <= now + 1e-9:
+        while self._agenda and self._agenda[0][0] <= now + DUE_EPSILON:
             _, _, text = heapq.heappop(self._agenda)
             self.runtime.say(text)
         if self.runtime.gestures.is_held:
             return
         if self._end_at is not None:
-            if self._end_at <= now + 1e-9:
+            if self._end_at <= now + DUE_EPSILON:
                 self._hand_back(self._end_at)
             return
         own = self.own_deadline()
-        if own is not None and own <= now + 1e-9:
+        if own is not None and own <= now + DUE_EPSILON:
             self.own_time(now)
 
     def held(self, crossed: Threshold) -> str | None:
@@ -222,7 +222,9 @@ class Dialogue(Mode):
     def listening(self) -> bool:
         """True once the question has been said, until the answer is in."""
         return (
-            bool(self.question) and self._end_at is None and self._now() >= self.listen_from - 1e-9
+            bool(self.question)
+            and self._end_at is None
+            and self._now() >= self.listen_from - DUE_EPSILON
         )
 
     def own_deadline(self) -> float | None:
@@ -430,10 +432,10 @@ class GoOnOffer(Dialogue):
             return
         if self.runtime.gestures.is_held:
             return
-        if self.listen_from + self._wait_end_seconds <= now + 1e-9:
+        if self.listen_from + self._wait_end_seconds <= now + DUE_EPSILON:
             self.runtime.voice.stop()
             self.finish()
-        elif self._next_reminder <= now + 1e-9:
+        elif self._next_reminder <= now + DUE_EPSILON:
             self._next_reminder = self.listen_from + next(self._reminders)
             self.runtime.say(phrases.GO_ON_OR_END)
 

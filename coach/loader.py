@@ -549,29 +549,35 @@ class _Checker:
         sides: tuple[str, ...] = values.get("sides", ())
         ok = True
         if values.get("alternate") and len(sides) < 2:
-            at = fields.entries.get("alternate", tree)
-            where = join(path, "alternate") if "alternate" in fields.entries else path
-            self._fail(at, where, f"needs at least two sides to alternate, got {len(sides)}")
+            rule = f"needs at least two sides to alternate, got {len(sides)}"
+            self._fail_field(tree, path, fields, "alternate", rule)
             ok = False
         instructions = values.get("instructions", "")
         if isinstance(instructions, str):
             return () if ok else None
-        at = fields.entries.get("instructions", tree)
-        where = join(path, "instructions") if "instructions" in fields.entries else path
         named = [side for side, _ in instructions]
         if values.get("alternate"):
-            self._fail(at, where, "must be one text when alternate is true, got a mapping by side")
+            rule = "must be one text when alternate is true, got a mapping by side"
+            self._fail_field(tree, path, fields, "instructions", rule)
             return None
         if sorted(named) != sorted(sides):
             listed = ", ".join(sides) if sides else "no sides"
-            self._fail(
-                at,
-                where,
+            rule = (
                 f"a mapping by side must name every side of the exercise once ({listed}), "
-                f"got {', '.join(named)}",
+                f"got {', '.join(named)}"
             )
+            self._fail_field(tree, path, fields, "instructions", rule)
             return None
         return tuple(instructions) if ok else None
+
+    def _fail_field(self, tree: Map, path: str, fields: _Fields, name: str, message: str) -> None:
+        """Report ``message`` at field ``name`` where the mapping sets it, else at the mapping
+        (the value came from the defaults).
+        """
+        if name in fields.entries:
+            self._fail(fields.entries[name], join(path, name), message)
+        else:
+            self._fail(tree, path, message)
 
     # -- single values -----------------------------------------------------
 
@@ -580,17 +586,19 @@ class _Checker:
         if not isinstance(tree, Broken):
             self._fail(tree, path, f"{rule}, got {_describe(tree)}")
 
-    def _seconds(self, low: int) -> _Check:
-        rule = f"must be a number of seconds from {low} to {MAX_SECONDS}"
-        return lambda tree, path: self._number(tree, path, low, rule)
+    def _seconds(self, low: float, high: float = MAX_SECONDS) -> _Check:
+        rule = f"must be a number of seconds from {low} to {high}"
+        return lambda tree, path: self._number(tree, path, low, rule, high)
 
-    def _number(self, tree: Tree, path: str, low: int, rule: str) -> float | None:
+    def _number(
+        self, tree: Tree, path: str, low: float, rule: str, high: float = MAX_SECONDS
+    ) -> float | None:
         # Tags, not isinstance: True is an int in Python but not a number of seconds.
         if isinstance(tree, Scalar) and tree.tag in ("int", "float"):
             value = tree.value
             assert isinstance(value, (int, float))
             # The range first: a huge whole number is out of it, and too big for isfinite.
-            if low <= value <= MAX_SECONDS and math.isfinite(value):
+            if low <= value <= high and math.isfinite(value):
                 return float(value)
         self._reject(tree, path, rule)
         return None
@@ -622,13 +630,10 @@ class _Checker:
         if not isinstance(tree, Map):
             self._reject(tree, path, "must be a mapping of " + ", ".join(BREATH_FIELDS))
             return None
-        half = (
-            f"must be a number of seconds from {MIN_HALF_BREATH_SECONDS} "
-            f"to {MAX_HALF_BREATH_SECONDS}"
-        )
+        half = self._seconds(MIN_HALF_BREATH_SECONDS, MAX_HALF_BREATH_SECONDS)
         checks: dict[str, _Check] = {
-            "in_seconds": lambda t, p: self._half_breath(t, p, half),
-            "out_seconds": lambda t, p: self._half_breath(t, p, half),
+            "in_seconds": half,
+            "out_seconds": half,
             "breaths": lambda t, p: self._count(t, p, MAX_BREATHS),
         }
         fields = self._fields(tree, path, checks)
@@ -638,13 +643,6 @@ class _Checker:
         return Breathing(
             fields.values["in_seconds"], fields.values["out_seconds"], fields.values["breaths"]
         )
-
-    def _half_breath(self, tree: Tree, path: str, rule: str) -> float | None:
-        value = self._number(tree, path, MIN_HALF_BREATH_SECONDS, rule)
-        if value is not None and value > MAX_HALF_BREATH_SECONDS:
-            self._reject(tree, path, rule)
-            return None
-        return value
 
     # -- the prescription ------------------------------------------------
 
@@ -704,22 +702,9 @@ class _Checker:
         allowed = ", ".join(TEMPO_PHASES)
         if not isinstance(tree, Map):
             rule = f"{single}, or a mapping of phases ({allowed}) to seconds"
-            value = self._number(tree, path, MIN_REP_SECONDS, rule)
-            if value is not None and value > MAX_REP_SECONDS:
-                self._reject(tree, path, rule)
-                return None
+            value = self._number(tree, path, MIN_REP_SECONDS, rule, MAX_REP_SECONDS)
             return None if value is None else Tempo((("", value),))
-        phase = f"must be a number of seconds from {MIN_PHASE_SECONDS} to {MAX_REP_SECONDS}"
-
-        def seconds(t: Tree, p: str) -> float | None:
-            if isinstance(t, Scalar) and t.tag in ("int", "float"):
-                value = t.value
-                assert isinstance(value, (int, float))
-                if MIN_PHASE_SECONDS <= value <= MAX_REP_SECONDS and math.isfinite(value):
-                    return float(value)
-            self._reject(t, p, phase)
-            return None
-
+        seconds = self._seconds(MIN_PHASE_SECONDS, MAX_REP_SECONDS)
         problems = len(self.problems)
         fields = self._fields(tree, path, {name: seconds for name in TEMPO_PHASES})
         if not tree.entries:

@@ -164,15 +164,8 @@ def rep_count_text(
     count = "last one" if reps > 1 and rep == reps else number_word(rep)
     head = f"{spoken_side(side)}, {count}" if side else count
     alone = [f"number {count}", count] if named and count != "last one" else [count]
-    forms = [f"{head}, {phase}" if phase else head, head, *alone]
-    if not side and not phase:
-        forms = alone
-    out: list[str] = []
-    for form in forms:
-        said = sentence(form)
-        if said not in out:
-            out.append(said)
-    return out
+    forms = [f"{head}, {phase}" if phase else head, head, *alone] if side or phase else alone
+    return list(dict.fromkeys(sentence(form) for form in forms))
 
 
 def spoken_side(side: str) -> str:

@@ -209,6 +209,11 @@ class Plan:
         return sum(s.duration_seconds or 0.0 for s in self.steps)
 
     @property
+    def exercise_numbers(self) -> set[int]:
+        """The numbers of its exercises, from 1."""
+        return {s.number for s in self.steps if s.number is not None}
+
+    @property
     def button_steps(self) -> int:
         """How many steps wait for the button."""
         return sum(1 for s in self.steps if s.until_button)
@@ -650,14 +655,11 @@ class _Compiler:
             return
         # "Get ready." is said only where it leaves room for a whole
         # 3-2-1: in a 3 s lead-in the countdown alone gets the person ready.
-        drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO)]
+        countdown = _countdown(float(ex.ready))
         if ex.kind == "counted":
             # Ticks, not digits: the next number said is the first rep's.
-            drafts += [
-                dataclasses.replace(d, text="", tone="tick") for d in _countdown(float(ex.ready))
-            ]
-        else:
-            drafts += _countdown(float(ex.ready))
+            countdown = [dataclasses.replace(d, text="", tone="tick") for d in countdown]
+        drafts = [Draft(0.0, phrases.GET_READY, Priority.INFO), *countdown]
         self._timed("ready", float(ex.ready), "", drafts, ex, **where)
 
     def _side(self, ex: Exercise, side: str | None, where: dict[str, Any], last_side: bool) -> None:
@@ -668,14 +670,7 @@ class _Compiler:
                 ends_side=rep == ex.reps,
             )  # fmt: skip
             if rep < ex.reps and ex.rest_seconds > 0:
-                preview = _next_text(side, rep + 1, ex.reps)
-                self._rest(
-                    ex,
-                    ex.rest_seconds,
-                    [_preview(preview, last=rep + 1 == ex.reps)],
-                    countdown=ex.kind not in ("button", "counted"),
-                    **dict(where, rep=rep),
-                )
+                self._rest_between(ex, side, rep + 1, dict(where, rep=rep))
 
     def _alternating(self, ex: Exercise, sides: tuple[str, ...], where: dict[str, Any]) -> None:
         """One set with the sides in turn rep by rep: right 1, left 1, right 2, left 2, ...
@@ -690,14 +685,20 @@ class _Compiler:
             self._work(ex, here, ends_set=end, ends_side=end, name_side=True)
             if not end and ex.rest_seconds > 0:
                 next_rep, next_side = order[i + 1]
-                preview = _next_text(next_side, next_rep, ex.reps)
-                self._rest(
-                    ex,
-                    ex.rest_seconds,
-                    [_preview(preview, last=next_rep == ex.reps)],
-                    countdown=ex.kind not in ("button", "counted"),
-                    **here,
-                )
+                self._rest_between(ex, next_side, next_rep, here)
+
+    def _rest_between(
+        self, ex: Exercise, next_side: str | None, next_rep: int, where: dict[str, Any]
+    ) -> None:
+        """The rest between two reps, saying which comes next."""
+        preview = _next_text(next_side, next_rep, ex.reps)
+        self._rest(
+            ex,
+            ex.rest_seconds,
+            [_preview(preview, last=next_rep == ex.reps)],
+            countdown=ex.kind not in ("button", "counted"),
+            **where,
+        )
 
     def _rep(
         self, ex: Exercise, where: dict[str, Any], ends_set: bool, ends_side: bool, name_side: bool
@@ -738,12 +739,12 @@ class _Compiler:
         assert ex.tempo is not None
         if self.number not in self._named_counts:
             first_seconds = ex.tempo.phases[0][1]
-            last = ex.reps if ex.reps > 1 else ex.reps + 1
+            # The last of several reps is "Last one.", never a number.
+            counted = range(1, ex.reps if ex.reps > 1 else 2)
             self._named_counts[self.number] = all(
                 self.durations(phrases.sentence(f"number {phrases.number_word(rep)}"))
                 <= first_seconds + EPSILON
-                for rep in range(1, ex.reps + 1)
-                if rep != last
+                for rep in counted
             )
         return self._named_counts[self.number]
 

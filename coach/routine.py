@@ -58,14 +58,17 @@ class Phase:
     @property
     def spoken(self) -> str:
         """As the opening words say it: "This is phase 1 of 3."."""
-        of = f" of {self.of}" if self.of is not None else ""
-        return f"This is phase {self.number}{of}."
+        return f"This is {self._counted}."
 
     @property
     def shown(self) -> str:
         """As listings show it: "phase 1 of 3: protect and move"."""
-        of = f" of {self.of}" if self.of is not None else ""
-        return f"phase {self.number}{of}" + (f": {self.name}" if self.name else "")
+        return self._counted + (f": {self.name}" if self.name else "")
+
+    @property
+    def _counted(self) -> str:
+        """The phase counted: ``phase 1 of 3``, or ``phase 1`` when the length is not said."""
+        return f"phase {self.number}" + (f" of {self.of}" if self.of is not None else "")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from coach.plan import Plan
 from coach.tones import ToneName
 from coach.voice import Voice
 
+#: Deadlines this close count as due (float sums of step and line lengths).
+DUE_EPSILON = 1e-9
+
 
 class Mode:
     """What the box is doing; the runtime hands it deadlines and gestures.

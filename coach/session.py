@@ -32,7 +32,7 @@ from coach.checkin import Dialogue, GoOnOffer, HurtCheck, PainCheck, Words
 from coach.events import ENDED, State, Status, StepOutcome
 from coach.gestures import Gesture, Threshold
 from coach.plan import ANNOUNCE_GAP_SECONDS, ANNOUNCE_TAIL_SECONDS, Cue, Plan, Priority, Step
-from coach.runtime import Mode, Runtime
+from coach.runtime import DUE_EPSILON, Mode, Runtime
 from coach.tones import ToneName, tone_seconds
 
 #: Steps that exist to say something: a pause in the middle of a sentence
@@ -58,8 +58,6 @@ REMINDER_GAPS = ((300.0, 60.0), (900.0, 120.0), (math.inf, 300.0))
 STOP_WORDS = (phrases.RELEASE, phrases.TIME_UP)
 #: Steps where a long press skips the whole exercise, not just the step.
 EXERCISE_SKIP_STEPS = ("announce", "fetch", "ready")
-#: Deadlines this close count as due (float sums of step lengths).
-DUE_EPSILON = 1e-9
 #: Pain after this many points above pain before gets the safety advice.
 PAIN_GREW_POINTS = 2
 
@@ -158,7 +156,7 @@ class SessionMode(Mode):
         hurts_before: int = 0,
     ) -> None:
         self.plan = plan
-        numbers = {s.number for s in plan.steps if s.number is not None}
+        numbers = plan.exercise_numbers
         if start_number is not None and start_number not in numbers:
             raise ValueError(
                 f"start_number must be an exercise of the plan, 1 to {len(numbers)}, "
@@ -437,10 +435,7 @@ class SessionMode(Mode):
         """
         self.hurts += 1
         number = self.plan.steps[self._index].number
-        steps = range(self._index + 1, len(self.plan.steps))
-        following = next(
-            (i for i in steps if self.plan.steps[i].number != number), len(self.plan.steps)
-        )
+        following = self._after_this_exercise()
         self._miss(range(self._target, following))
         if following > self._target and number is not None:
             self.hurt.add(number)
@@ -624,6 +619,11 @@ class SessionMode(Mode):
         number = self.plan.steps[self._index].number
         assert number is not None
         self.skipped.add(number)
+        return self._after_this_exercise()
+
+    def _after_this_exercise(self) -> int:
+        """The first step after the current step's exercise (the plan's length if none)."""
+        number = self.plan.steps[self._index].number
         rest = range(self._index + 1, len(self.plan.steps))
         return next((i for i in rest if self.plan.steps[i].number != number), len(self.plan.steps))
 
@@ -639,7 +639,7 @@ class SessionMode(Mode):
 
     def _summary(self) -> str:
         """What was done: exercises that ran to their end, and the minutes since the start."""
-        numbers = {s.number for s in self.plan.steps if s.number is not None}
+        numbers = self.plan.exercise_numbers
         done = len(numbers - self.skipped - self.hurt)
         return phrases.summary_text(done, len(numbers), self._now() - self._started_at)
 
