@@ -21,7 +21,7 @@ from datetime import date
 
 from coach.adherence import adherence_lines
 from coach.carryon import CarryOnMode
-from coach.checkin import Dialogue, with_check_ins
+from coach.checkin import Dialogue
 from coach.errors import CoachError, NothingToCarryOn, RoutineError
 from coach.hardware.terminal import status_text
 from coach.library import Library
@@ -77,10 +77,7 @@ class Device:
 
     def _choices(self) -> list[Choice]:
         settings = self.rig.settings
-        return [
-            Choice(c.slug, with_check_ins(c.routine, settings.pain_check, settings.check_in))
-            for c in self._load(self.library)
-        ]
+        return [Choice(c.slug, settings.check_ins(c.routine)) for c in self._load(self.library)]
 
     @staticmethod
     def _load(library: Library) -> list[Choice]:

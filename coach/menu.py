@@ -18,8 +18,7 @@ from coach.gestures import Gesture, Threshold
 from coach.plan import Plan
 from coach.reminders import ReminderSchedule
 from coach.routine import Routine
-from coach.runtime import Mode, Runtime
-from coach.session import DUE_EPSILON
+from coach.runtime import DUE_EPSILON, Mode, Runtime
 from coach.tones import ToneName
 
 

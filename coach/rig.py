@@ -23,7 +23,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.adherence import adherence_line, closing_line
-from coach.checkin import with_check_ins
 from coach.clock import Clock, SystemClock, VirtualClock
 from coach.errors import HardwareError, NothingToCarryOn, RoutineError, RoutineNotFound
 from coach.events import Item, Listener, NewPlan, State
@@ -541,7 +540,7 @@ def build_session(
     :param pain_before: the interrupted session's pain before, carrying on.
     :param hurts_before: the interrupted session's "hurt" answers, carrying on.
     """
-    routine = with_check_ins(routine, settings.pain_check, settings.check_in)
+    routine = settings.check_ins(routine)
     rig = build_rig(settings, options, routine, voice, clock)
     plan = compile_plan(routine, rig.voice.duration, rig.tones, rig.count)
     mode = rig.session_mode(
@@ -581,7 +580,7 @@ def build_carried_on_session(
             return None
 
     def plan_of(routine: Routine) -> Plan:
-        routine = with_check_ins(routine, settings.pain_check, settings.check_in)
+        routine = settings.check_ins(routine)
         return compile_plan(routine, estimate_seconds, settings.tones, settings.count)
 
     clock = clock or default_clock(options)

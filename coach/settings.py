@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import click
 
-from coach.checkin import CHECK_IN_CHOICES
+from coach.checkin import CHECK_IN_CHOICES, with_check_ins
 from coach.errors import SettingsError
 from coach.gestures import LONG_SECONDS, STOP_SECONDS, Thresholds
 from coach.hardware.gpio import check_pins
@@ -38,6 +38,7 @@ from coach.library import DEFAULT_ROUTINE, Library
 from coach.paths import patient_routines_dir, user_path
 from coach.plan import COUNT_CHOICES
 from coach.reminders import parse_time, time_problem
+from coach.routine import Routine
 from coach.session import PAUSE_END_MINUTES, PAUSE_RESTART_SECONDS
 from coach.speech.backend import DEFAULT_ENGINE, ENGINES
 from coach.stick import STICK_FOLDER, STICK_MOUNTS
@@ -381,6 +382,10 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` by name."""
         return dataclasses.replace(self, **changes)
+
+    def check_ins(self, routine: Routine) -> Routine:
+        """``routine`` with the ``pain_check`` and ``check_in`` settings applied, as it runs."""
+        return with_check_ins(routine, self.pain_check, self.check_in)
 
     @property
     def thresholds(self) -> Thresholds:

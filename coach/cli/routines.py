@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn, warn_missing_from_menu, write_new_file
 from coach.errors import CoachError, RoutineError
 from coach.loader import exercise_label, load_routine
@@ -130,7 +129,7 @@ def preview(
     same flags (rendering what is not cached yet), so the total matches.
     """
     loaded = load_routine_from(settings.library, routine)
-    loaded = with_check_ins(loaded, settings.pain_check, settings.check_in)
+    loaded = settings.check_ins(loaded)
     voice = make_voice(settings, None, warn, loaded, instant=instant, plays=False)
     try:
         plan = settle_plan(loaded, voice, settings.tones, count=settings.count)

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import click
 
-from coach.checkin import with_check_ins
 from coach.cli.common import load_routine_from, warn
 from coach.errors import CoachError
-from coach.routine import Routine
 from coach.settings import Settings, keys, settings_options
 from coach.speech.cache import PhraseCache, default_cache_dir
 from coach.speech.cachefolder import CacheStats
@@ -74,7 +72,7 @@ def prerender_cmd(routines: Sequence[str], settings: Settings) -> None:
         )
     library = settings.library
     names = list(routines) or [e.slug for e in library.entries()]
-    loaded = [(name, _as_set_up(load_routine_from(library, name), settings)) for name in names]
+    loaded = [(name, settings.check_ins(load_routine_from(library, name))) for name in names]
     voice = speaking_voice(settings, warn, plays=False)
     renderer = voice.renderer
     failed = 0
@@ -137,7 +135,7 @@ def export_cmd(routine: str, folder: Path, force: bool, settings: Settings) -> N
         raise click.UsageError(
             f"{printable(str(folder))} is not empty; choose an empty folder, or --force"
         )
-    loaded = _as_set_up(load_routine_from(settings.library, routine), settings)
+    loaded = settings.check_ins(load_routine_from(settings.library, routine))
     voice = speaking_voice(settings, warn, plays=False)
     try:
         try:
@@ -174,8 +172,3 @@ def _files(stats: CacheStats) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
-
-
-def _as_set_up(routine: Routine, settings: Settings) -> Routine:
-    """``routine`` with the check-in settings applied, as a session of it would run."""
-    return with_check_ins(routine, settings.pain_check, settings.check_in)
