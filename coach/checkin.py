@@ -82,14 +82,15 @@ def check_in_phrases(plan: Plan, tones: bool) -> list[Phrase]:
     lines: list[str] = []
     held: list[str] = []
     if pain:
-        lines += [phrases.PAIN_QUESTION, *phrases.PAIN_COUNT, phrases.NO_ANSWER]
+        lines += [phrases.PAIN_QUESTION, phrases.PAIN_NOW, *phrases.PAIN_COUNT, phrases.NO_ANSWER]
         lines += [phrases.NO_ANSWER_END, phrases.THANK_YOU]
         lines += [phrases.pain_confirm_text(v) for v in range(PAIN_MAX + 1)]
         lines.append(phrases.PAIN_GREW)
         held.append(phrases.NO_PAIN)
     if hurt:
-        lines += [phrases.HURT_QUESTION, phrases.FELT_FINE, phrases.NO_ANSWER]
+        lines += [phrases.HURT_QUESTION, phrases.HURT_NOW, phrases.FELT_FINE, phrases.NO_ANSWER]
         lines += [phrases.SKIP_THE_REST, phrases.PAIN_ADVICE, phrases.GO_ON_OR_END]
+        lines.append(phrases.GO_ON_NOW)
         lines += [phrases.GO_ON_GENTLY, phrases.HURT_AGAIN_END]
         held += [phrases.IT_HURT, phrases.END_SESSION]
     tick: ToneName | None = "tick" if tones else None
@@ -133,6 +134,8 @@ class Dialogue(Mode):
         self._end_at: float | None = None
         self._agenda: list[tuple[float, int, str]] = []
         self._order = itertools.count()
+        #: The button was used while the question was still being said: asked again once.
+        self._asked_again = False
 
     # -- the mode --------------------------------------------------------------------
 
@@ -205,6 +208,13 @@ class Dialogue(Mode):
             self._hand_back(self._now())
         elif self.listening():
             self.answer(gesture)
+        elif self.question and self._end_at is None and not self._asked_again:
+            # Too early to count, but not unheard: once the question has been
+            # said, say how to answer now, rather than "No answer." later.
+            self._asked_again = True
+            again = self.ask_again()
+            if again:
+                heapq.heappush(self._agenda, (self.listen_from, next(self._order), again))
 
     def new_plan(self, plan: Plan) -> None:
         """The session follows a better-timed plan; it is handed on."""
@@ -236,6 +246,10 @@ class Dialogue(Mode):
 
     def long_word(self) -> str | None:
         """What a held button says at the long threshold while listening; ``None``: nothing."""
+        return None
+
+    def ask_again(self) -> str | None:
+        """Said as the question ends, when the button was used while it was said."""
         return None
 
     def answer(self, gesture: Gesture) -> None:
@@ -328,6 +342,10 @@ class PainCheck(Dialogue):
         """Before any press "No pain."; nothing once presses are being counted."""
         return phrases.NO_PAIN if not self.presses else None
 
+    def ask_again(self) -> str:
+        """ "Press now, once for each point."."""
+        return phrases.PAIN_NOW
+
     def answer(self, gesture: Gesture) -> None:
         """A press counts one point more; a hold before any press is no pain."""
         if gesture == "press":
@@ -379,6 +397,10 @@ class HurtCheck(Dialogue):
     def long_word(self) -> str:
         """What letting go answers: "It hurt."."""
         return phrases.IT_HURT
+
+    def ask_again(self) -> str:
+        """ "Press now if it felt fine, or hold if it hurt."."""
+        return phrases.HURT_NOW
 
     def answer(self, gesture: Gesture) -> None:
         """A press: fine; a hold: it hurt (the session says what comes next)."""
@@ -442,6 +464,10 @@ class GoOnOffer(Dialogue):
     def long_word(self) -> str:
         """What letting go does: "End the session."."""
         return phrases.END_SESSION
+
+    def ask_again(self) -> str:
+        """ "Press now to go on gently, or hold to end."."""
+        return phrases.GO_ON_NOW
 
     def answer(self, gesture: Gesture) -> None:
         """A press goes on gently; a hold ends the session."""

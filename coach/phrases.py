@@ -95,6 +95,10 @@ PAIN_COUNT = (
 )
 #: The long threshold in the pain question, before any press: what letting go means.
 NO_PAIN = "No pain."
+#: After a question that was answered too early, while it was still being said.
+PAIN_NOW = "Press now, once for each point."
+HURT_NOW = "Press now if it felt fine, or hold if it hurt."
+GO_ON_NOW = "Press now to go on gently, or hold to end."
 HURT_QUESTION = "Did that hurt? Press if it felt fine, hold if it hurt."
 #: The long threshold in "did that hurt?": what letting go means.
 IT_HURT = "It hurt."

@@ -169,12 +169,31 @@ def test_a_press_storm_while_the_question_is_said_answers_and_pauses_nothing() -
     assert run.go() == "finished"
     assert run.states() == [(0.0, "running"), (run.states()[-1][0], "finished")]
     assert len([g for g in run.of("gesture") if g["gesture"] == "press"]) > 20
-    # No count, no threshold word: the question is said out, then no answer.
+    # No count, no threshold word: the question is said out, then how to answer
+    # now (once), then no answer.
     assert said_between(run, ASKED, LISTENING + NO_ANSWER_SECONDS) == [
         phrases.PAIN_QUESTION,
+        phrases.PAIN_NOW,
         phrases.NO_ANSWER,
     ]
     assert run.of("pain")[0]["value"] is None
+
+
+def test_an_early_answer_to_did_that_hurt_is_asked_for_again_once() -> None:
+    dry = make_run(TWO)
+    dry.go()
+    asked = hurt_asked(dry)[0]
+    run = make_run(TWO)
+    run.gesture_at(asked + 0.5, "press")  # while the question is still being said
+    run.gesture_at(asked + 1.5, "press")
+    run.go()
+    heard = asked + estimate_seconds(phrases.HURT_QUESTION)
+    assert said_between(run, asked, heard + NO_ANSWER_SECONDS) == [
+        phrases.HURT_QUESTION,
+        phrases.HURT_NOW,
+        phrases.NO_ANSWER,
+    ]
+    assert run.of("check_in")[0]["answer"] is None
 
 
 def test_presses_after_the_question_count_even_after_a_storm_during_it() -> None:
